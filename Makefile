@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make demo   set up, prepare Inspec, fit, test, predict (about 15 minutes on 2 CPU cores)
+#   make test   set up and run lint and the whole test suite
+# Both start from nothing: a .venv with the CPU build of torch (pinned: an unpinned torch
+# pulls a multi-GB CUDA build), then this project with its dev extras.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= ../shared/data/inspec
+GLOVE ?= ../shared/data/glove/glove.6B.50d.top100k.txt.gz
+TORCH ?= torch==2.13.0
+WORK ?= demo
+
+.PHONY: setup demo test lint clean
+
+$(BIN)/keyword-lightning: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/keyword-lightning
+
+demo: setup
+	mkdir -p $(WORK)
+	$(BIN)/keyword-lightning-prepare --format conll --train $(DATA)/train.txt --val $(DATA)/valid.txt \
+	  --test $(DATA)/test.txt --embeddings $(GLOVE) --out $(WORK)/data
+	cd $(WORK) && ../$(BIN)/keyword-lightning fit --config ../configs/inspec.yaml --trainer.enable_progress_bar false
+	cd $(WORK) && ../$(BIN)/keyword-lightning test --config ../configs/inspec.yaml --ckpt_path best
+	cd $(WORK) && ../$(BIN)/keyword-lightning predict --config ../configs/inspec.yaml --ckpt_path best \
+	  --data.predict_split test
+	$(BIN)/python -m keyword_lightning.report $(WORK)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(WORK) runs .pytest_cache

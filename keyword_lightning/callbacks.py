@@ -1,0 +1,106 @@
+"""Callbacks: the prediction writer (the seed's prediction step, written to JSONL)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.callbacks import BasePredictionWriter
+
+from keyword_lightning.data.datamodule import PredictDocument
+from keyword_lightning.data.formats import atomic_write
+from keyword_lightning.tagging import SBMEO, sbmeo_to_spans
+
+
+def token_char_spans(doc: PredictDocument) -> tuple[str, list[tuple[int, int]]]:
+    """The document text and each token's char offsets; without raw text, tokens joined by spaces."""
+    if doc.text is not None and doc.spans is not None:
+        return doc.text, doc.spans
+    spans, pos = [], 0
+    for token in doc.tokens:
+        spans.append((pos, pos + len(token)))
+        pos += len(token) + 1
+    return " ".join(doc.tokens), spans
+
+
+def assemble_prediction(doc: PredictDocument, tags: list[int], probs: list[float]) -> dict[str, Any]:
+    """One output record: tags, and keyphrases with token and char offsets and a score.
+
+    A keyphrase's score is the geometric mean of the model's probabilities of its tags.
+    """
+    text, char_spans = token_char_spans(doc)
+    phrases = []
+    for start, end in sbmeo_to_spans(tags):
+        lo, hi = char_spans[start][0], char_spans[end][1]
+        logp = sum(math.log(max(p, 1e-12)) for p in probs[start : end + 1]) / (end - start + 1)
+        phrases.append(
+            {
+                "text": text[lo:hi],
+                "start_token": start,
+                "end_token": end,
+                "start_char": lo,
+                "end_char": hi,
+                "score": round(math.exp(logp), 6),
+            }
+        )
+    return {"id": doc.id, "tokens": doc.tokens, "tags": [SBMEO[t] for t in tags], "keyphrases": phrases}
+
+
+def stitch(docs: list[PredictDocument], source, piece_start, parts: list[dict]) -> list[dict[str, Any]]:
+    """Join per-item predictions (documents may be split into chunks) back into documents."""
+    tags = [[4] * len(d.tokens) for d in docs]  # 4 = O: empty documents stay untagged
+    probs = [[1.0] * len(d.tokens) for d in docs]
+    for part in parts:
+        for item, t, p in zip(part["index"], part["tags"], part["probs"]):
+            doc, start = int(source[item]), int(piece_start[item])
+            tags[doc][start : start + len(t)] = t
+            probs[doc][start : start + len(p)] = p
+    return [assemble_prediction(d, t, p) for d, t, p in zip(docs, tags, probs)]
+
+
+class PredictionWriter(BasePredictionWriter):
+    """Writes ``predictions.jsonl``: one line per input document, in input order.
+
+    Each line: ``{"id", "tokens", "tags", "keyphrases": [{"text", "start_token", "end_token",
+    "start_char", "end_char", "score"}]}``; token offsets are inclusive, ``end_char`` exclusive.
+    The file is written to a temporary name and renamed, so it is never half-written.
+
+    Args:
+        output_path: where to write; default ``<run folder>/predictions.jsonl``; ``-`` = stdout.
+
+    """
+
+    def __init__(self, output_path: str | None = None) -> None:
+        super().__init__(write_interval="batch")
+        self.output_path = output_path
+        self._parts: list[dict] = []
+        self.written: Path | None = None
+
+    def on_predict_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Forget predictions of an earlier run."""
+        self._parts = []
+
+    def write_on_batch_end(
+        self, trainer, pl_module, prediction, batch_indices, batch, batch_idx, dataloader_idx
+    ) -> None:
+        """Keep the batch's predictions until the epoch ends."""
+        self._parts.append(prediction)
+
+    def on_predict_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Stitch, order and write all predictions."""
+        dm = trainer.datamodule
+        records = stitch(dm.predict_documents, dm.predict_source, dm.predict_piece_start, self._parts)
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        if self.output_path == "-":
+            sys.stdout.write(lines)
+            sys.stdout.flush()
+            return
+        path = Path(self.output_path) if self.output_path else Path(trainer.log_dir or ".") / "predictions.jsonl"
+        with atomic_write(path, "w") as fh:
+            fh.write(lines)
+        self.written = path
+        print(f"wrote {len(records)} predictions to {path}", file=sys.stderr)

@@ -1,0 +1,81 @@
+"""``keyword-lightning``: LightningCLI over ``JointRNN`` and ``KeywordDataModule``.
+
+Subcommands ``fit``, ``validate``, ``test``, ``predict``. ``--ckpt_path best`` / ``last``
+resolve to the newest earlier ``fit`` run below ``trainer.default_root_dir`` (or the working
+directory), also in a new process.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+from lightning.pytorch.cli import LightningCLI
+
+from keyword_lightning.data.datamodule import KeywordDataModule
+from keyword_lightning.data.formats import DataError
+from keyword_lightning.model.module import CheckpointError, JointRNN
+
+
+def find_run_checkpoint(root: Path, which: str) -> Path:
+    """Path of ``last.ckpt`` (or the best checkpoint) of the newest fit run under ``root``."""
+    runs = [p for p in root.rglob("checkpoints/last.ckpt") if ".venv" not in p.parts]
+    if not runs:
+        raise CheckpointError(f"--ckpt_path {which}: no earlier fit run (no checkpoints/last.ckpt under {root})")
+    last = max(runs, key=lambda p: p.stat().st_mtime)
+    if which == "last":
+        return last
+    state = torch.load(last, map_location="cpu", weights_only=True).get("callbacks", {})
+    for key, value in state.items():
+        if key.startswith("ModelCheckpoint") and value.get("best_model_path"):
+            best = Path(value["best_model_path"])
+            if not best.is_file():  # the run folder was moved: look beside last.ckpt
+                best = last.parent / best.name
+            if best.is_file():
+                return best
+    raise CheckpointError(f"--ckpt_path best: {last.parent} holds no best checkpoint")
+
+
+class KeywordCLI(LightningCLI):
+    """LightningCLI with the data -> model links and run-relative checkpoint names."""
+
+    def add_arguments_to_parser(self, parser) -> None:
+        """The model's vocabulary, casing and pretrained vectors come from the data."""
+        parser.link_arguments("data.vocabulary", "model.vocabulary", apply_on="instantiate")
+        parser.link_arguments("data.lowercase", "model.lowercase")
+        parser.link_arguments("data.embedding_path", "model.embedding_file", apply_on="instantiate")
+
+    def parse_arguments(self, parser, args) -> None:
+        """Parse, then turn ``--ckpt_path best|last`` into a file of the newest fit run."""
+        super().parse_arguments(parser, args)
+        sub = self.config.get("subcommand")
+        if not sub:
+            return
+        cfg = self.config[sub]
+        ckpt = cfg.get("ckpt_path")
+        if ckpt in ("best", "last"):
+            root = Path(cfg.trainer.get("default_root_dir") or ".")
+            cfg.ckpt_path = str(find_run_checkpoint(root, ckpt))
+            print(f"--ckpt_path {ckpt}: {cfg.ckpt_path}", file=sys.stderr)
+        elif ckpt and not Path(ckpt).is_file():
+            raise CheckpointError(f"checkpoint not found: {ckpt}")
+
+
+def main(args: list[str] | None = None) -> None:
+    """Console entry point; data and checkpoint problems end in one line, exit code 2."""
+    try:
+        KeywordCLI(
+            JointRNN,
+            KeywordDataModule,
+            seed_everything_default=42,
+            save_config_kwargs={"overwrite": True},
+            args=args,
+        )
+    except (DataError, CheckpointError) as err:
+        print(f"keyword-lightning: error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,362 @@
+"""The LightningDataModule: the seed's Dataset/DataLoader step, with ``collate_fun2``.
+
+Batches are built from compact flat arrays (one int per token), so nothing per token is a
+Python object. Training batches group documents of similar length (``BucketBatchSampler``),
+which removes most padding: on this project's data the seed's random batches were 59% pads.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import lightning as L
+import numpy as np
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader
+from torch.utils.data import Dataset as TorchDataset
+
+from keyword_lightning.data.embeddings import load_embeddings
+from keyword_lightning.data.formats import SPLITS, DataError, Dataset, load_dataset, read_jsonl_records
+from keyword_lightning.data.sampler import BucketBatchSampler
+from keyword_lightning.tagging import IGNORE_INDEX, bio_codes_to_labels
+from keyword_lightning.text import normalize_token, tokenize
+
+PAD, UNK = 0, 1
+SPECIALS = ["<pad>", "<unk>"]
+MAX_WORD_CHARS = 20  # characters per token seen by the char features (longer tokens are cut)
+CHAR_BUCKETS = 512  # characters are hashed into this many ids; 0 is padding
+
+
+class Batch(NamedTuple):
+    """A padded batch. ``T`` = longest document in the batch, ``C`` = ``MAX_WORD_CHARS``."""
+
+    words: torch.Tensor  # int64 [B, T] vocabulary ids, PAD past each length
+    chars: torch.Tensor  # int64 [B, T, C] hashed character ids, 0 = pad
+    keyword: torch.Tensor  # int64 [B, T] head-1 labels (0/1), IGNORE_INDEX on pads
+    position: torch.Tensor  # int64 [B, T] head-2 S/B/M/E/O labels, IGNORE_INDEX on pads
+    lengths: torch.Tensor  # int64 [B] real tokens per document
+    index: torch.Tensor  # int64 [B] item index in the dataset (restores input order)
+
+
+class Example(NamedTuple):
+    """One document (or chunk), as ``Dataset.__getitem__`` returns it."""
+
+    index: int
+    words: torch.Tensor  # [L]
+    chars: torch.Tensor  # [L, C]
+    keyword: torch.Tensor  # [L]
+    position: torch.Tensor  # [L]
+
+
+def collate_fun2(examples: list[Example]) -> Batch:
+    """Pad variable-length documents into one ``Batch`` (the seed's ``collate_fun2``)."""
+    return Batch(
+        words=pad_sequence([e.words for e in examples], batch_first=True, padding_value=PAD),
+        chars=pad_sequence([e.chars for e in examples], batch_first=True, padding_value=0),
+        keyword=pad_sequence([e.keyword for e in examples], batch_first=True, padding_value=IGNORE_INDEX),
+        position=pad_sequence([e.position for e in examples], batch_first=True, padding_value=IGNORE_INDEX),
+        lengths=torch.tensor([len(e.words) for e in examples], dtype=torch.long),
+        index=torch.tensor([e.index for e in examples], dtype=torch.long),
+    )
+
+
+def char_ids(token: str) -> list[int]:
+    """Hashed character ids of a token, cut to ``MAX_WORD_CHARS``."""
+    return [1 + ord(c) % (CHAR_BUCKETS - 1) for c in token[:MAX_WORD_CHARS]]
+
+
+def chunk_offsets(offsets: np.ndarray, max_length: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Split documents longer than ``max_length`` into consecutive chunks.
+
+    Returns ``(new_offsets, source)``, where ``source[i]`` is the document chunk ``i`` came from.
+    """
+    lengths = np.diff(offsets)
+    if not max_length or lengths.max(initial=0) <= max_length:
+        return offsets, np.arange(len(lengths))
+    pieces = -(-lengths // max_length)  # ceil
+    source = np.repeat(np.arange(len(lengths)), pieces)
+    first = np.repeat(offsets[:-1], pieces)
+    k = np.arange(len(source)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    starts = first + k * max_length
+    return np.append(starts, offsets[-1]), source
+
+
+class Corpus(TorchDataset):
+    """Documents as flat arrays: item ``i`` is tokens ``offsets[i]:offsets[i+1]``."""
+
+    def __init__(
+        self,
+        words: np.ndarray,
+        strings: np.ndarray,
+        char_table: np.ndarray,
+        offsets: np.ndarray,
+        codes: np.ndarray | None = None,
+    ) -> None:
+        self.words = torch.from_numpy(words.astype(np.int64))
+        self.strings = torch.from_numpy(strings.astype(np.int64))  # [N] row of each token in char_table
+        self.char_table = torch.from_numpy(char_table.astype(np.int64))  # [n_strings, C]
+        self.offsets = offsets.astype(np.int64)
+        if codes is None:  # unlabelled (predict): labels are all IGNORE_INDEX
+            keyword = position = np.full(len(words), IGNORE_INDEX, dtype=np.int64)
+        else:
+            starts = np.zeros(len(words), dtype=bool)
+            starts[self.offsets[:-1]] = True
+            keyword, position = bio_codes_to_labels(codes, starts)
+        self.keyword = torch.from_numpy(keyword)
+        self.position = torch.from_numpy(position)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def lengths(self) -> np.ndarray:
+        """Token count of each item."""
+        return np.diff(self.offsets)
+
+    def __getitem__(self, i: int) -> Example:
+        lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
+        return Example(i, self.words[lo:hi], self.char_table[self.strings[lo:hi]], self.keyword[lo:hi], self.position[lo:hi])
+
+
+@dataclass
+class PredictDocument:
+    """A document to tag. ``spans`` are the tokens' ``(start, end)`` char offsets in ``text``."""
+
+    id: str
+    tokens: list[str]
+    text: str | None = None
+    spans: list[tuple[int, int]] | None = None
+
+
+def documents_from_texts(texts: list[str], ids: list[str] | None = None) -> list[PredictDocument]:
+    """Tokenize raw texts into ``PredictDocument`` objects with char offsets."""
+    docs = []
+    for i, text in enumerate(texts):
+        triples = tokenize(text)
+        doc_id = ids[i] if ids is not None else str(i)
+        docs.append(PredictDocument(doc_id, [t for t, _, _ in triples], text, [(s, e) for _, s, e in triples]))
+    return docs
+
+
+def read_predict_input(source: str) -> list[PredictDocument]:
+    """Documents from a ``.txt`` file (one a line), a folder of ``.txt`` files, JSONL, or ``-`` (stdin)."""
+    if source == "-":
+        lines = sys.stdin.read().splitlines()
+        return documents_from_texts(lines, [str(i) for i in range(len(lines))])
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(path.glob("*.txt"))
+        if not files:
+            raise DataError(f"{path}: folder holds no .txt files")
+        texts = []
+        for f in files:
+            try:
+                texts.append(f.read_text(encoding="utf-8-sig"))
+            except UnicodeDecodeError as err:
+                raise DataError(f"{f}: not valid UTF-8 (byte {err.start})") from None
+        return documents_from_texts(texts, [f.name for f in files])
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if path.suffix in (".jsonl", ".json"):
+        records = read_jsonl_records(path, need_keyphrases=False)
+        return documents_from_texts([r["text"] for r in records], [r["id"] for r in records])
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not valid UTF-8 (byte {err.start})") from None
+    return documents_from_texts(lines, [str(i) for i in range(len(lines))])
+
+
+def build_vocabulary(dataset: Dataset, lowercase: bool, min_freq: int, embedding_file: str | None) -> list[str]:
+    """``<pad>``, ``<unk>``, then training words seen ``min_freq`` times (and all pretrained words)."""
+    train = dataset.splits.get("train")
+    if train is None:
+        raise DataError("the dataset has no 'train' split, so no vocabulary can be built")
+    per_string = np.bincount(train.tokens, minlength=len(dataset.strings))
+    counts: Counter[str] = Counter()
+    for s, c in zip(dataset.strings, per_string.tolist()):
+        if c:
+            counts[normalize_token(s, lowercase)] += c
+    words = sorted((w for w, c in counts.items() if c >= min_freq), key=lambda w: (-counts[w], w))
+    if embedding_file:
+        emb = load_embeddings(str(embedding_file))
+        if emb.lowercase != lowercase:
+            raise DataError(f"{embedding_file}: built with lowercase={emb.lowercase}, but data.lowercase={lowercase}")
+        have = set(words)
+        words += [w for w in emb.words if w not in have]
+    return SPECIALS + [w for w in words if w not in SPECIALS]
+
+
+class KeywordDataModule(L.LightningDataModule):
+    """Inspec-style keyphrase data from ``data_set.pkl`` (see ``keyword-lightning-prepare``).
+
+    Args:
+        dataset_file: the prepared dataset pickle.
+        embedding_file: optional ``embedding.pkl``; its words join the vocabulary. ``auto``
+            takes ``embedding.pkl`` beside ``dataset_file`` when it exists.
+        batch_size: documents per batch.
+        num_workers: DataLoader worker processes.
+        lowercase: lowercase tokens before vocabulary lookup.
+        min_freq: training words seen fewer times map to ``<unk>``.
+        max_length: documents longer than this are split into chunks (training and prediction).
+        predict_file: ``.txt`` (one document a line), a folder of ``.txt``, ``.jsonl`` or ``-`` for stdin.
+        predict_split: predict a split of the dataset instead (``train``, ``val`` or ``test``).
+        seed: seed of the per-epoch shuffling of training batches.
+    """
+
+    def __init__(
+        self,
+        dataset_file: str | None = None,
+        embedding_file: str | None = None,
+        batch_size: int = 64,
+        num_workers: int = 0,
+        lowercase: bool = True,
+        min_freq: int = 1,
+        max_length: int = 1000,
+        predict_file: str | None = None,
+        predict_split: str | None = None,
+        seed: int = 42,
+    ) -> None:
+        super().__init__()
+        if predict_split is not None and predict_split not in SPLITS:
+            raise ValueError(f"predict_split must be one of {', '.join(SPLITS)}, got {predict_split!r}")
+        if batch_size < 1 or max_length < 1:
+            raise ValueError("batch_size and max_length must be positive")
+        self.save_hyperparameters()
+        self._dataset: Dataset | None = None
+        self._vocabulary: list[str] | None = None
+        self._corpora: dict[str, Corpus] = {}
+        self.predict_documents: list[PredictDocument] = []
+        self.predict_source: np.ndarray | None = None  # predict item -> document index
+        self.predict_piece_start: np.ndarray | None = None  # predict item -> first token in its document
+
+    # ----------------------------------------------------------------- data and vocabulary
+
+    @property
+    def dataset(self) -> Dataset:
+        """The loaded dataset pickle (loaded once, on first use)."""
+        if self._dataset is None:
+            if not self.hparams.dataset_file:
+                raise DataError("no data.dataset_file given")
+            self._dataset = load_dataset(self.hparams.dataset_file)
+        return self._dataset
+
+    @property
+    def embedding_path(self) -> str | None:
+        """``embedding_file`` with ``auto`` resolved (None: random embeddings)."""
+        path = self.hparams.embedding_file
+        if path == "auto":
+            beside = Path(self.hparams.dataset_file or ".").parent / "embedding.pkl"
+            if not beside.is_file():
+                print(f"data.embedding_file auto: no {beside}, so embeddings start random", file=sys.stderr)
+            return str(beside) if beside.is_file() else None
+        return path
+
+    @property
+    def vocabulary(self) -> list[str] | None:
+        """Words of the training split (the model's embedding rows); None without a dataset."""
+        if self._vocabulary is None and self.hparams.dataset_file:
+            h = self.hparams
+            self._vocabulary = build_vocabulary(self.dataset, h.lowercase, h.min_freq, self.embedding_path)
+        return self._vocabulary
+
+    def _encoder(self) -> tuple[dict[str, int], bool]:
+        """Word -> id map and lowercasing of the model being run (its checkpoint wins)."""
+        model = self.trainer.lightning_module if self.trainer is not None else None
+        words = getattr(model, "vocabulary", None) or self.vocabulary
+        if words is None:
+            raise DataError("no vocabulary: give data.dataset_file or a checkpoint")
+        lowercase = model.lowercase if getattr(model, "vocabulary", None) else self.hparams.lowercase
+        return {w: i for i, w in enumerate(words)}, lowercase
+
+    def _make_corpus(self, strings: list[str], token_strings: np.ndarray, offsets: np.ndarray, codes) -> tuple[Corpus, np.ndarray]:
+        index, lowercase = self._encoder()
+        lookup = np.array([index.get(normalize_token(s, lowercase), UNK) for s in strings], dtype=np.int64)
+        table = np.zeros((max(1, len(strings)), MAX_WORD_CHARS), dtype=np.int16)
+        for row, s in enumerate(strings):
+            ids = char_ids(s)
+            table[row, : len(ids)] = ids
+        offsets, source = chunk_offsets(offsets, self.hparams.max_length)
+        return Corpus(lookup[token_strings], token_strings, table, offsets, codes), source
+
+    def split_corpus(self, split: str) -> Corpus:
+        """The encoded corpus of a dataset split (built once per vocabulary)."""
+        if split not in self._corpora:
+            part = self.dataset.splits.get(split)
+            if part is None:
+                raise DataError(f"{self.hparams.dataset_file}: no {split!r} split")
+            self._corpora[split], _ = self._make_corpus(self.dataset.strings, part.tokens, part.offsets, part.tags)
+        return self._corpora[split]
+
+    def setup(self, stage: str) -> None:
+        """Load the dataset when a stage needs it (raw-text prediction needs none)."""
+        if stage != "predict" or self.hparams.predict_split:
+            _ = self.dataset
+
+    # ----------------------------------------------------------------- loaders
+
+    def _distributed(self) -> tuple[int, int]:
+        trainer = self.trainer
+        if trainer is None or trainer.world_size == 1:
+            return 1, 0
+        if getattr(trainer._accelerator_connector, "use_distributed_sampler", False):
+            raise DataError("under DDP set trainer.use_distributed_sampler: false (configs/trainer/ddp.yaml does)")
+        return trainer.world_size, trainer.global_rank
+
+    def _loader(self, corpus: Corpus, shuffle: bool) -> DataLoader:
+        replicas, rank = self._distributed()
+        sampler = BucketBatchSampler(
+            corpus.lengths(), self.hparams.batch_size, shuffle=shuffle, seed=self.hparams.seed, num_replicas=replicas, rank=rank
+        )
+        return DataLoader(
+            corpus,
+            batch_sampler=sampler,
+            collate_fn=collate_fun2,
+            num_workers=self.hparams.num_workers,
+            persistent_workers=self.hparams.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        """Length-bucketed, reshuffled every epoch."""
+        return self._loader(self.split_corpus("train"), shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        """Every validation document once, sorted by length."""
+        return self._loader(self.split_corpus("val"), shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        """Every test document once, sorted by length."""
+        return self._loader(self.split_corpus("test"), shuffle=False)
+
+    def predict_dataloader(self) -> DataLoader:
+        """Documents of ``predict_file`` or ``predict_split``; empty documents yield no items."""
+        h = self.hparams
+        if h.predict_split:
+            part = self.dataset.splits.get(h.predict_split)
+            if part is None:
+                raise DataError(f"{h.dataset_file}: no {h.predict_split!r} split")
+            self.predict_documents = [
+                PredictDocument(d.id, d.tokens) for d in (self.dataset.document(h.predict_split, i) for i in range(len(part)))
+            ]
+        elif h.predict_file:
+            self.predict_documents = read_predict_input(h.predict_file)
+        else:
+            raise DataError("nothing to predict: give data.predict_file or data.predict_split")
+        table: dict[str, int] = {}
+        flat = [table.setdefault(t, len(table)) for d in self.predict_documents for t in d.tokens]
+        lengths = np.array([len(d.tokens) for d in self.predict_documents], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        corpus, source = self._make_corpus(list(table), np.asarray(flat, dtype=np.int64), offsets, None)
+        keep = corpus.lengths() > 0  # empty documents are written with no keyphrases
+        self.predict_source = source
+        self.predict_piece_start = corpus.offsets[:-1] - offsets[source]
+        replicas, rank = self._distributed()
+        items = np.flatnonzero(keep)
+        sampler = BucketBatchSampler(corpus.lengths(), h.batch_size, shuffle=False, num_replicas=replicas, rank=rank, items=items)
+        warnings.filterwarnings("ignore", message=".*custom batch sampler.*for prediction", module="lightning")
+        return DataLoader(corpus, batch_sampler=sampler, collate_fn=collate_fun2, num_workers=h.num_workers)

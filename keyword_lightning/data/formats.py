@@ -1,0 +1,340 @@
+"""File formats: CoNLL and JSONL readers, the dataset pickle, a safe unpickler, atomic writes.
+
+The dataset pickle (``data_set.pkl``, the seed's file name) holds only built-in types, so it
+loads without importing anything. Format ``keyword-lightning/dataset``, version 1::
+
+    {"format": "keyword-lightning/dataset", "version": 1,
+     "strings": [str, ...],                # every distinct token string, as written
+     "splits": {"train" | "val" | "test": {
+         "ids": [str, ...],                # one per document
+         "offsets": bytes,                 # int64 little-endian [n_docs + 1], doc i = tokens[o[i]:o[i+1]]
+         "tokens": bytes,                  # int32 little-endian [n_tokens], indices into "strings"
+         "tags": bytes}}}                  # uint8 [n_tokens], BIO codes 0=O 1=B 2=I
+
+Token data are flat arrays rather than per-token Python objects, so a corpus of 100M tokens
+stays a few hundred MB in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from keyword_lightning.tagging import BIO_B, BIO_I, TagError, bio_codes
+from keyword_lightning.text import tokenize
+
+DATASET_FORMAT = "keyword-lightning/dataset"
+DATASET_VERSION = 1
+SPLITS = ("train", "val", "test")
+
+
+class DataError(ValueError):
+    """Bad input data; the message is one line naming the file, line or document."""
+
+
+@dataclass
+class Document:
+    """One tagged document: ``codes`` are normalised BIO codes (see ``tagging.bio_codes``)."""
+
+    id: str
+    tokens: list[str]
+    codes: list[int]
+
+
+@dataclass
+class Split:
+    """One split of a prepared dataset, as compact arrays (see the module docstring)."""
+
+    ids: list[str]
+    offsets: np.ndarray  # int64 [n_docs + 1]
+    tokens: np.ndarray  # int32 [n_tokens], indices into the dataset's strings
+    tags: np.ndarray  # uint8 [n_tokens]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def lengths(self) -> np.ndarray:
+        """Token count of each document, int64 ``[n_docs]``."""
+        return np.diff(self.offsets)
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset pickle: the string table and the splits it holds."""
+
+    strings: list[str]
+    splits: dict[str, Split]
+
+    def document(self, split: str, index: int) -> Document:
+        """Document ``index`` of ``split`` as Python lists (for display and tests)."""
+        part = self.splits[split]
+        lo, hi = part.offsets[index], part.offsets[index + 1]
+        tokens = [self.strings[i] for i in part.tokens[lo:hi]]
+        return Document(part.ids[index], tokens, part.tags[lo:hi].tolist())
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` with BOM, CRLF and bad bytes handled per line."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise DataError(f"{path}:{number}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
+            yield number, line.rstrip("\r\n")
+
+
+def read_conll(path: str | os.PathLike) -> list[Document]:
+    """Read ``token<TAB>tag`` lines (or ``token tag``), a blank line between documents.
+
+    Tags are ``O`` or ``B-<type>`` / ``I-<type>`` of any type; every type is a keyphrase.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    docs: list[Document] = []
+    tokens: list[str] = []
+    tags: list[str] = []
+    first_line = 0
+
+    def close() -> None:
+        if tokens:
+            try:
+                codes = bio_codes(tags)
+            except TagError as err:  # pragma: no cover - tags are checked per line below
+                raise DataError(f"{path}:{first_line}: {err}") from None
+            docs.append(Document(f"{path.stem}-{len(docs)}", list(tokens), codes))
+            tokens.clear()
+            tags.clear()
+
+    for number, line in _lines(path):
+        if not line.strip():
+            close()
+            continue
+        fields = line.split("\t") if "\t" in line else line.split()
+        if len(fields) != 2:
+            raise DataError(f"{path}:{number}: expected 'token<TAB>tag', found {len(fields)} fields in {line!r}")
+        token, tag = fields[0].strip(), fields[1].strip()
+        if not token:
+            raise DataError(f"{path}:{number}: empty token (tag {tag!r} alone on the line)")
+        try:
+            bio_codes([tag])
+        except TagError as err:
+            raise DataError(f"{path}:{number}: {err}") from None
+        if not tokens:
+            first_line = number
+        tokens.append(token)
+        tags.append(tag)
+    close()
+    if not docs:
+        raise DataError(f"{path}: no documents")
+    return docs
+
+
+def _mark_keyphrases(tokens: list[str], phrases: Iterable[str]) -> list[int]:
+    """BIO codes marking every case-insensitive occurrence of each phrase, longest first."""
+    lowered = [t.lower() for t in tokens]
+    codes = [0] * len(tokens)
+    taken = [False] * len(tokens)
+    patterns = {tuple(t.lower() for t, _, _ in tokenize(p)) for p in phrases}
+    for pattern in sorted((p for p in patterns if p), key=len, reverse=True):
+        n = len(pattern)
+        for start in range(len(tokens) - n + 1):
+            if tuple(lowered[start : start + n]) == pattern and not any(taken[start : start + n]):
+                codes[start] = BIO_B
+                for i in range(start, start + n):
+                    taken[i] = True
+                    if i > start:
+                        codes[i] = BIO_I
+    return codes
+
+
+def read_jsonl_records(path: str | os.PathLike, need_keyphrases: bool) -> list[dict]:
+    """Read ``{"id", "text"[, "keyphrases"]}`` objects, one a line; blank lines are skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    records = []
+    for number, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+        if not isinstance(obj, dict):
+            raise DataError(f"{path}:{number}: expected a JSON object, found {type(obj).__name__}")
+        if not isinstance(obj.get("text"), str):
+            raise DataError(f"{path}:{number}: field 'text' is missing or not a string")
+        doc_id = obj.get("id", str(len(records)))
+        if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
+            raise DataError(f"{path}:{number}: field 'id' must be a string or an integer")
+        record = {"id": str(doc_id), "text": obj["text"], "line": number}
+        if need_keyphrases:
+            phrases = obj.get("keyphrases")
+            if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+                raise DataError(f"{path}:{number}: field 'keyphrases' is missing or not a list of strings")
+            record["keyphrases"] = phrases
+        records.append(record)
+    return records
+
+
+def read_jsonl(path: str | os.PathLike) -> list[Document]:
+    """Read tagged documents from JSONL, tokenized as ``predict`` tokenizes raw text."""
+    docs = []
+    for record in read_jsonl_records(path, need_keyphrases=True):
+        tokens = [t for t, _, _ in tokenize(record["text"])]
+        if not tokens:
+            raise DataError(f"{path}:{record['line']}: document {record['id']!r} has no tokens")
+        docs.append(Document(record["id"], tokens, _mark_keyphrases(tokens, record["keyphrases"])))
+    if not docs:
+        raise DataError(f"{path}: no documents")
+    return docs
+
+
+# --------------------------------------------------------------------------- the pickle
+
+
+def build_dataset(splits: dict[str, list[Document]]) -> dict:
+    """The picklable dataset object (module docstring) for documents per split."""
+    table: dict[str, int] = {}
+    out: dict[str, dict] = {}
+    for name, docs in splits.items():
+        lengths = [len(d.tokens) for d in docs]
+        offsets = np.zeros(len(docs) + 1, dtype="<i8")
+        np.cumsum(lengths, out=offsets[1:])
+        tokens = np.fromiter(
+            (table.setdefault(t, len(table)) for d in docs for t in d.tokens), dtype="<i4", count=int(offsets[-1])
+        )
+        tags = np.fromiter((c for d in docs for c in d.codes), dtype=np.uint8, count=int(offsets[-1]))
+        out[name] = {
+            "ids": [d.id for d in docs],
+            "offsets": offsets.tobytes(),
+            "tokens": tokens.tobytes(),
+            "tags": tags.tobytes(),
+        }
+    return {"format": DATASET_FORMAT, "version": DATASET_VERSION, "strings": list(table), "splits": out}
+
+
+class _NoGlobalsUnpickler(pickle.Unpickler):
+    """Refuses every global: our pickles hold only dicts, lists, str, bytes and numbers."""
+
+    def find_class(self, module: str, name: str):  # noqa: D102 - pickle's hook
+        raise pickle.UnpicklingError(f"refused to load global '{module}.{name}' (pickles here hold data only)")
+
+
+def safe_load_pickle(path: str | os.PathLike) -> object:
+    """Load a pickle that may hold built-in data types only; code-running pickles are refused."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        with open(path, "rb") as fh:
+            return _NoGlobalsUnpickler(io.BufferedReader(fh)).load()
+    except pickle.UnpicklingError as err:
+        if str(err).startswith("refused"):
+            raise DataError(f"{path}: {err}") from None
+        raise DataError(f"{path}: truncated or corrupt pickle ({err})") from None
+    except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, MemoryError) as err:
+        raise DataError(f"{path}: truncated or corrupt pickle ({type(err).__name__}: {err})") from None
+
+
+def _check(cond: bool, where: str, what: str) -> None:
+    if not cond:
+        raise DataError(f"{where}: {what}")
+
+
+def load_dataset(path: str | os.PathLike) -> Dataset:
+    """Load and validate a dataset pickle; errors name the split and document index."""
+    obj = safe_load_pickle(path)
+    where = str(path)
+    _check(isinstance(obj, dict), where, f"expected a dict, found {type(obj).__name__} (not a keyword-lightning dataset)")
+    _check(obj.get("format") == DATASET_FORMAT, where, f"format is {obj.get('format')!r}, expected {DATASET_FORMAT!r}")
+    _check(
+        obj.get("version") == DATASET_VERSION,
+        where,
+        f"format version {obj.get('version')!r} is not supported (this release reads {DATASET_VERSION})",
+    )
+    strings = obj.get("strings")
+    _check(isinstance(strings, list) and all(isinstance(s, str) for s in strings), where, "'strings' must be a list of str")
+    raw_splits = obj.get("splits")
+    _check(isinstance(raw_splits, dict) and raw_splits, where, "'splits' must be a non-empty dict")
+    splits = {}
+    for name, part in raw_splits.items():
+        at = f"{where}: split {name!r}"
+        _check(name in SPLITS, where, f"unknown split {name!r} (expected one of {', '.join(SPLITS)})")
+        _check(isinstance(part, dict), at, f"expected a dict, found {type(part).__name__}")
+        for key in ("offsets", "tokens", "tags"):
+            _check(isinstance(part.get(key), bytes), at, f"'{key}' must be bytes, found {type(part.get(key)).__name__}")
+        ids = part.get("ids")
+        _check(isinstance(ids, list) and all(isinstance(i, str) for i in ids), at, "'ids' must be a list of str")
+        _check(len(part["offsets"]) % 8 == 0 and len(part["tokens"]) % 4 == 0, at, "array bytes have a wrong size")
+        offsets = np.frombuffer(part["offsets"], dtype="<i8").astype(np.int64)
+        tokens = np.frombuffer(part["tokens"], dtype="<i4").astype(np.int32)
+        tags = np.frombuffer(part["tags"], dtype=np.uint8)
+        _check(len(offsets) == len(ids) + 1, at, f"{len(ids)} ids but {len(offsets) - 1} documents")
+        _check(len(ids) > 0, at, "no documents")
+        _check(offsets[0] == 0, at, "offsets must start at 0")
+        lengths = np.diff(offsets)
+        if (lengths <= 0).any():
+            bad = int(np.argmax(lengths <= 0))
+            _check(False, f"{at}, document {bad}", "empty document" if lengths[bad] == 0 else "negative length")
+        if offsets[-1] != len(tokens) or len(tokens) != len(tags):
+            bad = int(np.searchsorted(offsets[1:], min(len(tokens), len(tags)), side="left"))
+            _check(False, f"{at}, document {bad}", f"lengths differ: {len(tokens)} tokens, {len(tags)} tags, offsets end at {offsets[-1]}")
+        if len(tokens) and (tokens.min() < 0 or tokens.max() >= len(strings)):
+            bad_pos = int(np.argmax((tokens < 0) | (tokens >= len(strings))))
+            bad = int(np.searchsorted(offsets[1:], bad_pos, side="right"))
+            _check(False, f"{at}, document {bad}", "token index outside the string table")
+        if len(tags) and tags.max() > BIO_I:
+            bad_pos = int(np.argmax(tags > BIO_I))
+            bad = int(np.searchsorted(offsets[1:], bad_pos, side="right"))
+            _check(False, f"{at}, document {bad}", f"unknown tag code {int(tags[bad_pos])} (expected 0=O, 1=B, 2=I)")
+        splits[name] = Split(list(ids), offsets, tokens, tags)
+    return Dataset(strings, splits)
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb"):
+    """Write to a temporary file beside ``path`` and rename it into place on success.
+
+    A crash or an error inside the ``with`` block leaves ``path`` as it was (absent or old).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_pickle(obj: object, path: str | os.PathLike) -> None:
+    """Pickle ``obj`` to ``path`` atomically."""
+    with atomic_write(path) as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)

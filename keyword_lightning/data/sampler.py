@@ -1,0 +1,74 @@
+"""Length-bucketed batches: documents of similar length share a batch, so little padding runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+
+class BucketBatchSampler:
+    """Yields lists of item indices, each batch holding documents of similar length.
+
+    Shuffled (training): each epoch, the items are permuted with ``seed + epoch``, cut into
+    pools of ``batch_size * pool_batches`` items, each pool is sorted by length and cut into
+    batches, and the batch order is shuffled. Not shuffled (evaluation): all items sorted by
+    length, cut into batches. Every item appears exactly once per epoch.
+
+    Distributed: the batch count is made a multiple of ``num_replicas`` by splitting the
+    largest batches, and rank ``r`` takes batches ``r, r + R, ...``: ranks get disjoint
+    batches, the same number each (so DDP never waits on a missing step), and together
+    they cover every item once.
+
+    Lightning calls ``set_epoch`` on a batch sampler's ``.sampler``; it points here.
+    """
+
+    def __init__(
+        self,
+        lengths: np.ndarray,
+        batch_size: int,
+        shuffle: bool = True,
+        seed: int = 0,
+        num_replicas: int = 1,
+        rank: int = 0,
+        pool_batches: int = 50,
+        items: np.ndarray | None = None,
+    ) -> None:
+        self.lengths = np.asarray(lengths)
+        self.items = np.arange(len(self.lengths)) if items is None else np.asarray(items)
+        self.size, self.shuffle, self.seed = batch_size, shuffle, seed
+        self.num_replicas, self.rank, self.pool_batches = num_replicas, rank, pool_batches
+        self.epoch = 0
+        self.sampler = self  # so that Lightning's set_epoch reaches us
+
+    def set_epoch(self, epoch: int) -> None:
+        """Choose the epoch whose shuffle to produce (called by Lightning each epoch)."""
+        self.epoch = epoch
+
+    def _all_batches(self) -> list[np.ndarray]:
+        items = self.items
+        if self.shuffle:
+            rng = np.random.default_rng(self.seed + self.epoch)
+            items = items[rng.permutation(len(items))]
+            pool = self.size * self.pool_batches
+            batches = []
+            for p in range(0, len(items), pool):
+                chunk = items[p : p + pool]
+                chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+                batches += [chunk[i : i + self.size] for i in range(0, len(chunk), self.size)]
+            batches = [batches[i] for i in rng.permutation(len(batches))]
+        else:
+            items = items[np.argsort(self.lengths[items], kind="stable")]
+            batches = [items[i : i + self.size] for i in range(0, len(items), self.size)]
+        while len(batches) % self.num_replicas and any(len(b) > 1 for b in batches):
+            big = max(range(len(batches)), key=lambda i: len(batches[i]))
+            half = len(batches[big]) // 2
+            batches[big : big + 1] = [batches[big][:half], batches[big][half:]]
+        return batches[self.rank :: self.num_replicas]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for batch in self._all_batches():
+            yield batch.tolist()
+
+    def __len__(self) -> int:
+        return len(self._all_batches())

@@ -1,0 +1,258 @@
+"""JointRNN: the LightningModule around ``DRNN`` (the seed's model, loss, optimizer and loop).
+
+loss = alpha * CE(head 1) + (1 - alpha) * CE(head 2), padding ignored.
+One ``model_step`` serves train, validation and test; each stage has its own metric objects.
+The vocabulary travels inside every checkpoint, so prediction needs nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torchmetrics import MetricCollection
+from torchmetrics.classification import BinaryAccuracy, BinaryF1Score, MulticlassAccuracy
+
+from keyword_lightning.data.datamodule import CHAR_BUCKETS, PAD, UNK, Batch
+from keyword_lightning.data.embeddings import load_embeddings
+from keyword_lightning.metrics import PhraseF1
+from keyword_lightning.model.network import DRNN
+from keyword_lightning.tagging import BINARY, IGNORE_INDEX, SBMEO, viterbi_decode
+
+CHECKPOINT_KEY = "keyword_lightning"
+CHECKPOINT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is not a valid keyword-lightning checkpoint."""
+
+
+class JointRNN(L.LightningModule):
+    """Two-head keyphrase tagger.
+
+    Args:
+        vocabulary: embedding rows' words (linked from the data; restored from checkpoints).
+        vocab_size: only when no vocabulary is given (set from checkpoints).
+        lowercase: how tokens are normalised before lookup (linked from the data; kept with
+            the vocabulary in checkpoints rather than in the hyperparameters).
+        embedding_file: ``embedding.pkl`` with pretrained vectors (linked from the data).
+        freeze_embeddings: keep pretrained vectors fixed.
+        embedding_dim: size of random embeddings (pretrained ones bring their own).
+        hidden_size1 / hidden_size2: RNN layer sizes (per direction).
+        cell: ``rnn``, ``gru`` or ``lstm``.
+        bidirectional: run each layer in both directions.
+        dropout: dropout on embeddings, between layers and before the heads.
+        word_dropout: chance that a training token is replaced by ``<unk>`` (trains ``<unk>``).
+        context_window: odd number of neighbouring word embeddings per token (Zhang et al.: 3).
+        char_dim / char_channels: character CNN sizes; ``char_dim: 0`` turns it off.
+        alpha: weight of head 1 in the loss.
+        lr / weight_decay: Adam's settings (LightningCLI's ``--optimizer`` overrides them).
+        decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
+        sequence_mode: ``auto``, ``packed`` or ``padded`` (see ``model/network.py``).
+
+    """
+
+    def __init__(
+        self,
+        vocabulary: list[str] | None = None,
+        vocab_size: int | None = None,
+        lowercase: bool = True,
+        embedding_file: str | None = None,
+        freeze_embeddings: bool = False,
+        embedding_dim: int = 300,
+        hidden_size1: int = 300,
+        hidden_size2: int = 300,
+        cell: str = "lstm",
+        bidirectional: bool = True,
+        dropout: float = 0.5,
+        word_dropout: float = 0.0,
+        context_window: int = 1,
+        char_dim: int = 0,
+        char_channels: int = 50,
+        alpha: float = 0.5,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        decoder: str = "viterbi",
+        sequence_mode: str = "auto",
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["vocabulary", "lowercase", "embedding_file"])
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+        if decoder not in ("viterbi", "argmax") or sequence_mode not in ("auto", "packed", "padded"):
+            raise ValueError("decoder must be viterbi|argmax and sequence_mode auto|packed|padded")
+        if vocabulary is not None:
+            self.hparams.vocab_size = vocab_size = len(vocabulary)
+        if not vocab_size:
+            raise ValueError("JointRNN needs a vocabulary (from the data module) or vocab_size")
+        pretrained = load_embeddings(embedding_file) if embedding_file and vocabulary is not None else None
+        if pretrained is not None:
+            self.hparams.embedding_dim = embedding_dim = pretrained.dim
+        self.vocabulary = vocabulary
+        self.lowercase = lowercase
+        self.net = DRNN(
+            vocab_size, embedding_dim, hidden_size1, hidden_size2, cell, bidirectional, dropout,
+            context_window, CHAR_BUCKETS, char_dim, char_channels,
+        )  # fmt: skip
+        if pretrained is not None:
+            self._load_pretrained(vocabulary, pretrained)
+        if freeze_embeddings:
+            self.net.embedding.weight.requires_grad_(False)
+
+        def token_metrics(prefix: str) -> MetricCollection:
+            return MetricCollection(
+                {
+                    "keyword_acc": BinaryAccuracy(ignore_index=IGNORE_INDEX),
+                    "keyword_f1": BinaryF1Score(ignore_index=IGNORE_INDEX),
+                    "position_acc": MulticlassAccuracy(5, average="micro", ignore_index=IGNORE_INDEX),
+                },
+                prefix=prefix,
+            )
+
+        self.train_metrics = token_metrics("train/")
+        self.val_metrics = token_metrics("val/")
+        self.test_metrics = token_metrics("test/")
+        self.val_phrase = PhraseF1()
+        self.test_phrase = PhraseF1()
+
+    def _load_pretrained(self, vocabulary: list[str], pretrained) -> None:
+        """Copy pretrained rows; other rows get the pretrained vectors' scale."""
+        rows = {w: i for i, w in enumerate(pretrained.words)}
+        weight = self.net.embedding.weight.data
+        std = float(pretrained.vectors.std())
+        weight.normal_(0.0, std)
+        hit = [(i, rows[w]) for i, w in enumerate(vocabulary) if w in rows]
+        if hit:
+            ours, theirs = zip(*hit)
+            weight[list(ours)] = torch.from_numpy(pretrained.vectors[list(theirs)])
+        weight[PAD].zero_()
+
+    # ------------------------------------------------------------------ forward and loss
+
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Head-1 logits [B,T,2] and head-2 logits [B,T,5]."""
+        return self.net(batch.words, batch.chars, batch.lengths, self.hparams.sequence_mode)
+
+    def model_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """Losses and logits of one batch (shared by train, validation and test)."""
+        logits1, logits2 = self(batch)
+        loss1 = F.cross_entropy(logits1.flatten(0, 1), batch.keyword.flatten(), ignore_index=IGNORE_INDEX)
+        loss2 = F.cross_entropy(logits2.flatten(0, 1), batch.position.flatten(), ignore_index=IGNORE_INDEX)
+        alpha = self.hparams.alpha
+        loss = alpha * loss1 + (1 - alpha) * loss2
+        return {"loss": loss, "loss1": loss1, "loss2": loss2, "logits1": logits1, "logits2": logits2}
+
+    def decode(self, logits2: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """S/B/M/E/O ids [B,T] from head-2 logits, by Viterbi or argmax."""
+        if self.hparams.decoder == "argmax":
+            return logits2.argmax(dim=-1)
+        return viterbi_decode(logits2.float().log_softmax(dim=-1), lengths)
+
+    def _log_losses(self, stage: str, out: dict[str, torch.Tensor], batch: Batch) -> None:
+        on_step = stage == "train"
+        size = batch.words.shape[0]
+        self.log(f"{stage}/loss", out["loss"], on_step=on_step, on_epoch=True, batch_size=size, sync_dist=not on_step)
+        for key in ("loss1", "loss2"):
+            self.log(f"{stage}/{key}", out[key], on_step=False, on_epoch=True, batch_size=size, sync_dist=not on_step)
+
+    def _update_token_metrics(self, metrics: MetricCollection, out: dict[str, torch.Tensor], batch: Batch) -> None:
+        mask = batch.keyword != IGNORE_INDEX
+        metrics["keyword_acc"].update(out["logits1"].argmax(-1), batch.keyword)
+        metrics["keyword_f1"].update(out["logits1"].argmax(-1), batch.keyword)
+        metrics["position_acc"].update(out["logits2"].argmax(-1)[mask], batch.position[mask])
+        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=batch.words.shape[0])
+
+    # ------------------------------------------------------------------ stages
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        """One optimisation step; ``word_dropout`` turns some tokens into ``<unk>``."""
+        p = self.hparams.word_dropout
+        if p > 0:
+            drop = (torch.rand(batch.words.shape, device=batch.words.device) < p) & (batch.words != PAD)
+            batch = batch._replace(words=batch.words.masked_fill(drop, UNK))
+        out = self.model_step(batch)
+        self._log_losses("train", out, batch)
+        self._update_token_metrics(self.train_metrics, out, batch)
+        return out["loss"]
+
+    def _eval_step(self, stage: str, batch: Batch, metrics: MetricCollection, phrase: PhraseF1) -> None:
+        out = self.model_step(batch)
+        self._log_losses(stage, out, batch)
+        self._update_token_metrics(metrics, out, batch)
+        phrase.update(self.decode(out["logits2"], batch.lengths), batch.position)
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        """Losses, token metrics and phrase metrics on validation data."""
+        self._eval_step("val", batch, self.val_metrics, self.val_phrase)
+
+    def test_step(self, batch: Batch, batch_idx: int) -> None:
+        """Losses, token metrics and phrase metrics on test data."""
+        self._eval_step("test", batch, self.test_metrics, self.test_phrase)
+
+    def _log_phrase(self, stage: str, phrase: PhraseF1) -> None:
+        for key, value in phrase.compute().items():
+            self.log(f"{stage}/phrase_{key}", value)
+        phrase.reset()
+
+    def on_validation_epoch_end(self) -> None:
+        """Log ``val/phrase_precision``, ``val/phrase_recall``, ``val/phrase_f1``."""
+        self._log_phrase("val", self.val_phrase)
+
+    def on_test_epoch_end(self) -> None:
+        """Log ``test/phrase_precision``, ``test/phrase_recall``, ``test/phrase_f1``."""
+        self._log_phrase("test", self.test_phrase)
+
+    def predict_step(self, batch: Batch, batch_idx: int) -> dict[str, Any]:
+        """Decoded tags and each token's probability of its tag, per item (pads cut off)."""
+        _, logits2 = self(batch)
+        tags = self.decode(logits2, batch.lengths)
+        probs = logits2.float().softmax(-1).gather(-1, tags.unsqueeze(-1)).squeeze(-1)
+        lengths = batch.lengths.tolist()
+        return {
+            "index": batch.index.tolist(),
+            "tags": [t[:n] for t, n in zip(tags.tolist(), lengths)],
+            "probs": [p[:n] for p, n in zip(probs.tolist(), lengths)],
+        }
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        """Adam over the trainable parameters (the seed's optimizer)."""
+        params = [p for p in self.parameters() if p.requires_grad]
+        return torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Store the vocabulary and label maps beside the weights."""
+        checkpoint[CHECKPOINT_KEY] = {
+            "version": CHECKPOINT_VERSION,
+            "vocabulary": list(self.vocabulary or []),
+            "lowercase": self.lowercase,
+            "labels": {"keyword": list(BINARY), "position": list(SBMEO)},
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Restore and validate the vocabulary; resize the embedding if the data's differed."""
+        meta = checkpoint.get(CHECKPOINT_KEY)
+        if not isinstance(meta, dict) or meta.get("version") != CHECKPOINT_VERSION:
+            raise CheckpointError("not a keyword-lightning checkpoint (no vocabulary inside)")
+        vocab = meta.get("vocabulary")
+        if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab) or len(set(vocab)) != len(vocab):
+            raise CheckpointError("checkpoint vocabulary must be a list of distinct strings")
+        rows = checkpoint.get("state_dict", {}).get("net.embedding.weight")
+        if rows is None or rows.shape[0] != len(vocab) or vocab[:2] != ["<pad>", "<unk>"]:
+            raise CheckpointError(f"checkpoint vocabulary ({len(vocab)} words) does not match its embedding")
+        if meta.get("labels") != {"keyword": list(BINARY), "position": list(SBMEO)}:
+            raise CheckpointError(f"checkpoint label maps {meta.get('labels')} differ from this release's")
+        if self.net.embedding.num_embeddings != len(vocab):
+            old = self.net.embedding
+            self.net.embedding = torch.nn.Embedding(len(vocab), old.embedding_dim, padding_idx=PAD).to(
+                old.weight.device
+            )
+            self.net.embedding.weight.requires_grad_(old.weight.requires_grad)
+        if not isinstance(meta.get("lowercase"), bool):
+            raise CheckpointError("checkpoint has no valid 'lowercase' setting")
+        self.vocabulary = vocab
+        self.lowercase = meta["lowercase"]
+        self.hparams.vocab_size = len(vocab)

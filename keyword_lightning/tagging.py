@@ -1,0 +1,195 @@
+"""Pure keyphrase tagging logic: BIO <-> spans <-> S/B/M/E/O, and decoding.
+
+A span is ``(start, end)`` over token positions, both inclusive. Nothing here does I/O
+or knows about models, so every function can be tested on plain lists.
+
+Head-2 of the network predicts one of five position tags (the seed's
+"Single/Begin/Middle/End/Not"):
+
+    S = a one-token keyphrase     B = first token of a longer one
+    M = inside a longer one       E = last token of a longer one
+    O = not part of a keyphrase
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+SBMEO = ("S", "B", "M", "E", "O")
+S, B, M, E, O = range(5)
+BINARY = ("not-keyword", "keyword")
+IGNORE_INDEX = -100  # padding label, skipped by the losses and metrics
+# Normalised BIO codes held in the dataset pickle.
+BIO_O, BIO_B, BIO_I = 0, 1, 2
+
+Span = tuple[int, int]
+
+
+class TagError(ValueError):
+    """A tag string that is neither ``O`` nor ``B-<type>`` / ``I-<type>``."""
+
+
+def bio_codes(tags: Sequence[str]) -> list[int]:
+    """Normalise BIO tags of any type to codes 0=O, 1=B, 2=I (conlleval semantics).
+
+    Every type counts as a keyphrase. An ``I-`` that follows ``O`` or a phrase of another
+    type opens a new phrase, exactly as conlleval reads it, so it becomes ``B``.
+    """
+    codes: list[int] = []
+    prev_type: str | None = None  # type of the phrase open at the previous token
+    for tag in tags:
+        if tag == "O":
+            codes.append(BIO_O)
+            prev_type = None
+            continue
+        prefix, sep, kind = tag.partition("-")
+        if not sep or prefix not in ("B", "I"):
+            raise TagError(f"unknown tag {tag!r} (expected O, B-<type> or I-<type>)")
+        if prefix == "I" and prev_type == kind:
+            codes.append(BIO_I)
+        else:
+            codes.append(BIO_B)
+        prev_type = kind
+    return codes
+
+
+def bio_codes_to_spans(codes: Sequence[int]) -> list[Span]:
+    """Spans of normalised BIO codes (an I after O is read as B)."""
+    spans: list[Span] = []
+    start = None
+    for i, code in enumerate(codes):
+        if code == BIO_I and start is not None:
+            continue
+        if start is not None:
+            spans.append((start, i - 1))
+            start = None
+        if code in (BIO_B, BIO_I):
+            start = i
+    if start is not None:
+        spans.append((start, len(codes) - 1))
+    return spans
+
+
+def spans_to_bio_codes(spans: Sequence[Span], length: int) -> list[int]:
+    """Normalised BIO codes of non-overlapping spans."""
+    codes = [BIO_O] * length
+    for start, end in spans:
+        codes[start] = BIO_B
+        for i in range(start + 1, end + 1):
+            codes[i] = BIO_I
+    return codes
+
+
+def spans_to_sbmeo(spans: Sequence[Span], length: int) -> list[int]:
+    """S/B/M/E/O tag ids of non-overlapping spans."""
+    tags = [O] * length
+    for start, end in spans:
+        if start == end:
+            tags[start] = S
+        else:
+            tags[start] = B
+            tags[end] = E
+            for i in range(start + 1, end):
+                tags[i] = M
+    return tags
+
+
+def sbmeo_to_spans(tags: Sequence[int]) -> list[Span]:
+    """Strict decoding: ``S`` and ``B M* E`` are spans; any broken run is dropped."""
+    spans: list[Span] = []
+    start = None
+    for i, tag in enumerate(tags):
+        if tag == S:
+            spans.append((i, i))
+            start = None
+        elif tag == B:
+            start = i
+        elif tag == M:
+            pass  # an open phrase goes on; with none open, M is simply ignored
+        elif tag == E:
+            if start is not None:
+                spans.append((start, i))
+            start = None
+        else:  # O, or anything else, closes without a span
+            start = None
+    return spans
+
+
+def bio_codes_to_labels(codes: np.ndarray, doc_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised head labels for a flat corpus of normalised BIO codes.
+
+    Args:
+        codes: uint8 ``[N]`` codes of all documents laid end to end.
+        doc_starts: bool ``[N]``, True at the first token of each document.
+
+    Returns:
+        ``(keyword, position)``: int64 ``[N]`` head-1 labels (0/1) and head-2 S/B/M/E/O ids.
+
+    """
+    inside = codes != BIO_O
+    begins = (codes == BIO_B) | ((codes == BIO_I) & doc_starts)
+    # Does the phrase continue into the next token of the same document?
+    nxt = np.zeros_like(inside)
+    nxt[:-1] = (codes[1:] == BIO_I) & ~doc_starts[1:]
+    position = np.full(codes.shape, O, dtype=np.int64)
+    position[begins & ~nxt] = S
+    position[begins & nxt] = B
+    position[inside & ~begins & nxt] = M
+    position[inside & ~begins & ~nxt] = E
+    return inside.astype(np.int64), position
+
+
+# Valid S/B/M/E/O transitions: after S, E or O a new tag must start (S, B, O);
+# after B or M the phrase must go on (M) or close (E).
+_ALLOWED = np.zeros((5, 5), dtype=bool)
+for _prev in (S, E, O):
+    _ALLOWED[_prev, [S, B, O]] = True
+for _prev in (B, M):
+    _ALLOWED[_prev, [M, E]] = True
+_START = np.array([True, True, False, False, True])  # S, B or O may open a document
+_END = np.array([True, False, False, True, True])  # S, E or O may close it
+
+
+def viterbi_decode(log_probs, lengths):
+    """Best S/B/M/E/O tag sequence under the transition constraints.
+
+    Args:
+        log_probs: float tensor ``[B, T, 5]`` of per-token log-probabilities.
+        lengths: int tensor ``[B]``; positions at or past a length are ignored.
+
+    Returns:
+        int64 tensor ``[B, T]``; pads are ``O``.
+
+    """
+    import torch
+
+    batch, steps, n = log_probs.shape
+    dev = log_probs.device
+    neg = torch.tensor(-1e9, device=dev, dtype=log_probs.dtype)
+    allowed = torch.as_tensor(_ALLOWED, device=dev)
+    trans = torch.where(allowed, torch.zeros((), device=dev, dtype=log_probs.dtype), neg)  # [5,5]
+    start = torch.where(torch.as_tensor(_START, device=dev), 0.0, neg).to(log_probs.dtype)
+    end = torch.where(torch.as_tensor(_END, device=dev), 0.0, neg).to(log_probs.dtype)
+    out = torch.full((batch, steps), O, dtype=torch.long, device=dev)
+    if steps == 0:
+        return out
+    score = log_probs[:, 0] + start  # [B, 5]
+    backptr = []
+    for t in range(1, steps):
+        cand = score.unsqueeze(2) + trans  # [B, prev, next]
+        best, arg = cand.max(dim=1)
+        new = best + log_probs[:, t]
+        live = (t < lengths).unsqueeze(1)  # finished sequences keep their score
+        score = torch.where(live, new, score)
+        backptr.append(torch.where(live, arg, torch.arange(n, device=dev).expand(batch, n)))
+    last = (score + end).argmax(dim=1)  # [B]
+    tags = [last]
+    for arg in reversed(backptr):
+        last = arg.gather(1, last.unsqueeze(1)).squeeze(1)
+        tags.append(last)
+    tags.reverse()
+    out = torch.stack(tags, dim=1)
+    pad = torch.arange(steps, device=dev).unsqueeze(0) >= lengths.to(dev).unsqueeze(1)
+    return out.masked_fill(pad, O)

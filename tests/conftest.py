@@ -1,0 +1,87 @@
+"""Shared fixtures. Tests that need ../shared/data skip only when it is truly absent;
+with KW_REQUIRE_DATA=1 (set by .ci/run) a missing data folder fails instead."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("KW_SHARED_DATA", ROOT.parent / "shared" / "data"))
+INSPEC = SHARED / "inspec"
+GLOVE = SHARED / "glove" / "glove.6B.50d.top100k.txt.gz"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        if os.environ.get("KW_REQUIRE_DATA") == "1":
+            pytest.fail(f"required data missing: {path} (KW_REQUIRE_DATA=1)")
+        pytest.skip(f"data not present: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def inspec_dir() -> Path:
+    return _need(INSPEC)
+
+
+@pytest.fixture(scope="session")
+def glove_file() -> Path:
+    return _need(GLOVE)
+
+
+@pytest.fixture(scope="session")
+def inspec_prepared(tmp_path_factory, inspec_dir, glove_file) -> Path:
+    """Inspec prepared once per session: folder with data_set.pkl and embedding.pkl."""
+    from keyword_lightning.prepare import prepare
+
+    out = tmp_path_factory.mktemp("inspec")
+    prepare(
+        train=str(inspec_dir / "train.txt"),
+        val=str(inspec_dir / "valid.txt"),
+        test=str(inspec_dir / "test.txt"),
+        out=str(out),
+        embeddings=str(glove_file),
+    )
+    return out
+
+
+def write_conll(path: Path, docs: list[list[tuple[str, str]]]) -> Path:
+    """Write documents of (token, tag) pairs as CoNLL."""
+    path.write_text("\n\n".join("\n".join(f"{t}\t{g}" for t, g in doc) for doc in docs) + "\n", encoding="utf-8")
+    return path
+
+
+TINY_DOCS = [
+    [
+        ("Neural", "B-KEY"),
+        ("networks", "I-KEY"),
+        ("learn", "O"),
+        ("keyphrase", "B-KEY"),
+        ("extraction", "I-KEY"),
+        (".", "O"),
+    ],
+    [("We", "O"), ("study", "O"), ("graph", "B-KEY"), ("theory", "I-KEY"), ("and", "O"), ("optimization", "B-KEY")],
+    [("Optimization", "B-KEY"), ("of", "O"), ("neural", "B-KEY"), ("networks", "I-KEY")],
+    [
+        ("A", "O"),
+        ("survey", "O"),
+        ("of", "O"),
+        ("graph", "B-KEY"),
+        ("theory", "I-KEY"),
+        ("in", "O"),
+        ("optimization", "B-KEY"),
+        (".", "O"),
+    ],
+]
+
+
+@pytest.fixture()
+def tiny_corpus(tmp_path) -> Path:
+    """A tiny prepared corpus (train = val = test) in tmp_path; returns data_set.pkl."""
+    from keyword_lightning.prepare import prepare
+
+    f = write_conll(tmp_path / "tiny.txt", TINY_DOCS * 4)
+    return prepare(train=str(f), val=str(f), test=str(f), out=str(tmp_path / "data"))

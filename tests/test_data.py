@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from keyword_lightning.data.datamodule import (
+    KeywordDataModule,
+    chunk_offsets,
+    collate_fun2,
+    documents_from_texts,
+)
+from keyword_lightning.data.sampler import BucketBatchSampler
+from keyword_lightning.tagging import IGNORE_INDEX, SBMEO
+
+
+def test_collate_fun2_pads_with_ignore_index(tiny_corpus):
+    dm = KeywordDataModule(str(tiny_corpus), batch_size=3)
+    dm.setup("fit")
+    corpus = dm.split_corpus("train")
+    batch = collate_fun2([corpus[0], corpus[2]])  # lengths 6 and 4
+    assert batch.words.shape == (2, 6) and batch.chars.shape[:2] == (2, 6)
+    assert batch.lengths.tolist() == [6, 4]
+    assert batch.index.tolist() == [0, 2]
+    assert (batch.words[1, 4:] == 0).all()
+    assert (batch.keyword[1, 4:] == IGNORE_INDEX).all() and (batch.position[1, 4:] == IGNORE_INDEX).all()
+    assert [SBMEO[t] for t in batch.position[0].tolist()] == ["B", "E", "O", "B", "E", "O"]
+    assert batch.keyword[0].tolist() == [1, 1, 0, 1, 1, 0]
+    vocab = dm.vocabulary
+    assert vocab[:2] == ["<pad>", "<unk>"] and vocab[batch.words[0, 0]] == "neural"
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.lists(st.integers(1, 600), min_size=1, max_size=300),
+    st.integers(1, 70),
+    st.integers(1, 4),
+    st.integers(0, 5),
+    st.booleans(),
+)
+def test_bucket_sampler_covers_each_item_once(lengths, batch_size, replicas, epoch, shuffle):
+    lengths = np.array(lengths)
+    per_rank = []
+    for rank in range(replicas):
+        s = BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=3, num_replicas=replicas, rank=rank)
+        s.set_epoch(epoch)
+        batches = list(s)
+        assert len(batches) == len(s)
+        assert all(0 < len(b) <= batch_size for b in batches)
+        per_rank.append(batches)
+    seen = [i for batches in per_rank for b in batches for i in b]
+    assert sorted(seen) == list(range(len(lengths)))  # every item once, ranks disjoint
+    if len(lengths) >= replicas:
+        assert len({len(b) for b in per_rank}) == 1  # same number of steps on every rank
+
+
+def test_bucket_sampler_buckets_and_reshuffles():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(10, 500, size=1000)
+    s = BucketBatchSampler(lengths, 64, seed=1)
+    first = list(s)
+    pad = sum(len(b) * lengths[b].max() - lengths[b].sum() for b in first) / lengths.sum()
+    assert pad < 0.1  # random batches of these lengths pad ~60%
+    assert list(s) == first  # same epoch, same batches
+    s.set_epoch(1)
+    assert list(s) != first
+    assert s.sampler is s  # Lightning calls batch_sampler.sampler.set_epoch
+
+
+def test_chunk_offsets_splits_long_documents():
+    offsets = np.array([0, 3, 13])
+    new, source = chunk_offsets(offsets, 4)
+    assert new.tolist() == [0, 3, 7, 11, 13] and source.tolist() == [0, 1, 1, 1]
+
+
+def test_documents_from_texts_keeps_offsets():
+    (doc,) = documents_from_texts(["Deep (learning) works."], ["x"])
+    assert doc.tokens == ["Deep", "(", "learning", ")", "works", "."]
+    assert all(doc.text[s:e] == t for t, (s, e) in zip(doc.tokens, doc.spans))
+
+
+def test_evaluation_never_drops_documents(tiny_corpus):
+    dm = KeywordDataModule(str(tiny_corpus), batch_size=5)
+    dm.setup("fit")
+    seen = torch.cat([b.index for b in dm.val_dataloader()]).tolist()
+    assert sorted(seen) == list(range(len(dm.split_corpus("val"))))
+
+
+def test_predict_split_needs_a_known_name(tiny_corpus):
+    with pytest.raises(ValueError, match="predict_split must be one of"):
+        KeywordDataModule(str(tiny_corpus), predict_split="dev")
