@@ -9,10 +9,12 @@ from keyword_lightning.tagging import IGNORE_INDEX, sbmeo_to_spans
 
 
 def _prf(tp: torch.Tensor, pred: torch.Tensor, gold: torch.Tensor) -> dict[str, torch.Tensor]:
-    p = tp / pred if pred > 0 else torch.zeros_like(tp, dtype=torch.float)
-    r = tp / gold if gold > 0 else torch.zeros_like(tp, dtype=torch.float)
-    f = 2 * p * r / (p + r) if (p + r) > 0 else torch.zeros_like(p)
-    return {"precision": p.float(), "recall": r.float(), "f1": f.float()}
+    """Precision, recall and F1 from counts, in float64 (0 where undefined)."""
+    tp, pred, gold = tp.double(), pred.double(), gold.double()
+    p = tp / pred if pred > 0 else torch.zeros_like(tp)
+    r = tp / gold if gold > 0 else torch.zeros_like(tp)
+    f = 2 * tp / (pred + gold) if (pred + gold) > 0 else torch.zeros_like(tp)
+    return {"precision": p, "recall": r, "f1": f}
 
 
 class PhraseF1(Metric):

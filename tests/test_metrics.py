@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torchmetrics.utilities.data import dim_zero_sum
 
@@ -17,8 +18,8 @@ def test_phrase_f1_against_a_hand_count():
     metric.update(preds, target)
     out = metric.compute()
     assert (metric.true_positives, metric.predicted, metric.gold) == (3, 5, 5)
-    assert out["precision"] == torch.tensor(0.6) and out["recall"] == torch.tensor(0.6)
-    assert torch.isclose(out["f1"], torch.tensor(0.6))
+    assert out["precision"].item() == pytest.approx(0.6) and out["recall"].item() == pytest.approx(0.6)
+    assert out["f1"].item() == pytest.approx(0.6)
 
 
 def test_phrase_f1_is_zero_without_predictions():

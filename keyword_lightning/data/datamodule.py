@@ -120,7 +120,9 @@ class Corpus(TorchDataset):
 
     def __getitem__(self, i: int) -> Example:
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
-        return Example(i, self.words[lo:hi], self.char_table[self.strings[lo:hi]], self.keyword[lo:hi], self.position[lo:hi])
+        return Example(
+            i, self.words[lo:hi], self.char_table[self.strings[lo:hi]], self.keyword[lo:hi], self.position[lo:hi]
+        )
 
 
 @dataclass
@@ -207,6 +209,7 @@ class KeywordDataModule(L.LightningDataModule):
         predict_file: ``.txt`` (one document a line), a folder of ``.txt``, ``.jsonl`` or ``-`` for stdin.
         predict_split: predict a split of the dataset instead (``train``, ``val`` or ``test``).
         seed: seed of the per-epoch shuffling of training batches.
+
     """
 
     def __init__(
@@ -274,7 +277,9 @@ class KeywordDataModule(L.LightningDataModule):
         lowercase = model.lowercase if getattr(model, "vocabulary", None) else self.hparams.lowercase
         return {w: i for i, w in enumerate(words)}, lowercase
 
-    def _make_corpus(self, strings: list[str], token_strings: np.ndarray, offsets: np.ndarray, codes) -> tuple[Corpus, np.ndarray]:
+    def _make_corpus(
+        self, strings: list[str], token_strings: np.ndarray, offsets: np.ndarray, codes
+    ) -> tuple[Corpus, np.ndarray]:
         index, lowercase = self._encoder()
         lookup = np.array([index.get(normalize_token(s, lowercase), UNK) for s in strings], dtype=np.int64)
         table = np.zeros((max(1, len(strings)), MAX_WORD_CHARS), dtype=np.int16)
@@ -311,7 +316,12 @@ class KeywordDataModule(L.LightningDataModule):
     def _loader(self, corpus: Corpus, shuffle: bool) -> DataLoader:
         replicas, rank = self._distributed()
         sampler = BucketBatchSampler(
-            corpus.lengths(), self.hparams.batch_size, shuffle=shuffle, seed=self.hparams.seed, num_replicas=replicas, rank=rank
+            corpus.lengths(),
+            self.hparams.batch_size,
+            shuffle=shuffle,
+            seed=self.hparams.seed,
+            num_replicas=replicas,
+            rank=rank,
         )
         return DataLoader(
             corpus,
@@ -341,7 +351,8 @@ class KeywordDataModule(L.LightningDataModule):
             if part is None:
                 raise DataError(f"{h.dataset_file}: no {h.predict_split!r} split")
             self.predict_documents = [
-                PredictDocument(d.id, d.tokens) for d in (self.dataset.document(h.predict_split, i) for i in range(len(part)))
+                PredictDocument(d.id, d.tokens)
+                for d in (self.dataset.document(h.predict_split, i) for i in range(len(part)))
             ]
         elif h.predict_file:
             self.predict_documents = read_predict_input(h.predict_file)
@@ -357,6 +368,8 @@ class KeywordDataModule(L.LightningDataModule):
         self.predict_piece_start = corpus.offsets[:-1] - offsets[source]
         replicas, rank = self._distributed()
         items = np.flatnonzero(keep)
-        sampler = BucketBatchSampler(corpus.lengths(), h.batch_size, shuffle=False, num_replicas=replicas, rank=rank, items=items)
+        sampler = BucketBatchSampler(
+            corpus.lengths(), h.batch_size, shuffle=False, num_replicas=replicas, rank=rank, items=items
+        )
         warnings.filterwarnings("ignore", message=".*custom batch sampler.*for prediction", module="lightning")
         return DataLoader(corpus, batch_sampler=sampler, collate_fn=collate_fun2, num_workers=h.num_workers)

@@ -100,7 +100,11 @@ def read_word_vectors(path: str | os.PathLike) -> tuple[list[str], np.ndarray, i
 
 
 def build_embeddings(
-    dataset: Dataset, vectors_path: str | os.PathLike, lowercase: bool = True, max_extra_words: int | None = None, seed: int = 0
+    dataset: Dataset,
+    vectors_path: str | os.PathLike,
+    lowercase: bool = True,
+    max_extra_words: int | None = None,
+    seed: int = 0,
 ) -> tuple[dict, dict]:
     """Build the ``embedding.pkl`` object for the training vocabulary of ``dataset``.
 

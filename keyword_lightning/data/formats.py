@@ -262,7 +262,9 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
     """Load and validate a dataset pickle; errors name the split and document index."""
     obj = safe_load_pickle(path)
     where = str(path)
-    _check(isinstance(obj, dict), where, f"expected a dict, found {type(obj).__name__} (not a keyword-lightning dataset)")
+    _check(
+        isinstance(obj, dict), where, f"expected a dict, found {type(obj).__name__} (not a keyword-lightning dataset)"
+    )
     _check(obj.get("format") == DATASET_FORMAT, where, f"format is {obj.get('format')!r}, expected {DATASET_FORMAT!r}")
     _check(
         obj.get("version") == DATASET_VERSION,
@@ -270,7 +272,9 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
         f"format version {obj.get('version')!r} is not supported (this release reads {DATASET_VERSION})",
     )
     strings = obj.get("strings")
-    _check(isinstance(strings, list) and all(isinstance(s, str) for s in strings), where, "'strings' must be a list of str")
+    _check(
+        isinstance(strings, list) and all(isinstance(s, str) for s in strings), where, "'strings' must be a list of str"
+    )
     raw_splits = obj.get("splits")
     _check(isinstance(raw_splits, dict) and raw_splits, where, "'splits' must be a non-empty dict")
     splits = {}
@@ -295,7 +299,11 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
             _check(False, f"{at}, document {bad}", "empty document" if lengths[bad] == 0 else "negative length")
         if offsets[-1] != len(tokens) or len(tokens) != len(tags):
             bad = int(np.searchsorted(offsets[1:], min(len(tokens), len(tags)), side="left"))
-            _check(False, f"{at}, document {bad}", f"lengths differ: {len(tokens)} tokens, {len(tags)} tags, offsets end at {offsets[-1]}")
+            _check(
+                False,
+                f"{at}, document {bad}",
+                f"lengths differ: {len(tokens)} tokens, {len(tags)} tags, offsets end at {offsets[-1]}",
+            )
         if len(tokens) and (tokens.min() < 0 or tokens.max() >= len(strings)):
             bad_pos = int(np.argmax((tokens < 0) | (tokens >= len(strings))))
             bad = int(np.searchsorted(offsets[1:], bad_pos, side="right"))
