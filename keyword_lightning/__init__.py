@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["JointRNN", "KeywordDataModule", "__version__"]
+__all__ = ["JointRNN", "KeywordDataModule", "KeywordExtractor", "__version__"]
 
 
 def __getattr__(name: str):
@@ -15,4 +15,8 @@ def __getattr__(name: str):
         from keyword_lightning.data import KeywordDataModule
 
         return KeywordDataModule
+    if name == "KeywordExtractor":
+        from keyword_lightning.extractor import KeywordExtractor
+
+        return KeywordExtractor
     raise AttributeError(f"module 'keyword_lightning' has no attribute {name!r}")

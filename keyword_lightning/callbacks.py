@@ -1,4 +1,4 @@
-"""Callbacks: the prediction writer (the seed's prediction step, written to JSONL)."""
+"""Callbacks: the prediction writer (the seed's step 8) and plots after fit and test (step 7)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 import lightning as L
 from lightning.pytorch.callbacks import BasePredictionWriter
 
+# The plotting code imports matplotlib only when a plot is drawn.
+from keyword_lightning import plots
 from keyword_lightning.data.datamodule import PredictDocument
 from keyword_lightning.data.formats import atomic_write
 from keyword_lightning.tagging import SBMEO, sbmeo_to_spans
@@ -104,3 +106,26 @@ class PredictionWriter(BasePredictionWriter):
             fh.write(lines)
         self.written = path
         print(f"wrote {len(records)} predictions to {path}", file=sys.stderr)
+
+
+class Plots(L.Callback):
+    """Draws ``learning_curves.png`` after fit and ``confusion_matrix.png`` after test, in the run folder."""
+
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Flush the CSV log and draw the learning curves from it."""
+        if trainer.is_global_zero and trainer.log_dir:
+            for logger in trainer.loggers:
+                logger.save()
+            metrics = Path(trainer.log_dir) / "metrics.csv"
+            if metrics.is_file():
+                plots.plot_learning_curves(metrics, Path(trainer.log_dir) / plots.CURVES)
+
+    def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Save the test confusion matrix as JSON and PNG."""
+        matrix = getattr(pl_module, "test_confusion_matrix", None)
+        if trainer.is_global_zero and trainer.log_dir and matrix is not None:
+            run = Path(trainer.log_dir)
+            run.mkdir(parents=True, exist_ok=True)
+            with atomic_write(run / plots.CONFUSION_JSON, "w") as fh:
+                json.dump({"labels": list(SBMEO), "matrix": matrix}, fh)
+            plots.plot_confusion(matrix, run / plots.CONFUSION)

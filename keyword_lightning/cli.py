@@ -8,6 +8,7 @@ directory), also in a new process.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import torch
@@ -15,7 +16,25 @@ from lightning.pytorch.cli import LightningCLI
 
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
-from keyword_lightning.model.module import CheckpointError, JointRNN
+from keyword_lightning.model.module import CHECKPOINT_KEY, CheckpointError, JointRNN
+
+
+def check_checkpoint(path: Path) -> None:
+    """Refuse a missing, corrupt, unsafe or foreign checkpoint before Lightning touches it.
+
+    The file is read with ``weights_only=True``: a checkpoint that would need to run pickled
+    code to load is refused here, so no later load ever sees it.
+    """
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols before failing
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch's own messages are long; one line is enough here
+        raise CheckpointError(f"{path}: cannot load checkpoint ({type(err).__name__}: {str(err)[:160]})") from None
+    if not isinstance(ckpt, dict) or CHECKPOINT_KEY not in ckpt:
+        raise CheckpointError(f"{path}: not a keyword-lightning checkpoint (no vocabulary inside)")
 
 
 def find_run_checkpoint(root: Path, which: str) -> Path:
@@ -58,8 +77,8 @@ class KeywordCLI(LightningCLI):
             root = Path(cfg.trainer.get("default_root_dir") or ".")
             cfg.ckpt_path = str(find_run_checkpoint(root, ckpt))
             print(f"--ckpt_path {ckpt}: {cfg.ckpt_path}", file=sys.stderr)
-        elif ckpt and not Path(ckpt).is_file():
-            raise CheckpointError(f"checkpoint not found: {ckpt}")
+        if cfg.get("ckpt_path"):
+            check_checkpoint(Path(cfg.ckpt_path))
 
 
 def main(args: list[str] | None = None) -> None:

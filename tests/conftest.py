@@ -85,3 +85,29 @@ def tiny_corpus(tmp_path) -> Path:
 
     f = write_conll(tmp_path / "tiny.txt", TINY_DOCS * 4)
     return prepare(train=str(f), val=str(f), test=str(f), out=str(tmp_path / "data"))
+
+
+def fit_tiny(dataset_file: Path, root: Path, epochs: int = 3, **trainer_kw):
+    """Train a very small JointRNN on a tiny corpus; returns (trainer, model, datamodule)."""
+    import lightning as L
+
+    from keyword_lightning import JointRNN, KeywordDataModule
+
+    L.seed_everything(0)
+    dm = KeywordDataModule(str(dataset_file), batch_size=4)
+    model = JointRNN(vocabulary=dm.vocabulary, embedding_dim=16, hidden_size1=16, hidden_size2=16, lr=0.02, dropout=0.0)
+    kw = {"logger": False, "enable_checkpointing": False, **trainer_kw}
+    trainer = L.Trainer(
+        max_epochs=epochs, enable_progress_bar=False, enable_model_summary=False, default_root_dir=root, **kw
+    )
+    trainer.fit(model, dm)
+    return trainer, model, dm
+
+
+@pytest.fixture()
+def tiny_checkpoint(tiny_corpus, tmp_path) -> Path:
+    """A checkpoint of a model trained on the tiny corpus, saved outside the data folder."""
+    trainer, _, _ = fit_tiny(tiny_corpus, tmp_path / "fit", epochs=20)
+    path = tmp_path / "tiny.ckpt"
+    trainer.save_checkpoint(path)
+    return path

@@ -174,6 +174,57 @@ def read_predict_input(source: str) -> list[PredictDocument]:
     return documents_from_texts(lines, [str(i) for i in range(len(lines))])
 
 
+def encode_corpus(
+    strings: list[str],
+    token_strings: np.ndarray,
+    offsets: np.ndarray,
+    codes: np.ndarray | None,
+    vocabulary: list[str],
+    lowercase: bool,
+    max_length: int | None,
+) -> tuple[Corpus, np.ndarray]:
+    """Map a flat corpus (indices into ``strings``) to model ids; split long documents.
+
+    Work is per distinct string, not per token: each string is looked up and hashed into
+    characters once, then gathered for all its occurrences.
+    """
+    index = {w: i for i, w in enumerate(vocabulary)}
+    lookup = np.array([index.get(normalize_token(s, lowercase), UNK) for s in strings], dtype=np.int64)
+    table = np.zeros((max(1, len(strings)), MAX_WORD_CHARS), dtype=np.int16)
+    for row, s in enumerate(strings):
+        ids = char_ids(s)
+        table[row, : len(ids)] = ids
+    offsets, source = chunk_offsets(offsets, max_length)
+    words = lookup[token_strings] if len(strings) else np.zeros(0, dtype=np.int64)
+    return Corpus(words, token_strings, table, offsets, codes), source
+
+
+def encode_documents(
+    docs: list[PredictDocument], vocabulary: list[str], lowercase: bool, max_length: int | None
+) -> tuple[Corpus, np.ndarray, np.ndarray]:
+    """Encode documents to tag; returns ``(corpus, source, piece_start)``.
+
+    Item ``i`` of the corpus is tokens ``piece_start[i]:...`` of document ``source[i]``
+    (long documents become several items).
+    """
+    table: dict[str, int] = {}
+    flat = [table.setdefault(t, len(table)) for d in docs for t in d.tokens]
+    lengths = np.array([len(d.tokens) for d in docs], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    corpus, source = encode_corpus(
+        list(table), np.asarray(flat, dtype=np.int64), offsets, None, vocabulary, lowercase, max_length
+    )
+    return corpus, source, corpus.offsets[:-1] - offsets[source]
+
+
+def prediction_sampler(corpus: Corpus, batch_size: int, replicas: int = 1, rank: int = 0) -> BucketBatchSampler:
+    """Length-sorted batches over the non-empty items (empty documents get no model call)."""
+    items = np.flatnonzero(corpus.lengths() > 0)
+    return BucketBatchSampler(
+        corpus.lengths(), batch_size, shuffle=False, num_replicas=replicas, rank=rank, items=items
+    )
+
+
 def build_vocabulary(dataset: Dataset, lowercase: bool, min_freq: int, embedding_file: str | None) -> list[str]:
     """``<pad>``, ``<unk>``, then training words seen ``min_freq`` times (and all pretrained words)."""
     train = dataset.splits.get("train")
@@ -268,26 +319,14 @@ class KeywordDataModule(L.LightningDataModule):
             self._vocabulary = build_vocabulary(self.dataset, h.lowercase, h.min_freq, self.embedding_path)
         return self._vocabulary
 
-    def _encoder(self) -> tuple[dict[str, int], bool]:
-        """Word -> id map and lowercasing of the model being run (its checkpoint wins)."""
+    def _encoder(self) -> tuple[list[str], bool]:
+        """Vocabulary and lowercasing of the model being run (its checkpoint wins)."""
         model = self.trainer.lightning_module if self.trainer is not None else None
-        words = getattr(model, "vocabulary", None) or self.vocabulary
-        if words is None:
+        if getattr(model, "vocabulary", None):
+            return model.vocabulary, model.lowercase
+        if self.vocabulary is None:
             raise DataError("no vocabulary: give data.dataset_file or a checkpoint")
-        lowercase = model.lowercase if getattr(model, "vocabulary", None) else self.hparams.lowercase
-        return {w: i for i, w in enumerate(words)}, lowercase
-
-    def _make_corpus(
-        self, strings: list[str], token_strings: np.ndarray, offsets: np.ndarray, codes
-    ) -> tuple[Corpus, np.ndarray]:
-        index, lowercase = self._encoder()
-        lookup = np.array([index.get(normalize_token(s, lowercase), UNK) for s in strings], dtype=np.int64)
-        table = np.zeros((max(1, len(strings)), MAX_WORD_CHARS), dtype=np.int16)
-        for row, s in enumerate(strings):
-            ids = char_ids(s)
-            table[row, : len(ids)] = ids
-        offsets, source = chunk_offsets(offsets, self.hparams.max_length)
-        return Corpus(lookup[token_strings], token_strings, table, offsets, codes), source
+        return self.vocabulary, self.hparams.lowercase
 
     def split_corpus(self, split: str) -> Corpus:
         """The encoded corpus of a dataset split (built once per vocabulary)."""
@@ -295,7 +334,10 @@ class KeywordDataModule(L.LightningDataModule):
             part = self.dataset.splits.get(split)
             if part is None:
                 raise DataError(f"{self.hparams.dataset_file}: no {split!r} split")
-            self._corpora[split], _ = self._make_corpus(self.dataset.strings, part.tokens, part.offsets, part.tags)
+            words, lowercase = self._encoder()
+            self._corpora[split], _ = encode_corpus(
+                self.dataset.strings, part.tokens, part.offsets, part.tags, words, lowercase, self.hparams.max_length
+            )
         return self._corpora[split]
 
     def setup(self, stage: str) -> None:
@@ -358,18 +400,11 @@ class KeywordDataModule(L.LightningDataModule):
             self.predict_documents = read_predict_input(h.predict_file)
         else:
             raise DataError("nothing to predict: give data.predict_file or data.predict_split")
-        table: dict[str, int] = {}
-        flat = [table.setdefault(t, len(table)) for d in self.predict_documents for t in d.tokens]
-        lengths = np.array([len(d.tokens) for d in self.predict_documents], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
-        corpus, source = self._make_corpus(list(table), np.asarray(flat, dtype=np.int64), offsets, None)
-        keep = corpus.lengths() > 0  # empty documents are written with no keyphrases
-        self.predict_source = source
-        self.predict_piece_start = corpus.offsets[:-1] - offsets[source]
-        replicas, rank = self._distributed()
-        items = np.flatnonzero(keep)
-        sampler = BucketBatchSampler(
-            corpus.lengths(), h.batch_size, shuffle=False, num_replicas=replicas, rank=rank, items=items
+        words, lowercase = self._encoder()
+        corpus, self.predict_source, self.predict_piece_start = encode_documents(
+            self.predict_documents, words, lowercase, h.max_length
         )
+        replicas, rank = self._distributed()
+        sampler = prediction_sampler(corpus, h.batch_size, replicas, rank)
         warnings.filterwarnings("ignore", message=".*custom batch sampler.*for prediction", module="lightning")
         return DataLoader(corpus, batch_sampler=sampler, collate_fn=collate_fun2, num_workers=h.num_workers)

@@ -13,7 +13,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from torchmetrics import MetricCollection
-from torchmetrics.classification import BinaryAccuracy, BinaryF1Score, MulticlassAccuracy
+from torchmetrics.classification import BinaryAccuracy, BinaryF1Score, MulticlassAccuracy, MulticlassConfusionMatrix
 
 from keyword_lightning.data.datamodule import CHAR_BUCKETS, PAD, UNK, Batch
 from keyword_lightning.data.embeddings import load_embeddings
@@ -116,6 +116,8 @@ class JointRNN(L.LightningModule):
         self.test_metrics = token_metrics("test/")
         self.val_phrase = PhraseF1()
         self.test_phrase = PhraseF1()
+        self.test_confusion = MulticlassConfusionMatrix(5, ignore_index=IGNORE_INDEX, normalize="true")
+        self.test_confusion_matrix: list[list[float]] | None = None  # set after each test, for plots
 
     def _load_pretrained(self, vocabulary: list[str], pretrained) -> None:
         """Copy pretrained rows; other rows get the pretrained vectors' scale."""
@@ -177,11 +179,13 @@ class JointRNN(L.LightningModule):
         self._update_token_metrics(self.train_metrics, out, batch)
         return out["loss"]
 
-    def _eval_step(self, stage: str, batch: Batch, metrics: MetricCollection, phrase: PhraseF1) -> None:
+    def _eval_step(self, stage: str, batch: Batch, metrics: MetricCollection, phrase: PhraseF1) -> torch.Tensor:
         out = self.model_step(batch)
         self._log_losses(stage, out, batch)
         self._update_token_metrics(metrics, out, batch)
-        phrase.update(self.decode(out["logits2"], batch.lengths), batch.position)
+        tags = self.decode(out["logits2"], batch.lengths)
+        phrase.update(tags, batch.position)
+        return tags
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on validation data."""
@@ -189,7 +193,8 @@ class JointRNN(L.LightningModule):
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on test data."""
-        self._eval_step("test", batch, self.test_metrics, self.test_phrase)
+        tags = self._eval_step("test", batch, self.test_metrics, self.test_phrase)
+        self.test_confusion.update(tags, batch.position)
 
     def _log_phrase(self, stage: str, phrase: PhraseF1) -> None:
         for key, value in phrase.compute().items():
@@ -203,6 +208,8 @@ class JointRNN(L.LightningModule):
     def on_test_epoch_end(self) -> None:
         """Log ``test/phrase_precision``, ``test/phrase_recall``, ``test/phrase_f1``."""
         self._log_phrase("test", self.test_phrase)
+        self.test_confusion_matrix = self.test_confusion.compute().nan_to_num(0.0).tolist()
+        self.test_confusion.reset()
 
     def predict_step(self, batch: Batch, batch_idx: int) -> dict[str, Any]:
         """Decoded tags and each token's probability of its tag, per item (pads cut off)."""

@@ -1,0 +1,74 @@
+"""The Python API and plots: a checkpoint alone is enough to extract keyphrases."""
+
+import shutil
+
+import lightning as L
+import matplotlib.image as mpimg
+import pytest
+from lightning.pytorch.loggers import CSVLogger
+
+from keyword_lightning import KeywordExtractor
+from keyword_lightning.callbacks import Plots
+from keyword_lightning.model.module import CheckpointError
+from keyword_lightning.plots import main as plot_main
+from tests.conftest import fit_tiny
+
+
+def test_extractor_from_checkpoint_alone(tiny_checkpoint, tiny_corpus):
+    shutil.rmtree(tiny_corpus.parent)  # no dataset files anywhere
+    ex = KeywordExtractor.from_checkpoint(tiny_checkpoint, device="cpu")
+    text = "A survey of graph theory in optimization."
+    phrases = ex.extract(text)
+    assert phrases, "the tiny model learned its corpus"
+    for p in phrases:
+        assert text[p["start_char"] : p["end_char"]] == p["text"]
+        assert 0 < p["score"] <= 1
+    assert {p["text"] for p in phrases} >= {"graph theory"}
+    many = ex.extract([text, "", "Neural networks learn keyphrase extraction."])
+    assert len(many) == 3 and many[1] == []
+    assert len(ex.extract(text, top_k=1)) == 1
+    assert ex.extract(text, min_score=1.01) == []
+
+
+def test_extractor_long_document_is_chunked(tiny_checkpoint):
+    ex = KeywordExtractor.from_checkpoint(tiny_checkpoint, max_length=7)
+    text = " ".join(["We study graph theory and optimization ."] * 30)
+    (record,) = ex.predict([text])
+    assert len(record["tags"]) == len(record["tokens"]) == 210
+    assert all(text[p["start_char"] : p["end_char"]] == p["text"] for p in record["keyphrases"])
+
+
+def test_missing_and_corrupt_checkpoints(tmp_path):
+    with pytest.raises(CheckpointError, match="checkpoint not found: .*nope.ckpt"):
+        KeywordExtractor.from_checkpoint(tmp_path / "nope.ckpt")
+    bad = tmp_path / "bad.ckpt"
+    bad.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(CheckpointError, match="bad.ckpt: cannot load checkpoint"):
+        KeywordExtractor.from_checkpoint(bad)
+
+
+def _png_size(path):
+    image = mpimg.imread(path)
+    return image.shape[1], image.shape[0]
+
+
+def test_plots_after_fit_and_test_and_redraw(tiny_corpus, tmp_path):
+    logger = CSVLogger(tmp_path, name="run")
+    trainer, model, dm = fit_tiny(tiny_corpus, tmp_path, epochs=3, logger=logger, callbacks=[Plots()])
+    run = tmp_path / "run" / "version_0"
+    assert _png_size(run / "learning_curves.png") == (1600, 360)
+    trainer.test(model, dm, verbose=False)
+    assert _png_size(run / "confusion_matrix.png") == (460, 400)
+    (run / "learning_curves.png").unlink()
+    plot_main([str(run)])
+    assert _png_size(run / "learning_curves.png") == (1600, 360)
+
+
+def test_plot_cli_errors_on_an_empty_folder(tmp_path):
+    with pytest.raises(SystemExit, match="has no metrics.csv"):
+        plot_main([str(tmp_path)])
+
+
+def test_trainer_is_not_needed_for_extraction(tiny_checkpoint, monkeypatch):
+    monkeypatch.setattr(L, "Trainer", None)  # the extractor must not build one
+    assert isinstance(KeywordExtractor.from_checkpoint(tiny_checkpoint).extract("graph theory"), list)
