@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
-# name -> (config, extra CLI overrides). Ablations change one thing of the default recipe.
+# name -> (config, extra CLI overrides). Ablations change one thing of the default recipe
+# (or add one feature that the default leaves off).
 RECIPES: dict[str, tuple[str, list[str]]] = {
     "default": ("configs/inspec.yaml", []),
     "seed": ("configs/seed.yaml", []),
@@ -37,8 +38,12 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "alpha-1": ("configs/inspec.yaml", ["--model.alpha", "1.0"]),
     "cell-gru": ("configs/inspec.yaml", ["--model.cell", "gru"]),
     "cell-rnn": ("configs/inspec.yaml", ["--model.cell", "rnn"]),
-    "window-1": ("configs/inspec.yaml", ["--model.context_window", "1"]),
-    "no-chars": ("configs/inspec.yaml", ["--model.char_dim", "0"]),
+    "window-3": ("configs/inspec.yaml", ["--model.context_window", "3"]),
+    "chars": ("configs/inspec.yaml", ["--model.char_dim", "25"]),
+    "window-3+chars+word-dropout": (
+        "configs/inspec.yaml",
+        ["--model.context_window", "3", "--model.char_dim", "25", "--model.word_dropout", "0.05"],
+    ),
 }
 
 

@@ -7,12 +7,14 @@ directory), also in a new process.
 
 from __future__ import annotations
 
+import json
 import sys
 import warnings
 from pathlib import Path
 
 import torch
-from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+from lightning.pytorch.loggers import WandbLogger
 
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
@@ -56,6 +58,17 @@ def find_run_checkpoint(root: Path, which: str) -> Path:
     raise CheckpointError(f"--ckpt_path best: {last.parent} holds no best checkpoint")
 
 
+class SaveConfigEverywhere(SaveConfigCallback):
+    """Saves the resolved config as ``config.yaml`` in the run folder and into the wandb run."""
+
+    def save_config(self, trainer, pl_module, stage: str) -> None:
+        """Put the resolved config into each wandb run's config (offline runs too)."""
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                config = json.loads(self.parser.dump(self.config, skip_none=False, format="json"))
+                logger.experiment.config.update({"cli": config, "subcommand": stage}, allow_val_change=True)
+
+
 class KeywordCLI(LightningCLI):
     """LightningCLI with the data -> model links and run-relative checkpoint names."""
 
@@ -88,6 +101,7 @@ def main(args: list[str] | None = None) -> None:
             JointRNN,
             KeywordDataModule,
             seed_everything_default=42,
+            save_config_callback=SaveConfigEverywhere,
             save_config_kwargs={"overwrite": True},
             args=args,
         )

@@ -72,3 +72,25 @@ def test_plot_cli_errors_on_an_empty_folder(tmp_path):
 def test_trainer_is_not_needed_for_extraction(tiny_checkpoint, monkeypatch):
     monkeypatch.setattr(L, "Trainer", None)  # the extractor must not build one
     assert isinstance(KeywordExtractor.from_checkpoint(tiny_checkpoint).extract("graph theory"), list)
+
+
+def test_stdin_to_stdout_prediction(tiny_checkpoint, tmp_path):
+    """`echo text | keyword-lightning predict ... --data.predict_file - ...output_path -` prints JSONL only."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    args = [sys.executable, "-m", "keyword_lightning.cli", "predict", "--ckpt_path", str(tiny_checkpoint),
+            "--data.predict_file", "-", "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
+            "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+            "--trainer.callbacks.output_path", "-"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "disabled"}
+    text = "We study graph theory.\nNeural networks.\n"
+    proc = subprocess.run(args, input=text, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["0", "1"]
+    assert records[0]["tokens"] == ["We", "study", "graph", "theory", "."]

@@ -27,6 +27,10 @@ from keyword_lightning.data.sampler import BucketBatchSampler
 from keyword_lightning.tagging import IGNORE_INDEX, bio_codes_to_labels
 from keyword_lightning.text import normalize_token, tokenize
 
+# Lightning warns that it cannot check a custom batch sampler for prediction; ours yields
+# every non-empty item exactly once (tests/test_data.py).
+warnings.filterwarnings("ignore", message=".*custom batch sampler.*for prediction")
+
 PAD, UNK = 0, 1
 SPECIALS = ["<pad>", "<unk>"]
 MAX_WORD_CHARS = 20  # characters per token seen by the char features (longer tokens are cut)
@@ -284,7 +288,7 @@ class KeywordDataModule(L.LightningDataModule):
         self.save_hyperparameters()
         self._dataset: Dataset | None = None
         self._vocabulary: list[str] | None = None
-        self._corpora: dict[str, Corpus] = {}
+        self._corpora: dict[tuple, Corpus] = {}  # (split, vocabulary identity) -> encoded split
         self.predict_documents: list[PredictDocument] = []
         self.predict_source: np.ndarray | None = None  # predict item -> document index
         self.predict_piece_start: np.ndarray | None = None  # predict item -> first token in its document
@@ -330,15 +334,16 @@ class KeywordDataModule(L.LightningDataModule):
 
     def split_corpus(self, split: str) -> Corpus:
         """The encoded corpus of a dataset split (built once per vocabulary)."""
-        if split not in self._corpora:
+        words, lowercase = self._encoder()
+        key = (split, id(words), lowercase)
+        if key not in self._corpora:
             part = self.dataset.splits.get(split)
             if part is None:
                 raise DataError(f"{self.hparams.dataset_file}: no {split!r} split")
-            words, lowercase = self._encoder()
-            self._corpora[split], _ = encode_corpus(
+            self._corpora[key], _ = encode_corpus(
                 self.dataset.strings, part.tokens, part.offsets, part.tags, words, lowercase, self.hparams.max_length
             )
-        return self._corpora[split]
+        return self._corpora[key]
 
     def setup(self, stage: str) -> None:
         """Load the dataset when a stage needs it (raw-text prediction needs none)."""
@@ -406,5 +411,4 @@ class KeywordDataModule(L.LightningDataModule):
         )
         replicas, rank = self._distributed()
         sampler = prediction_sampler(corpus, h.batch_size, replicas, rank)
-        warnings.filterwarnings("ignore", message=".*custom batch sampler.*for prediction", module="lightning")
         return DataLoader(corpus, batch_sampler=sampler, collate_fn=collate_fun2, num_workers=h.num_workers)
