@@ -42,7 +42,7 @@ def build(config: Path, data_dir: Path, workdir: Path, epochs: int):
     os.chdir(workdir)
     args = ["--config", str(config), "--data.dataset_file", str(data_dir / "data_set.pkl"),
             "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", str(epochs),
-            "--trainer.num_sanity_val_steps", "0", "--trainer.limit_val_batches", "0"]  # fmt: skip
+            "--trainer.num_sanity_val_steps", "0"]  # fmt: skip
     cli = KeywordCLI(JointRNN, KeywordDataModule, run=False, args=args, save_config_kwargs={"overwrite": True})
     return cli.model, cli.datamodule, cli.trainer
 
@@ -103,14 +103,25 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int) -> dict:
     else:  # Trainer.fit with the config's logger and checkpointing
 
         class Timer(L.Callback):
+            """Training time of each epoch: from its start to its validation (not counted)."""
+
             def __init__(self):
-                self.times = []
+                self.times, self.t0 = [], None
 
             def on_train_epoch_start(self, *_):
                 self.t0 = time.perf_counter()
 
+            def _stop(self):
+                if self.t0 is not None:
+                    self.times.append(time.perf_counter() - self.t0)
+                    self.t0 = None
+
+            def on_validation_start(self, trainer, *_):
+                if not trainer.sanity_checking:
+                    self._stop()
+
             def on_train_epoch_end(self, *_):
-                self.times.append(time.perf_counter() - self.t0)
+                self._stop()
 
         timer = Timer()
         trainer.callbacks.append(timer)

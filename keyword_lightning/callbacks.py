@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 
 # The plotting code imports matplotlib only when a plot is drawn.
@@ -129,3 +130,47 @@ class Plots(L.Callback):
             with atomic_write(run / plots.CONFUSION_JSON, "w") as fh:
                 json.dump({"labels": list(SBMEO), "matrix": matrix}, fh)
             plots.plot_confusion(matrix, run / plots.CONFUSION)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Training produced a NaN or infinite loss."""
+
+
+class NonFiniteLossGuard(L.Callback):
+    """Stops training on a NaN/inf training loss, before a checkpoint can save broken weights.
+
+    The check accumulates on the device and is read once every ``check_every`` steps, before
+    each validation and at the end of each epoch, so it adds no host sync to ordinary steps.
+    Checkpoints are written at validation or epoch end, after these checks, so ``last.ckpt``
+    keeps the last good weights.
+    """
+
+    def __init__(self, check_every: int = 50) -> None:
+        self.check_every = check_every
+        self._bad = None
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int) -> None:
+        """Record whether this step's loss was finite; read the record now and then."""
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        bad = ~torch.isfinite(loss.detach())
+        self._bad = bad if self._bad is None else (self._bad | bad)
+        if (batch_idx + 1) % self.check_every == 0:
+            self._check(trainer)
+
+    def on_validation_start(self, trainer, pl_module) -> None:
+        """Check before validation (whose end may write a checkpoint)."""
+        self._check(trainer)
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        """Check before the epoch's checkpoints are written."""
+        self._check(trainer)
+
+    def _check(self, trainer) -> None:
+        if self._bad is not None and bool(self._bad):
+            kept = [str(cb.last_model_path or cb.best_model_path) for cb in trainer.checkpoint_callbacks]
+            where = f"epoch {trainer.current_epoch}, step {trainer.global_step}"
+            raise NonFiniteLossError(
+                f"non-finite training loss (NaN or inf) by {where}; training stopped; "
+                f"last good checkpoint: {', '.join(p for p in kept if p) or 'none saved yet'}"
+            )
+        self._bad = None

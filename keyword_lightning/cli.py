@@ -16,6 +16,7 @@ import torch
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import WandbLogger
 
+from keyword_lightning.callbacks import NonFiniteLossError
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
 from keyword_lightning.model.module import CHECKPOINT_KEY, CheckpointError, JointRNN
@@ -48,8 +49,11 @@ def find_run_checkpoint(root: Path, which: str) -> Path:
     if which == "last":
         return last
     state = torch.load(last, map_location="cpu", weights_only=True).get("callbacks", {})
-    for key, value in state.items():
-        if key.startswith("ModelCheckpoint") and value.get("best_model_path"):
+    # The checkpoint callback that monitors a metric (not the one that writes last.ckpt).
+    monitored = [k for k in state if k.startswith("ModelCheckpoint") and "'monitor': None" not in k]
+    for key in monitored:
+        value = state[key]
+        if value.get("best_model_path"):
             best = Path(value["best_model_path"])
             if not best.is_file():  # the run folder was moved: look beside last.ckpt
                 best = last.parent / best.name
@@ -105,7 +109,7 @@ def main(args: list[str] | None = None) -> None:
             save_config_kwargs={"overwrite": True},
             args=args,
         )
-    except (DataError, CheckpointError) as err:
+    except (DataError, CheckpointError, NonFiniteLossError) as err:
         print(f"keyword-lightning: error: {err}", file=sys.stderr)
         sys.exit(2)
 

@@ -280,3 +280,29 @@ def test_checkpoint_from_a_different_vocabulary_uses_its_own(tiny_checkpoint, tm
     assert proc.returncode == 0, proc.stderr[-2000:]
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert len(records) == 500 and all(len(r["tags"]) == len(r["tokens"]) for r in records)
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tiny_corpus, tmp_path):
+    import lightning as L
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    from keyword_lightning import JointRNN, KeywordDataModule
+    from keyword_lightning.callbacks import NonFiniteLossError, NonFiniteLossGuard
+
+    class PoisonedAtEpoch2(JointRNN):
+        def training_step(self, batch, batch_idx):
+            loss = super().training_step(batch, batch_idx)
+            return loss * float("nan") if self.current_epoch == 2 else loss
+
+    L.seed_everything(0)
+    dm = KeywordDataModule(str(tiny_corpus), batch_size=4)
+    model = PoisonedAtEpoch2(vocabulary=dm.vocabulary, embedding_dim=8, hidden_size1=8, hidden_size2=8)
+    ckpt = ModelCheckpoint(dirpath=tmp_path / "ckpt", save_last=True)
+    trainer = L.Trainer(max_epochs=5, logger=False, enable_progress_bar=False, callbacks=[NonFiniteLossGuard(), ckpt])
+    with pytest.raises(
+        NonFiniteLossError, match=r"non-finite training loss .* by epoch 2.*last good checkpoint: .*last\.ckpt"
+    ):
+        trainer.fit(model, dm)
+    saved = torch.load(tmp_path / "ckpt" / "last.ckpt", weights_only=True)
+    assert saved["epoch"] == 1
+    assert all(torch.isfinite(v).all() for v in saved["state_dict"].values() if v.is_floating_point())

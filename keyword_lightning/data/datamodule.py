@@ -376,7 +376,15 @@ class KeywordDataModule(L.LightningDataModule):
             collate_fn=collate_fun2,
             num_workers=self.hparams.num_workers,
             persistent_workers=self.hparams.num_workers > 0,
+            generator=self._generator(),
         )
+
+    def _generator(self) -> torch.Generator:
+        """A DataLoader's own RNG. Each new iterator draws a worker seed from it; without it the
+        draw comes from torch's global RNG and shifts the dropout stream, so a resumed run
+        would no longer match an uninterrupted one.
+        """
+        return torch.Generator().manual_seed(self.hparams.seed)
 
     def train_dataloader(self) -> DataLoader:
         """Length-bucketed, reshuffled every epoch."""
@@ -411,4 +419,10 @@ class KeywordDataModule(L.LightningDataModule):
         )
         replicas, rank = self._distributed()
         sampler = prediction_sampler(corpus, h.batch_size, replicas, rank)
-        return DataLoader(corpus, batch_sampler=sampler, collate_fn=collate_fun2, num_workers=h.num_workers)
+        return DataLoader(
+            corpus,
+            batch_sampler=sampler,
+            collate_fn=collate_fun2,
+            num_workers=h.num_workers,
+            generator=self._generator(),
+        )

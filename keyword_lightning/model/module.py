@@ -230,6 +230,13 @@ class JointRNN(L.LightningModule):
 
     # ------------------------------------------------------------------ checkpoints
 
+    def on_train_start(self) -> None:
+        """When fit resumes from a checkpoint, continue its random stream (exact resume on CPU)."""
+        state = getattr(self, "_resume_rng_state", None)
+        if isinstance(state, torch.Tensor) and state.dtype == torch.uint8:
+            torch.set_rng_state(state.cpu())
+        self._resume_rng_state = None
+
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store the vocabulary and label maps beside the weights."""
         checkpoint[CHECKPOINT_KEY] = {
@@ -237,6 +244,8 @@ class JointRNN(L.LightningModule):
             "vocabulary": list(self.vocabulary or []),
             "lowercase": self.lowercase,
             "labels": {"keyword": list(BINARY), "position": list(SBMEO)},
+            # Dropout draws from torch's global RNG: a resumed run continues the same stream.
+            "torch_rng_state": torch.get_rng_state(),
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -262,4 +271,5 @@ class JointRNN(L.LightningModule):
             raise CheckpointError("checkpoint has no valid 'lowercase' setting")
         self.vocabulary = vocab
         self.lowercase = meta["lowercase"]
+        self._resume_rng_state = meta.get("torch_rng_state")
         self.hparams.vocab_size = len(vocab)
