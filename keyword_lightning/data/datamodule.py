@@ -380,9 +380,11 @@ class KeywordDataModule(L.LightningDataModule):
         )
 
     def _generator(self) -> torch.Generator:
-        """A DataLoader's own RNG. Each new iterator draws a worker seed from it; without it the
-        draw comes from torch's global RNG and shifts the dropout stream, so a resumed run
-        would no longer match an uninterrupted one.
+        """A DataLoader's own RNG, seeded.
+
+        Each new iterator draws a worker seed from it; without it the draw comes from torch's
+        global RNG and shifts the dropout stream, so a resumed run would not match an
+        uninterrupted one.
         """
         return torch.Generator().manual_seed(self.hparams.seed)
 
