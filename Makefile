@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make demo   set up, prepare Inspec, fit, test, predict (about 15 minutes on 2 CPU cores)
+#   make demo   set up, prepare Inspec, fit, test, predict (about 8 minutes on 2 CPU cores)
 #   make test   set up and run lint and the whole test suite
 # Both start from nothing: a .venv with the CPU build of torch (pinned: an unpinned torch
 # pulls a multi-GB CUDA build), then this project with its dev extras.

@@ -13,6 +13,7 @@ import lightning as L
 import pytest
 import torch
 
+from benchmarks.accuracy import spans_from_bio
 from tests.conftest import ROOT
 
 CLI = [sys.executable, "-m", "keyword_lightning.cli"]
@@ -134,26 +135,6 @@ def test_same_seed_gives_identical_metrics(inspec_prepared, tmp_path):
     assert a == b
 
 
-def _gold_spans_from_conll(path: Path) -> list[set[tuple[int, int]]]:
-    """Independent reader: BIO (any type, I after O opens) -> span sets per document."""
-    docs, spans, i, start = [], set(), 0, None
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if not line.strip():
-            if start is not None:
-                spans.add((start, i - 1))
-            if i:
-                docs.append(spans)
-            spans, i, start = set(), 0, None
-            continue
-        tag = line.split("\t")[1]
-        if tag.startswith("B-") or (tag.startswith("I-") and start is None) or tag == "O":
-            if start is not None:
-                spans.add((start, i - 1))
-            start = i if tag != "O" else None
-        i += 1
-    return docs
-
-
 def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_path):
     config = [
         "--config",
@@ -175,7 +156,7 @@ def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_
     run([*CLI, "predict", *config, *SMALL, "--ckpt_path", "best", "--data.predict_split", "test"], tmp_path)
     pred_file = sorted((tmp_path / "runs/inspec").glob("version_*/predictions.jsonl"))[-1]
     records = [json.loads(line) for line in pred_file.read_text().splitlines()]
-    gold = _gold_spans_from_conll(inspec_dir / "test.txt")
+    gold = spans_from_bio(inspec_dir / "test.txt")  # independent of the package's readers
     assert len(records) == len(gold) == 500
     tp = n_pred = n_gold = 0
     for rec, g in zip(records, gold):
