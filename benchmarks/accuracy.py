@@ -1,18 +1,23 @@
 """Accuracy benchmark: prepare Inspec, then fit + test + predict named recipes with several seeds.
 
-    python benchmarks/accuracy.py                       # default and seed recipes, 1 seed
-    python benchmarks/accuracy.py --recipes default --seeds 42 43 44
+    python benchmarks/accuracy.py                       # default and seed recipes, 3 seeds
+    python benchmarks/accuracy.py --recipes default --seeds 42
+    python benchmarks/accuracy.py --recipes ablations --parallel 12 --trainer-args --trainer.accelerator gpu
 
 Each run is the real CLI in a fresh process (`keyword-lightning fit/test/predict`, `--ckpt_path
 best`). The predictions are re-scored by an independent span scorer written here, and the
-table goes to benchmarks/results/accuracy.md with machine, date and minutes per run.
+table goes to benchmarks/results/accuracy.md with machine, date and minutes per run. The
+"val F1" column is the best validation strict F1 of the run (what the checkpoint was chosen
+by); choose recipes by it, never by the test columns.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import csv
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -26,25 +31,56 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
+# Adam with the learning rate halved when val/loss stops falling, through LightningCLI's own
+# optimizer / lr_scheduler groups.
+PLATEAU = ["--optimizer", "torch.optim.Adam", "--optimizer.lr", "0.003",
+           "--lr_scheduler", "lightning.pytorch.cli.ReduceLROnPlateau", "--lr_scheduler.monitor", "val/loss",
+           "--lr_scheduler.factor", "0.5", "--lr_scheduler.patience", "1"]  # fmt: skip
 # name -> (config, extra CLI overrides). Ablations change one thing of the default recipe
 # (or add one feature that the default leaves off).
 RECIPES: dict[str, tuple[str, list[str]]] = {
     "default": ("configs/inspec.yaml", []),
     "seed": ("configs/seed.yaml", []),
     "no-pretrained": ("configs/inspec.yaml", ["--data.embedding_file", "null", "--model.embedding_dim", "50"]),
+    "frozen-embeddings": ("configs/inspec.yaml", ["--model.freeze_embeddings", "true"]),
+    "no-doc-features": ("configs/inspec.yaml", ["--model.doc_features", "false"]),
+    "doc-features": ("configs/inspec.yaml", ["--model.doc_features", "true"]),
+    "chars": ("configs/inspec.yaml", ["--model.char_dim", "25"]),
+    "no-chars": ("configs/inspec.yaml", ["--model.char_dim", "0"]),
+    "window-1": ("configs/inspec.yaml", ["--model.context_window", "1"]),
+    "window-3": ("configs/inspec.yaml", ["--model.context_window", "3"]),
+    "locked-dropout": ("configs/inspec.yaml", ["--model.locked_dropout", "true"]),
+    "plain-dropout": ("configs/inspec.yaml", ["--model.locked_dropout", "false"]),
     "argmax": ("configs/inspec.yaml", ["--model.decoder", "argmax"]),
+    "fusion-1": ("configs/inspec.yaml", ["--model.fusion_weight", "1.0"]),
+    "no-fusion": ("configs/inspec.yaml", ["--model.fusion_weight", "0.0"]),
+    "lr-plateau": ("configs/inspec.yaml", PLATEAU),
+    "no-schedule": ("configs/inspec.yaml", ["--lr_scheduler", "null", "--optimizer", "null"]),
+    "ema-0.95": (
+        "configs/inspec.yaml",
+        ["--trainer.callbacks+=lightning.pytorch.callbacks.EMAWeightAveraging", "--trainer.callbacks.decay", "0.95"],
+    ),
+    "ema-0.98": (
+        "configs/inspec.yaml",
+        ["--trainer.callbacks+=lightning.pytorch.callbacks.EMAWeightAveraging", "--trainer.callbacks.decay", "0.98"],
+    ),
+    "word-dropout": ("configs/inspec.yaml", ["--model.word_dropout", "0.05"]),
+    "hidden-256": ("configs/inspec.yaml", ["--model.hidden_size1", "256", "--model.hidden_size2", "256"]),
     "alpha-0": ("configs/inspec.yaml", ["--model.alpha", "0.0"]),
     "alpha-0.3": ("configs/inspec.yaml", ["--model.alpha", "0.3"]),
+    "alpha-0.5": ("configs/inspec.yaml", ["--model.alpha", "0.5"]),
     "alpha-1": ("configs/inspec.yaml", ["--model.alpha", "1.0"]),
-    "cell-gru": ("configs/inspec.yaml", ["--model.cell", "gru"]),
     "cell-rnn": ("configs/inspec.yaml", ["--model.cell", "rnn"]),
-    "window-3": ("configs/inspec.yaml", ["--model.context_window", "3"]),
-    "chars": ("configs/inspec.yaml", ["--model.char_dim", "25"]),
-    "window-3+chars+word-dropout": (
-        "configs/inspec.yaml",
-        ["--model.context_window", "3", "--model.char_dim", "25", "--model.word_dropout", "0.05"],
-    ),
+    "cell-gru": ("configs/inspec.yaml", ["--model.cell", "gru"]),
+    "cell-lstm": ("configs/inspec.yaml", ["--model.cell", "lstm"]),
 }
+# Named groups of recipes for --recipes.
+GROUPS = {
+    "main": ["default", "seed"],
+    "ablations": ["default", "seed", "no-pretrained", "frozen-embeddings", "no-doc-features", "plain-dropout",
+                  "chars", "window-3", "argmax", "fusion-1", "lr-plateau", "alpha-0", "alpha-0.3", "alpha-1",
+                  "cell-rnn", "cell-gru"],
+}  # fmt: skip
 
 
 def spans_from_bio(path: Path) -> list[set[tuple[int, int]]]:
@@ -69,11 +105,12 @@ def spans_from_bio(path: Path) -> list[set[tuple[int, int]]]:
 
 
 def score(pred_file: Path, gold: list[set[tuple[int, int]]]) -> dict[str, float]:
-    """Strict span P/R/F1 and document-level keyphrase-set F1 (micro) from predictions.jsonl."""
+    """Strict span P/R/F1 and document-level keyphrase-set F1 (micro and macro) from predictions.jsonl."""
     records = [json.loads(x) for x in pred_file.read_text(encoding="utf-8").splitlines()]
     assert len(records) == len(gold), (len(records), len(gold))
     tp = npred = ngold = 0
     stp = spred = sgold = 0
+    doc_f1 = []
     for rec, g in zip(records, gold):
         p = {(k["start_token"], k["end_token"]) for k in rec["keyphrases"]}
         tp, npred, ngold = tp + len(p & g), npred + len(p), ngold + len(g)
@@ -81,87 +118,158 @@ def score(pred_file: Path, gold: list[set[tuple[int, int]]]) -> dict[str, float]
         ps = {" ".join(toks[s : e + 1]) for s, e in p}
         gs = {" ".join(toks[s : e + 1]) for s, e in g}
         stp, spred, sgold = stp + len(ps & gs), spred + len(ps), sgold + len(gs)
+        if gs:
+            doc_f1.append(2 * len(ps & gs) / (len(ps) + len(gs)))
     prec, rec_ = tp / max(npred, 1), tp / max(ngold, 1)
     return {
         "precision": prec,
         "recall": rec_,
         "f1": 2 * tp / max(npred + ngold, 1),
         "set_f1": 2 * stp / max(spred + sgold, 1),
+        "set_macro_f1": sum(doc_f1) / max(len(doc_f1), 1),
     }
 
 
-def run(cmd: list[str], cwd: Path) -> str:
+def run(cmd: list[str], cwd: Path, threads: int | None = None) -> str:
     env = {**os.environ, "WANDB_SILENT": "true", "WANDB_MODE": "offline"}
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode:
-        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-4000:]}")
+        raise RuntimeError(f"failed: {' '.join(cmd)}\n{proc.stderr[-4000:]}")
     return proc.stderr
+
+
+def logged(run_dir: Path, key: str) -> list[float]:
+    """Every logged value of ``key`` in the run folder's CSV logs, oldest first."""
+    values = []
+    for path in sorted(run_dir.rglob("metrics.csv"), key=lambda p: p.stat().st_mtime):
+        with open(path) as fh:
+            values += [float(r[key]) for r in csv.DictReader(fh) if r.get(key)]
+    return values
+
+
+def recipe(name: str) -> tuple[str, list[str]]:
+    """Config and overrides of a recipe; ``a+b`` combines the overrides of recipes ``a`` and ``b``."""
+    parts = [RECIPES[n] for n in name.split("+")]
+    if len({config for config, _ in parts}) > 1:
+        raise ValueError(f"{name}: combined recipes must share one config")
+    return parts[0][0], [arg for _, extra in parts for arg in extra]
+
+
+def one_run(
+    name: str, seed: int, work: Path, gold, extra_args: list[str], threads: int | None, fit_only: bool = False
+) -> dict:
+    """fit, test and predict one recipe with one seed in ``work/name-seed``; returns its scores."""
+    config, extra = recipe(name)
+    run_dir = work / f"{name}-{seed}"
+    run_dir.mkdir(exist_ok=True)
+    cli = [sys.executable, "-m", "keyword_lightning.cli"]
+    data = str(work / "data" / "data_set.pkl")
+    common = ["--config", str(ROOT / config), "--data.dataset_file", data, "--trainer.enable_progress_bar", "false",
+              "--seed_everything", str(seed), *extra_args, *extra]  # fmt: skip
+    t0 = time.time()
+    run([*cli, "fit", *common], run_dir, threads)
+    minutes = (time.time() - t0) / 60
+    if fit_only:  # choosing a recipe: validation only
+        val = max(logged(run_dir, "val/phrase_f1"))
+        print(f"{name} seed {seed}: val F1 {val:.4f}, {minutes:.1f} min", flush=True)
+        return {"val_f1": val, "minutes": minutes}
+    run([*cli, "test", *common, "--ckpt_path", "best"], run_dir, threads)
+    test_f1 = logged(run_dir, "test/phrase_f1")[-1]
+    out = run_dir / "predictions.jsonl"
+    run([*cli, "predict", *common, "--ckpt_path", "best", "--data.predict_split", "test",
+         "--trainer.callbacks.output_path", str(out)], run_dir, threads)  # fmt: skip
+    scored = score(out, gold)
+    assert abs(scored["f1"] - test_f1) < 1e-6, f"{name}: independent scorer {scored['f1']} != logged {test_f1}"
+    set_f1 = logged(run_dir, "test/set_f1")[-1]
+    assert abs(scored["set_f1"] - set_f1) < 1e-6, f"{name}: independent set F1 {scored['set_f1']} != logged {set_f1}"
+    val = max(logged(run_dir, "val/phrase_f1"))
+    print(f"{name} seed {seed}: val F1 {val:.4f}, test F1 {scored['f1']:.4f}, {minutes:.1f} min", flush=True)
+    return {**scored, "val_f1": val, "minutes": minutes}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--recipes", nargs="+", default=["default", "seed"], choices=sorted(RECIPES))
-    ap.add_argument("--seeds", nargs="+", type=int, default=[42])
+    ap.add_argument("--recipes", nargs="+", default=["main"], help=f"names or groups: {', '.join(GROUPS)}")
+    ap.add_argument("--seeds", nargs="+", type=int, default=[42, 43, 44])
     ap.add_argument("--data", type=Path, default=SHARED / "inspec")
     ap.add_argument("--glove", type=Path, default=SHARED / "glove" / "glove.6B.50d.top100k.txt.gz")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.md")
     ap.add_argument("--workdir", type=Path, default=None, help="keep runs here (default: a temp folder)")
+    ap.add_argument("--parallel", type=int, default=1, help="runs at once (each gets its share of the CPU threads)")
+    ap.add_argument("--fit-only", action="store_true", help="report validation F1 only (for choosing a recipe)")
+    ap.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[], help="passed to every CLI call")
     args = ap.parse_args()
+    names = [n for r in args.recipes for n in GROUPS.get(r, [r])]
+    unknown = [n for n in names if any(part not in RECIPES for part in n.split("+"))]
+    if unknown:
+        ap.error(f"unknown recipes {unknown}; known: {', '.join(RECIPES)}")
 
-    bin_dir = Path(sys.executable).parent
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kw-accuracy-"))
     work.mkdir(parents=True, exist_ok=True)
     d = args.data
-    run([str(bin_dir / "keyword-lightning-prepare"), "--format", "conll", "--train", str(d / "train.txt"),
+    run([sys.executable, "-m", "keyword_lightning.prepare", "--format", "conll", "--train", str(d / "train.txt"),
          "--val", str(d / "valid.txt"), "--test", str(d / "test.txt"), "--embeddings", str(args.glove),
          "--out", str(work / "data")], work)  # fmt: skip
     gold = spans_from_bio(d / "test.txt")
-    cli = str(bin_dir / "keyword-lightning")
-    rows = []
-    for name in args.recipes:
-        config, extra = RECIPES[name]
-        results = []
-        for seed in args.seeds:
-            run_dir = work / f"{name}-{seed}"
-            run_dir.mkdir(exist_ok=True)
-            common = ["--config", str(ROOT / config), "--data.dataset_file", str(work / "data" / "data_set.pkl"),
-                      "--trainer.enable_progress_bar", "false", "--seed_everything", str(seed), *extra]  # fmt: skip
-            t0 = time.time()
-            run([cli, "fit", *common], run_dir)
-            minutes = (time.time() - t0) / 60
-            run([cli, "test", *common, "--ckpt_path", "best"], run_dir)
-            metrics_file = max(run_dir.rglob("metrics.csv"), key=lambda p: p.stat().st_mtime)
-            with open(metrics_file) as fh:
-                logged = float([r for r in csv.DictReader(fh) if r.get("test/phrase_f1")][-1]["test/phrase_f1"])
-            out = run_dir / "predictions.jsonl"
-            run([cli, "predict", *common, "--ckpt_path", "best", "--data.predict_split", "test",
-                 "--trainer.callbacks.output_path", str(out)], run_dir)  # fmt: skip
-            scored = score(out, gold)
-            assert abs(scored["f1"] - logged) < 1e-6, f"independent scorer {scored['f1']} != logged {logged}"
-            results.append({**scored, "minutes": minutes})
-            print(f"{name} seed {seed}: F1 {scored['f1']:.4f} (logged {logged:.4f}), {minutes:.1f} min", flush=True)
-
-        def ms(key: str, results=results) -> str:
-            vals = [r[key] for r in results]
+    extra_args = list(args.trainer_args)
+    note = ""
+    if importlib.util.find_spec("wandb") is None:  # e.g. a GPU machine without wandb: CSV logs only
+        extra_args += ["--trainer.logger", json.dumps([{"class_path": "lightning.pytorch.loggers.CSVLogger",
+                                                        "init_args": {"save_dir": "runs"}}])]  # fmt: skip
+        note = " wandb was not installed there, so runs logged to CSV only."
+    threads = max(1, (os.cpu_count() or 1) // args.parallel) if args.parallel > 1 else None
+    jobs = [(name, seed) for name in names for seed in args.seeds]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.parallel) as pool:
+        futures = {job: pool.submit(one_run, *job, work, gold, extra_args, threads, args.fit_only) for job in jobs}
+        results, failed = {}, []
+        for job, future in futures.items():
+            try:
+                results[job] = future.result()
+            except Exception as err:  # report every failed run, then stop
+                failed.append(job)
+                print(f"{job[0]} seed {job[1]} failed: {str(err)[-2000:]}", file=sys.stderr, flush=True)
+    if failed:
+        sys.exit(f"{len(failed)} run(s) failed: {failed}")
+    if args.fit_only:
+        for name in names:
+            vals = [results[(name, seed)]["val_f1"] for seed in args.seeds]
             sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
-            return f"{statistics.mean(vals):.3f} ± {sd:.3f}"
+            print(f"| {name} | {len(vals)} | {statistics.mean(vals):.4f} ± {sd:.4f} |")
+        return
 
-        rows.append(f"| {name} | {len(results)} | {ms('precision')} | {ms('recall')} | {ms('f1')} | {ms('set_f1')} | "
-                    f"{statistics.mean(r['minutes'] for r in results):.1f} |")  # fmt: skip
+    def ms(rs: list[dict], key: str) -> str:
+        vals = [r[key] for r in rs]
+        sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
+        return f"{statistics.mean(vals):.3f} ± {sd:.3f}"
 
-    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.processor() or 'cpu'}"
+    rows = []
+    for name in names:
+        rs = [results[(name, seed)] for seed in args.seeds]
+        rows.append(f"| {name} | {len(rs)} | {ms(rs, 'val_f1')} | {ms(rs, 'precision')} | {ms(rs, 'recall')} | "
+                    f"{ms(rs, 'f1')} | {ms(rs, 'set_f1')} | {ms(rs, 'set_macro_f1')} | "
+                    f"{statistics.mean(r['minutes'] for r in rs):.1f} |")  # fmt: skip
+
+    import torch
+
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {device}, torch {torch.__version__}"
+    cmd = " ".join(["python benchmarks/accuracy.py", "--recipes", *args.recipes, "--seeds", *map(str, args.seeds)]
+                   + (["--parallel", str(args.parallel)] if args.parallel > 1 else [])
+                   + (["--trainer-args", *args.trainer_args] if args.trainer_args else []))  # fmt: skip
     text = [
         "# Accuracy on the Inspec test split",
         "",
-        f"Measured {datetime.date.today()} on {machine}; `python benchmarks/accuracy.py "
-        f"--recipes {' '.join(args.recipes)} --seeds {' '.join(map(str, args.seeds))}`.",
+        f"Measured {datetime.date.today()} on {machine}; `{cmd}`.{note}",
         "Strict span P/R/F1 (exact start and end, micro over documents) and document-level",
-        "keyphrase-set F1 (lowercased unique phrases per document, micro), from the written",
-        "predictions by an independent scorer (equal to the logged test/phrase_f1, checked).",
-        "Mean ± std over seeds; minutes = fit wall time per run.",
+        "keyphrase-set F1 (lowercased unique phrases per document, micro and macro), from the written",
+        "predictions by an independent scorer (equal to the logged test/phrase_f1 and test/set_f1, checked).",
+        "val F1 = best validation strict F1 (the checkpoint is chosen by it). Mean ± std over seeds;",
+        f"minutes = fit wall time per run{' (runs shared the machine)' if args.parallel > 1 else ''}.",
         "",
-        "| recipe | seeds | precision | recall | strict F1 | set F1 | fit min |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| recipe | seeds | val F1 | precision | recall | strict F1 | set F1 | set macro F1 | fit min |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
         "",
     ]

@@ -1,7 +1,9 @@
 """Training and inference throughput, side by side on one machine, one model, one data set.
 
-    python benchmarks/throughput.py                      # seed and default configs
+    python benchmarks/throughput.py                      # seed and default configs, CPU
     python benchmarks/throughput.py --configs seed --epochs 4
+    python benchmarks/throughput.py --accelerator gpu --precision 32-true bf16-mixed \
+        --out benchmarks/results/gpu.md                  # on a GPU, fp32 and bf16 autocast
 
 For each config, three ways to train the same model on Inspec train, each in its own process
 (so peak RSS is its own):
@@ -16,7 +18,9 @@ Writes benchmarks/results/throughput.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -33,7 +37,7 @@ SHARED = ROOT.parent / "shared" / "data"
 CONFIGS = {"seed": ROOT / "configs/seed.yaml", "default": ROOT / "configs/inspec.yaml"}
 
 
-def build(config: Path, data_dir: Path, workdir: Path, epochs: int):
+def build(config: Path, data_dir: Path, workdir: Path, epochs: int, accelerator: str, precision: str):
     """Model, DataModule and Trainer exactly as the CLI would build them from ``config``."""
     from keyword_lightning.cli import KeywordCLI
     from keyword_lightning.data.datamodule import KeywordDataModule
@@ -42,32 +46,46 @@ def build(config: Path, data_dir: Path, workdir: Path, epochs: int):
     os.chdir(workdir)
     args = ["--config", str(config), "--data.dataset_file", str(data_dir / "data_set.pkl"),
             "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", str(epochs),
-            "--trainer.num_sanity_val_steps", "0"]  # fmt: skip
+            "--trainer.num_sanity_val_steps", "0", "--trainer.accelerator", accelerator,
+            "--trainer.precision", precision]  # fmt: skip
+    if importlib.util.find_spec("wandb") is None:  # a machine without wandb: the config's CSV logger only
+        args += ["--trainer.logger", json.dumps([{"class_path": "lightning.pytorch.loggers.CSVLogger",
+                                                  "init_args": {"save_dir": "runs"}}])]  # fmt: skip
     cli = KeywordCLI(JointRNN, KeywordDataModule, run=False, args=args, save_config_kwargs={"overwrite": True})
     return cli.model, cli.datamodule, cli.trainer
 
 
-def plain_loop(model, batches_per_epoch, epochs: int) -> list[tuple[float, int]]:
+def plain_loop(model, batches_per_epoch, epochs: int, device: str, bf16: bool) -> list[tuple[float, int]]:
     """The seed's loop: forward, alpha-weighted loss, backward, Adam step. Returns (seconds, tokens)."""
     import torch
 
+    model.to(device)
     opt = model.configure_optimizers()
     model.train()
+    cuda = device == "cuda"
     out = []
     for epoch in range(epochs):
         t0, tokens = time.perf_counter(), 0
         for batch in batches_per_epoch(epoch):
-            loss = model.model_step(batch)["loss"]
+            tokens += int(batch.lengths.sum())
+            if cuda:  # lengths stay on the host (packing reads them there)
+                batch = batch._replace(
+                    **{k: v.to(device, non_blocking=True) for k, v in batch._asdict().items() if k != "lengths"}
+                )
+            cast = torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+            with cast:
+                loss = model.model_step(batch)["loss"]
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
-            tokens += int(batch.lengths.sum())
+        if cuda:
+            torch.cuda.synchronize()
         out.append((time.perf_counter() - t0, tokens))
     return out
 
 
-def worker(config: str, variant: str, data_dir: Path, epochs: int) -> dict:
+def worker(config: str, variant: str, data_dir: Path, epochs: int, accelerator: str, precision: str) -> dict:
     """One measurement in this process; prints a JSON line."""
     import lightning as L
     import torch
@@ -77,7 +95,9 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int) -> dict:
 
     workdir = Path(tempfile.mkdtemp(prefix=f"kw-tp-{config}-{variant}-"))
     L.seed_everything(42)
-    model, dm, trainer = build(CONFIGS[config], data_dir, workdir, epochs)
+    model, dm, trainer = build(CONFIGS[config], data_dir, workdir, epochs, accelerator, precision)
+    device = "cuda" if accelerator == "gpu" else "cpu"
+    bf16 = precision.startswith("bf16")
     dm.trainer = None
     dm.setup("fit")
     corpus = dm.split_corpus("train")
@@ -88,7 +108,7 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int) -> dict:
         loader = DataLoader(
             corpus, batch_size=64, sampler=RandomSampler(corpus, generator=gen), collate_fn=collate_fun2
         )
-        epochs_out = plain_loop(model, lambda e: loader, epochs)
+        epochs_out = plain_loop(model, lambda e: loader, epochs, device, bf16)
         pads = sum(int(b.words.numel()) for b in loader)
         result["pad_fraction"] = 1 - total_tokens / pads
     elif variant == "b":  # the same loop, fed by the DataModule's length-bucketed batches
@@ -98,7 +118,7 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int) -> dict:
             loader.batch_sampler.set_epoch(e)
             return loader
 
-        epochs_out = plain_loop(model, per_epoch, epochs)
+        epochs_out = plain_loop(model, per_epoch, epochs, device, bf16)
         result["pad_fraction"] = 1 - total_tokens / sum(int(b.words.numel()) for b in loader)
     else:  # Trainer.fit with the config's logger and checkpointing
 
@@ -113,6 +133,8 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int) -> dict:
 
             def _stop(self):
                 if self.t0 is not None:
+                    if device == "cuda":
+                        torch.cuda.synchronize()
                     self.times.append(time.perf_counter() - self.t0)
                     self.t0 = None
 
@@ -141,6 +163,8 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int) -> dict:
     result["epoch_seconds"] = statistics.median(t for t, _ in steady)
     result["tokens_per_s"] = statistics.median(n / t for t, n in steady)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if device == "cuda":
+        result["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
     return result
 
 
@@ -153,72 +177,94 @@ def startup_seconds(cmd: list[str], repeat: int = 3) -> float:
     return statistics.median(times)
 
 
+BF16_NOTE = "bf16-mixed: the plain loops run under `torch.autocast(bfloat16)`, as Lightning's precision does."
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", nargs="+", default=["seed", "default"], choices=sorted(CONFIGS))
     ap.add_argument("--epochs", type=int, default=4, help="epochs per variant; the first is a warm-up")
     ap.add_argument("--data", type=Path, default=None, help="a prepared folder (default: prepare Inspec now)")
+    ap.add_argument("--inspec", type=Path, default=SHARED / "inspec", help="CoNLL train/valid/test folder")
+    ap.add_argument("--glove", type=Path, default=SHARED / "glove/glove.6B.50d.top100k.txt.gz")
+    ap.add_argument("--accelerator", default="cpu", choices=["cpu", "gpu"])
+    ap.add_argument("--precision", nargs="+", default=["32-true"], help="e.g. 32-true bf16-mixed")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/throughput.md")
-    ap.add_argument("--worker", nargs=2, metavar=("CONFIG", "VARIANT"), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", nargs=3, metavar=("CONFIG", "VARIANT", "PRECISION"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(*args.worker, args.data, args.epochs)))
+        print(json.dumps(worker(*args.worker[:2], args.data, args.epochs, args.accelerator, args.worker[2])))
         return
 
-    bin_dir = Path(sys.executable).parent
+    py = [sys.executable, "-m"]
     data = args.data
     if data is None:
         data = Path(tempfile.mkdtemp(prefix="kw-tp-data-"))
-        inspec = SHARED / "inspec"
-        subprocess.run([str(bin_dir / "keyword-lightning-prepare"), "--train", str(inspec / "train.txt"),
+        inspec = args.inspec
+        subprocess.run([*py, "keyword_lightning.prepare", "--train", str(inspec / "train.txt"),
                         "--val", str(inspec / "valid.txt"), "--test", str(inspec / "test.txt"),
-                        "--embeddings", str(SHARED / "glove/glove.6B.50d.top100k.txt.gz"), "--out", str(data)],
+                        "--embeddings", str(args.glove), "--out", str(data)],
                        check=True, capture_output=True)  # fmt: skip
     rows, ratio_rows = [], []
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+    names = {"a": "(a) plain loop, random padded batches", "b": "(b) plain loop, DataModule batches",
+             "c": "(c) Trainer.fit, config's loggers + checkpoints"}  # fmt: skip
+    gpu = args.accelerator == "gpu"
+    failures: list[str] = []
     for config in args.configs:
-        res = {}
-        for variant in "abc":
-            cmd = [sys.executable, __file__, "--worker", config, variant, "--data", str(data.resolve()),
-                   "--epochs", str(args.epochs)]  # fmt: skip
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-            if proc.returncode:
-                sys.exit(proc.stderr[-4000:])
-            res[variant] = json.loads(proc.stdout.strip().splitlines()[-1])
-            r = res[variant]
-            print(f"{config} ({variant}): {r['tokens_per_s']:.0f} tok/s, {r['epoch_seconds']:.2f} s/epoch, "
-                  f"RSS {r['peak_rss_mb']:.0f} MB", flush=True)  # fmt: skip
-        names = {"a": "(a) plain loop, random padded batches", "b": "(b) plain loop, DataModule batches",
-                 "c": "(c) Trainer.fit, config's loggers + checkpoints"}  # fmt: skip
-        for v in "abc":
-            r = res[v]
-            pad = f"{r['pad_fraction']:.0%}" if "pad_fraction" in r else "as (b)"
-            rows.append(f"| {config} | {names[v]} | {r['tokens_per_s']:,.0f} | {r['epoch_seconds']:.2f} | "
-                        f"{pad} | {r['peak_rss_mb']:,.0f} |")  # fmt: skip
-        c = res["c"]
-        ratio_rows.append(f"| {config} | {c['tokens_per_s'] / res['a']['tokens_per_s']:.2f} | "
-                          f"{c['tokens_per_s'] / res['b']['tokens_per_s']:.2f} | {c['predict_docs_per_s']:,.0f} | "
-                          f"{c['predict_tokens_per_s']:,.0f} |")  # fmt: skip
-    cli = startup_seconds([str(bin_dir / "keyword-lightning"), "--help"])
-    prep = startup_seconds([str(bin_dir / "keyword-lightning-prepare"), "--help"])
+        for precision in args.precision:
+            res = {}
+            for variant in "abc":
+                cmd = [sys.executable, __file__, "--worker", config, variant, precision, "--data", str(data.resolve()),
+                       "--epochs", str(args.epochs), "--accelerator", args.accelerator]  # fmt: skip
+                proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+                if proc.returncode:  # report it and go on with the other measurements
+                    print(f"{config} {precision} ({variant}) failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
+                    failures.append(f"{config} {precision} ({variant})")
+                    break
+                res[variant] = r = json.loads(proc.stdout.strip().splitlines()[-1])
+                print(f"{config} {precision} ({variant}): {r['tokens_per_s']:.0f} tok/s, {r['epoch_seconds']:.2f} "
+                      f"s/epoch, RSS {r['peak_rss_mb']:.0f} MB", flush=True)  # fmt: skip
+            if len(res) < 3:
+                continue
+            for v in "abc":
+                r = res[v]
+                pad = f"{r['pad_fraction']:.0%}" if "pad_fraction" in r else "as (b)"
+                mem = f" {r['peak_gpu_mb']:,.0f} |" if gpu else ""
+                rows.append(f"| {config} | {precision} | {names[v]} | {r['tokens_per_s']:,.0f} | "
+                            f"{r['epoch_seconds']:.2f} | {pad} | {r['peak_rss_mb']:,.0f} |{mem}")  # fmt: skip
+            c = res["c"]
+            ratio_rows.append(f"| {config} | {precision} | {c['tokens_per_s'] / res['a']['tokens_per_s']:.2f} | "
+                              f"{c['tokens_per_s'] / res['b']['tokens_per_s']:.2f} | "
+                              f"{c['predict_docs_per_s']:,.0f} | {c['predict_tokens_per_s']:,.0f} |")  # fmt: skip
+    bin_dir = Path(sys.executable).parent
+    cli_cmd = [str(bin_dir / "keyword-lightning")] if (bin_dir / "keyword-lightning").exists() else [
+        *py, "keyword_lightning.cli"]  # fmt: skip
+    prep_cmd = [str(bin_dir / "keyword-lightning-prepare")] if (bin_dir / "keyword-lightning-prepare").exists() else [
+        *py, "keyword_lightning.prepare"]  # fmt: skip
+    cli = startup_seconds([*cli_cmd, "--help"])
+    prep = startup_seconds([*prep_cmd, "--help"])
     light = startup_seconds([sys.executable, "-c", "import lightning"])
-    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
     import torch
 
+    device = torch.cuda.get_device_name(0) if gpu else "CPU"
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {device}, torch {torch.__version__}"
+    cmd = " ".join(["python benchmarks/throughput.py --configs", *args.configs, "--epochs", str(args.epochs)]
+                   + (["--accelerator gpu --precision", *args.precision] if gpu else []))  # fmt: skip
     text = [
-        "# Throughput",
+        f"# Throughput{' on a GPU' if gpu else ''}",
         "",
-        f"Measured {datetime.date.today()} on {machine}, torch {torch.__version__}, CPU; "
-        f"`python benchmarks/throughput.py --configs {' '.join(args.configs)} --epochs {args.epochs}`.",
+        f"Measured {datetime.date.today()} on {machine}; `{cmd}`.",
         f"Inspec train (1,000 documents, 141,508 tokens); median of {args.epochs - 1} epochs after a warm-up epoch;",
         "real (non-pad) tokens per second; each variant in its own process (peak RSS is its own).",
+        *([BF16_NOTE] if gpu else []),
         "",
-        "| config | variant | tokens/s | s/epoch | pads | peak RSS MB |",
-        "|---|---|---:|---:|---:|---:|",
+        f"| config | precision | variant | tokens/s | s/epoch | pads | peak RSS MB |{' peak GPU MB |' if gpu else ''}",
+        f"|---|---|---|---:|---:|---:|---:|{'---:|' if gpu else ''}",
         *rows,
         "",
-        "| config | c/a | c/b | predict docs/s | predict tokens/s |",
-        "|---|---:|---:|---:|---:|",
+        "| config | precision | c/a | c/b | predict docs/s | predict tokens/s |",
+        "|---|---|---:|---:|---:|---:|",
         *ratio_rows,
         "",
         "Start-up (median of 3 runs, wall seconds):",
@@ -229,6 +275,7 @@ def main() -> None:
         f"| `keyword-lightning --help` | {cli:.2f} | {cli / light:.2f} |",
         f"| `keyword-lightning-prepare --help` | {prep:.2f} | {prep / light:.2f} |",
         "",
+        *([f"Failed (see the run's stderr): {', '.join(failures)}.", ""] if failures else []),
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(text), encoding="utf-8")

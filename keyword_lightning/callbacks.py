@@ -10,7 +10,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import BasePredictionWriter
+from lightning.pytorch.callbacks import BasePredictionWriter, TQDMProgressBar
 
 # The plotting code imports matplotlib only when a plot is drawn.
 from keyword_lightning import plots
@@ -65,6 +65,28 @@ def stitch(docs: list[PredictDocument], source, piece_start, parts: list[dict]) 
     return [assemble_prediction(d, t, p) for d, t, p in zip(docs, tags, probs)]
 
 
+def render_table(records: list[dict[str, Any]], texts: list[str], color: bool = False) -> str:
+    """Each document's text with its keyphrases marked, then its keyphrases by score.
+
+    ``texts[i]`` is the text that record ``i``'s char offsets point into. With ``color`` the
+    phrases are shown in bold yellow (ANSI, for a terminal); otherwise in [brackets].
+    """
+    on, off = ("\033[1;33m", "\033[0m") if color else ("[", "]")
+    out = []
+    for rec, text in zip(records, texts):
+        phrases = rec["keyphrases"]
+        marked, pos = [], 0
+        for k in phrases:
+            marked += [text[pos : k["start_char"]], on, text[k["start_char"] : k["end_char"]], off]
+            pos = k["end_char"]
+        marked.append(text[pos:])
+        out.append(f"== {rec['id']} ({len(phrases)} keyphrase{'s' * (len(phrases) != 1)})")
+        out.append("".join(marked).strip() or "(empty document)")
+        out += [f"  {k['score']:.3f}  {k['text']}" for k in sorted(phrases, key=lambda k: -k["score"])]
+        out.append("")
+    return "\n".join(out)
+
+
 class PredictionWriter(BasePredictionWriter):
     """Writes ``predictions.jsonl``: one line per input document, in input order.
 
@@ -74,12 +96,17 @@ class PredictionWriter(BasePredictionWriter):
 
     Args:
         output_path: where to write; default ``<run folder>/predictions.jsonl``; ``-`` = stdout.
+        format: ``jsonl``, or ``table``: each document's text with its keyphrases highlighted,
+            for reading in a terminal (to stdout unless ``output_path`` names a file).
 
     """
 
-    def __init__(self, output_path: str | None = None) -> None:
+    def __init__(self, output_path: str | None = None, format: str = "jsonl") -> None:
         super().__init__(write_interval="batch")
+        if format not in ("jsonl", "table"):
+            raise ValueError(f"format must be jsonl or table, got {format!r}")
         self.output_path = output_path
+        self.format = format
         self._parts: list[dict] = []
         self.written: Path | None = None
 
@@ -97,7 +124,15 @@ class PredictionWriter(BasePredictionWriter):
         """Stitch, order and write all predictions."""
         dm = trainer.datamodule
         records = stitch(dm.predict_documents, dm.predict_source, dm.predict_piece_start, self._parts)
-        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        if self.format == "table":
+            texts = [token_char_spans(d)[0] for d in dm.predict_documents]
+            if self.output_path in (None, "-"):
+                sys.stdout.write(render_table(records, texts, color=sys.stdout.isatty()) + "\n")
+                sys.stdout.flush()
+                return
+            lines = render_table(records, texts) + "\n"
+        else:
+            lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         if self.output_path == "-":
             sys.stdout.write(lines)
             sys.stdout.flush()
@@ -107,6 +142,27 @@ class PredictionWriter(BasePredictionWriter):
             fh.write(lines)
         self.written = path
         print(f"wrote {len(records)} predictions to {path}", file=sys.stderr)
+
+
+class TerminalProgressBar(TQDMProgressBar):
+    """Lightning's progress bar, shown only when stdout is a terminal.
+
+    In ``predict`` it shows only for inputs of at least ``min_predict_batches`` batches: short
+    inputs finish before a bar helps.
+    """
+
+    def __init__(self, refresh_rate: int = 1, min_predict_batches: int = 10) -> None:
+        super().__init__(refresh_rate=refresh_rate)
+        self.min_predict_batches = min_predict_batches
+        if not sys.stdout.isatty():
+            self.disable()
+
+    def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Decide, now that the input size is known, whether a bar is worth showing."""
+        batches = sum(int(n) for n in trainer.num_predict_batches if n != float("inf"))
+        if not sys.stdout.isatty() or batches < self.min_predict_batches:
+            self.disable()
+        super().on_predict_start(trainer, pl_module)
 
 
 class Plots(L.Callback):

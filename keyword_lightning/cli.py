@@ -8,21 +8,23 @@ directory), also in a new process.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
 
 import torch
+from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import WandbLogger
 
-from keyword_lightning.callbacks import NonFiniteLossError
+from keyword_lightning.callbacks import NonFiniteLossError, TerminalProgressBar
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
 from keyword_lightning.model.module import CHECKPOINT_KEY, CheckpointError, JointRNN
 
 
-def check_checkpoint(path: Path) -> None:
+def check_checkpoint(path: Path) -> dict:
     """Refuse a missing, corrupt, unsafe or foreign checkpoint before Lightning touches it.
 
     The file is read with ``weights_only=True``: a checkpoint that would need to run pickled
@@ -38,6 +40,7 @@ def check_checkpoint(path: Path) -> None:
         raise CheckpointError(f"{path}: cannot load checkpoint ({type(err).__name__}: {str(err)[:160]})") from None
     if not isinstance(ckpt, dict) or CHECKPOINT_KEY not in ckpt:
         raise CheckpointError(f"{path}: not a keyword-lightning checkpoint (no vocabulary inside)")
+    return ckpt[CHECKPOINT_KEY] if isinstance(ckpt[CHECKPOINT_KEY], dict) else {}
 
 
 def find_run_checkpoint(root: Path, which: str) -> Path:
@@ -70,17 +73,44 @@ class SaveConfigEverywhere(SaveConfigCallback):
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
                 config = json.loads(self.parser.dump(self.config, skip_none=False, format="json"))
-                logger.experiment.config.update({"cli": config, "subcommand": stage}, allow_val_change=True)
+                subcommand = getattr(trainer.state.fn, "value", str(trainer.state.fn))  # fit, test, ...
+                logger.experiment.config.update({"cli": config, "subcommand": subcommand}, allow_val_change=True)
+
+
+def continue_wandb_run(loggers: list, run_id: str) -> None:
+    """Point the config's ``WandbLogger`` at the wandb run of the checkpoint being resumed or tested."""
+    for logger in loggers if isinstance(loggers, list) else [loggers]:
+        if str(getattr(logger, "class_path", "")).endswith("WandbLogger") and not logger.init_args.get("id"):
+            logger.init_args.id = run_id
+            logger.init_args.resume = logger.init_args.get("resume") or "allow"
+            print(f"wandb: continuing run {run_id} of the checkpoint", file=sys.stderr)
 
 
 class KeywordCLI(LightningCLI):
-    """LightningCLI with the data -> model links and run-relative checkpoint names."""
+    """LightningCLI with the data -> model links and run-relative checkpoint names.
+
+    wandb runs are offline unless ``WANDB_MODE`` says otherwise (``WANDB_MODE=online``).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        os.environ.setdefault("WANDB_MODE", "offline")
+        super().__init__(*args, **kwargs)
 
     def add_arguments_to_parser(self, parser) -> None:
         """The model's vocabulary, casing and pretrained vectors come from the data."""
         parser.link_arguments("data.vocabulary", "model.vocabulary", apply_on="instantiate")
         parser.link_arguments("data.lowercase", "model.lowercase")
         parser.link_arguments("data.embedding_path", "model.embedding_file", apply_on="instantiate")
+
+    def instantiate_trainer(self, **kwargs):
+        """The Trainer, with ``TerminalProgressBar`` as its progress bar unless one is configured."""
+        config = self.config_init[self.subcommand] if self.subcommand else self.config_init
+        trainer = config.get("trainer") or {}
+        callbacks = trainer.get("callbacks") or []
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        if trainer.get("enable_progress_bar") is not False and not any(isinstance(c, ProgressBar) for c in callbacks):
+            kwargs["callbacks"] = [*callbacks, *(kwargs.get("callbacks") or []), TerminalProgressBar()]
+        return super().instantiate_trainer(**kwargs)
 
     def parse_arguments(self, parser, args) -> None:
         """Parse, then turn ``--ckpt_path best|last`` into a file of the newest fit run."""
@@ -95,7 +125,10 @@ class KeywordCLI(LightningCLI):
             cfg.ckpt_path = str(find_run_checkpoint(root, ckpt))
             print(f"--ckpt_path {ckpt}: {cfg.ckpt_path}", file=sys.stderr)
         if cfg.get("ckpt_path"):
-            check_checkpoint(Path(cfg.ckpt_path))
+            meta = check_checkpoint(Path(cfg.ckpt_path))
+            # A resumed fit, or a test/predict of a checkpoint, logs to the same wandb run.
+            if meta.get("wandb_run_id") and cfg.trainer.get("logger"):
+                continue_wandb_run(cfg.trainer.logger, str(meta["wandb_run_id"]))
 
 
 def main(args: list[str] | None = None) -> None:

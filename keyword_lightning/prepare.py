@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from keyword_lightning.data.formats import DataError, build_dataset, load_dataset, read_conll, read_jsonl, save_pickle
+from keyword_lightning.data.formats import DataError, build_dataset, iter_conll, load_dataset, read_jsonl, save_pickle
 
 
 def prepare(
@@ -32,7 +32,7 @@ def prepare(
         max_extra_words: pretrained words outside the training vocabulary to keep (default all).
 
     """
-    reader = read_conll if format == "conll" else read_jsonl
+    reader = iter_conll if format == "conll" else read_jsonl  # CoNLL streams, one document at a time
     files = {"train": train, "val": val, "test": test}
     splits = {name: reader(path) for name, path in files.items() if path}
     out_dir = Path(out)

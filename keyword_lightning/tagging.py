@@ -167,6 +167,7 @@ def viterbi_decode(log_probs, lengths):
 
     batch, steps, n = log_probs.shape
     dev = log_probs.device
+    lengths = lengths.to(dev, non_blocking=True)
     neg = torch.tensor(-1e9, device=dev, dtype=log_probs.dtype)
     allowed = torch.as_tensor(_ALLOWED, device=dev)
     trans = torch.where(allowed, torch.zeros((), device=dev, dtype=log_probs.dtype), neg)  # [5,5]

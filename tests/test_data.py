@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -89,3 +91,20 @@ def test_evaluation_never_drops_documents(tiny_corpus):
 def test_predict_split_needs_a_known_name(tiny_corpus):
     with pytest.raises(ValueError, match="predict_split must be one of"):
         KeywordDataModule(str(tiny_corpus), predict_split="dev")
+
+
+def test_document_features_match_a_per_document_count():
+    import numpy as np
+
+    from keyword_lightning.data.datamodule import document_features
+
+    types = np.array([7, 3, 7, 7, 1, 1, 2], dtype=np.int64)
+    offsets = np.array([0, 4, 4, 7])  # documents of 4, 0 and 3 tokens
+    out = document_features(types, offsets)
+    expected = []
+    for lo, hi in zip(offsets[:-1], offsets[1:]):
+        doc = types[lo:hi].tolist()
+        for t in doc:
+            expected.append([math.log(doc.count(t)), doc.index(t) / len(doc)])
+    assert np.allclose(out, np.array(expected, dtype=np.float32))
+    assert document_features(types[:0], np.array([0])).shape == (0, 2)

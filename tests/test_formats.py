@@ -44,6 +44,20 @@ def test_dataset_roundtrip(tmp_path):
     assert ds.splits["train"].tokens.dtype == np.int32  # compact, not Python objects
 
 
+def test_conll_streams_one_document_at_a_time(tmp_path):
+    f = write_conll(tmp_path / "t.txt", TINY_DOCS)
+    with open(f, "a", encoding="utf-8") as fh:
+        fh.write("\nbroken line with three fields\n")
+    stream = fm.iter_conll(f)
+    first = next(stream)  # read before the bad line further down is reached
+    assert first.tokens == [t for t, _ in TINY_DOCS[0]]
+    with pytest.raises(fm.DataError, match=r"t\.txt:\d+: expected"):
+        list(stream)
+    # build_dataset takes the stream as it takes a list
+    good = write_conll(tmp_path / "g.txt", TINY_DOCS)
+    assert fm.build_dataset({"train": fm.iter_conll(good)}) == fm.build_dataset({"train": fm.read_conll(good)})
+
+
 def test_atomic_write_keeps_old_file_on_error(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("old")

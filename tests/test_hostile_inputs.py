@@ -201,6 +201,35 @@ def test_prepare_killed_mid_write_leaves_no_partial_file(tmp_path):
     assert not (out / "data_set.pkl").exists()
 
 
+def test_prediction_writer_killed_mid_write_keeps_the_old_file(tiny_checkpoint, tmp_path):
+    """SIGKILL after half the predictions are written: the earlier predictions.jsonl is intact."""
+    out = tmp_path / "predictions.jsonl"
+    out.write_text('{"id": "old"}\n')
+    texts = tmp_path / "in.txt"
+    texts.write_text("We study graph theory.\n" * 200)
+    args = ["predict", "--ckpt_path", str(tiny_checkpoint), "--data.predict_file", str(texts),
+            "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
+            "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+            "--trainer.callbacks.output_path", str(out)]  # fmt: skip
+    script = (
+        "import contextlib, os, signal, keyword_lightning.callbacks as cb\n"
+        "real = cb.atomic_write\n"
+        "@contextlib.contextmanager\n"
+        "def killed_half_way(path, mode='wb'):\n"
+        "    with real(path, mode) as fh:\n"
+        "        class Half:\n"
+        "            def write(self, data):\n"
+        "                fh.write(data[: len(data) // 2]); fh.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
+        "        yield Half()\n"
+        "cb.atomic_write = killed_half_way\n"
+        f"from keyword_lightning.cli import main; main({args!r})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "disabled"}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert out.read_text() == '{"id": "old"}\n'  # the half-written data went to a temporary file only
+
+
 def test_empty_one_token_and_unicode_documents_predict(tiny_checkpoint):
     ex = KeywordExtractor.from_checkpoint(tiny_checkpoint)
     texts = ["", "optimization", "Graph theory 🚀 for עברית נתונים, cafe\u0301 and zero\u200bwidth optimization."]

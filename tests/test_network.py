@@ -49,3 +49,47 @@ def test_bad_settings_are_refused():
         DRNN(10, cell="transformer")
     with pytest.raises(ValueError, match="context_window must be odd"):
         DRNN(10, context_window=2)
+
+
+def test_locked_dropout_uses_one_mask_for_all_time_steps():
+    from keyword_lightning.model.network import SequenceDropout
+
+    torch.manual_seed(0)
+    x = torch.ones(3, 10, 8)
+    locked = SequenceDropout(0.5, locked=True).train()(x)
+    assert torch.equal(locked, locked[:, :1].expand_as(locked))  # same mask at every step
+    assert set(locked.unique().tolist()) == {0.0, 2.0}
+    plain = SequenceDropout(0.5, locked=False).train()(x)
+    assert not torch.equal(plain, plain[:, :1].expand_as(plain))
+    assert torch.equal(SequenceDropout(0.5, locked=True).eval()(x), x)
+
+
+def test_document_features_enter_the_network():
+    torch.manual_seed(0)
+    net = DRNN(20, 4, 3, 3, "lstm", True, dropout=0.0, doc_features=2).eval()
+    words, lengths = torch.randint(2, 20, (2, 5)), torch.tensor([5, 5])
+    feats = torch.zeros(2, 5, 2)
+    with torch.no_grad():
+        a = net(words, None, lengths, "padded", feats)[1]
+        b = net(words, None, lengths, "padded", feats + 1.0)[1]
+    assert not torch.allclose(a, b)
+    with pytest.raises(ValueError, match="document features"):
+        net(words, None, lengths, "padded", None)
+
+
+def test_fusion_adds_head_one_votes_to_the_tag_scores():
+    from keyword_lightning.model.module import JointRNN
+
+    torch.manual_seed(0)
+    logits1, logits2 = torch.randn(2, 4, 2), torch.randn(2, 4, 5)
+    plain = JointRNN(vocab_size=10, fusion_weight=0.0).tag_scores(logits1, logits2)
+    assert torch.allclose(plain, logits2.log_softmax(-1))
+    fused = JointRNN(vocab_size=10, fusion_weight=1.0).tag_scores(logits1, logits2)
+    assert torch.allclose(fused.exp().sum(-1), torch.ones(2, 4))  # still a distribution
+    keyword = logits1.log_softmax(-1)
+    expected = (logits2.log_softmax(-1) + keyword[..., [1, 1, 1, 1, 0]]).log_softmax(-1)
+    assert torch.allclose(fused, expected)
+    # A token head 1 is sure is no keyword gets O.
+    sure_no = torch.tensor([[[20.0, -20.0]]])
+    tags = JointRNN(vocab_size=10, fusion_weight=1.0).tag_scores(sure_no, torch.zeros(1, 1, 5)).argmax(-1)
+    assert tags.item() == 4

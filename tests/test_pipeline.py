@@ -13,7 +13,7 @@ import lightning as L
 import pytest
 import torch
 
-from benchmarks.accuracy import spans_from_bio
+from benchmarks.accuracy import score, spans_from_bio
 from tests.conftest import ROOT
 
 CLI = [sys.executable, "-m", "keyword_lightning.cli"]
@@ -167,6 +167,10 @@ def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_
             assert k["text"] == " ".join(rec["tokens"][k["start_token"] : k["end_token"] + 1])
     f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
     assert f1 == pytest.approx(logged["test/phrase_f1"], abs=1e-6)
+    # Document-level keyphrase sets (lowercased strings), micro and macro: the benchmark's scorer.
+    scored = score(pred_file, gold)
+    assert scored["set_f1"] == pytest.approx(logged["test/set_f1"], abs=1e-6)
+    assert scored["set_macro_f1"] == pytest.approx(logged["test/set_macro_f1"], abs=1e-6)
 
     # Raw text: char offsets slice back to each phrase; empty lines give empty documents.
     text = "Neural networks for keyphrase extraction (KE).\n\nA survey of graph theory and optimization methods."

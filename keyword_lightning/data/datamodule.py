@@ -12,7 +12,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import lightning as L
 import numpy as np
@@ -35,6 +35,8 @@ PAD, UNK = 0, 1
 SPECIALS = ["<pad>", "<unk>"]
 MAX_WORD_CHARS = 20  # characters per token seen by the char features (longer tokens are cut)
 CHAR_BUCKETS = 512  # characters are hashed into this many ids; 0 is padding
+PAD_TYPE = -1  # ``Batch.types`` past each length
+DOC_FEATURES = 2  # per token: log of its count in the document, relative position of its first occurrence
 
 
 class Batch(NamedTuple):
@@ -46,6 +48,8 @@ class Batch(NamedTuple):
     position: torch.Tensor  # int64 [B, T] head-2 S/B/M/E/O labels, IGNORE_INDEX on pads
     lengths: torch.Tensor  # int64 [B] real tokens per document
     index: torch.Tensor  # int64 [B] item index in the dataset (restores input order)
+    types: torch.Tensor  # int64 [B, T] id of each token's lowercased string (for set F1), PAD_TYPE on pads
+    features: torch.Tensor  # float32 [B, T, DOC_FEATURES] document statistics per token, 0 on pads
 
 
 class Example(NamedTuple):
@@ -56,6 +60,8 @@ class Example(NamedTuple):
     chars: torch.Tensor  # [L, C]
     keyword: torch.Tensor  # [L]
     position: torch.Tensor  # [L]
+    types: torch.Tensor  # [L]
+    features: torch.Tensor  # [L, DOC_FEATURES]
 
 
 def collate_fun2(examples: list[Example]) -> Batch:
@@ -67,6 +73,8 @@ def collate_fun2(examples: list[Example]) -> Batch:
         position=pad_sequence([e.position for e in examples], batch_first=True, padding_value=IGNORE_INDEX),
         lengths=torch.tensor([len(e.words) for e in examples], dtype=torch.long),
         index=torch.tensor([e.index for e in examples], dtype=torch.long),
+        types=pad_sequence([e.types for e in examples], batch_first=True, padding_value=PAD_TYPE),
+        features=pad_sequence([e.features for e in examples], batch_first=True, padding_value=0.0),
     )
 
 
@@ -91,8 +99,36 @@ def chunk_offsets(offsets: np.ndarray, max_length: int | None) -> tuple[np.ndarr
     return np.append(starts, offsets[-1]), source
 
 
+def document_features(types: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per-token document statistics [N, 2] float32, the classic keyphrase signals (cf. KEA).
+
+    Column 0: ``log(count)`` of the token's (lowercased) string in its document; keyphrase words
+    tend to repeat. Column 1: where in the document that string first occurs, as a fraction of the
+    document's length (0 = first token); keyphrases tend to occur early (titles, first sentences).
+    Vectorised over the whole corpus: one sort, no per-document Python loop.
+    """
+    n = len(types)
+    if n == 0:
+        return np.zeros((0, DOC_FEATURES), dtype=np.float32)
+    lengths = np.diff(offsets)
+    doc = np.repeat(np.arange(len(lengths)), lengths)
+    key = doc * (int(types.max()) + 1) + types
+    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+    start = offsets[:-1][doc]
+    first_pos = first[inverse] - start
+    out = np.empty((n, DOC_FEATURES), dtype=np.float32)
+    out[:, 0] = np.log(counts[inverse])
+    out[:, 1] = first_pos / lengths[doc]
+    return out
+
+
 class Corpus(TorchDataset):
-    """Documents as flat arrays: item ``i`` is tokens ``offsets[i]:offsets[i+1]``."""
+    """Documents as flat arrays: item ``i`` is tokens ``offsets[i]:offsets[i+1]``.
+
+    Stored compactly (int32 ids, int8 labels, int16 characters per distinct string: about
+    20 bytes a token with the document features) and widened per item to what ``collate_fun2``
+    pads.
+    """
 
     def __init__(
         self,
@@ -101,19 +137,25 @@ class Corpus(TorchDataset):
         char_table: np.ndarray,
         offsets: np.ndarray,
         codes: np.ndarray | None = None,
+        types: np.ndarray | None = None,
+        features: np.ndarray | None = None,
     ) -> None:
-        self.words = torch.from_numpy(words.astype(np.int64))
-        self.strings = torch.from_numpy(strings.astype(np.int64))  # [N] row of each token in char_table
-        self.char_table = torch.from_numpy(char_table.astype(np.int64))  # [n_strings, C]
+        self.words = torch.from_numpy(words.astype(np.int32))
+        self.strings = torch.from_numpy(strings.astype(np.int32))  # [N] row of each token in char_table
+        self.char_table = torch.from_numpy(char_table.astype(np.int16))  # [n_strings, C]
         self.offsets = offsets.astype(np.int64)
+        self.types = torch.from_numpy((strings if types is None else types).astype(np.int32))
+        if features is None:
+            features = np.zeros((len(words), DOC_FEATURES), dtype=np.float32)
+        self.features = torch.from_numpy(features.astype(np.float32))
         if codes is None:  # unlabelled (predict): labels are all IGNORE_INDEX
-            keyword = position = np.full(len(words), IGNORE_INDEX, dtype=np.int64)
+            keyword = position = np.full(len(words), IGNORE_INDEX, dtype=np.int8)
         else:
             starts = np.zeros(len(words), dtype=bool)
             starts[self.offsets[:-1]] = True
             keyword, position = bio_codes_to_labels(codes, starts)
-        self.keyword = torch.from_numpy(keyword)
-        self.position = torch.from_numpy(position)
+        self.keyword = torch.from_numpy(keyword.astype(np.int8))
+        self.position = torch.from_numpy(position.astype(np.int8))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -125,7 +167,13 @@ class Corpus(TorchDataset):
     def __getitem__(self, i: int) -> Example:
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
         return Example(
-            i, self.words[lo:hi], self.char_table[self.strings[lo:hi]], self.keyword[lo:hi], self.position[lo:hi]
+            i,
+            self.words[lo:hi].long(),
+            self.char_table[self.strings[lo:hi].long()].long(),
+            self.keyword[lo:hi].long(),
+            self.position[lo:hi].long(),
+            self.types[lo:hi].long(),
+            self.features[lo:hi],
         )
 
 
@@ -190,17 +238,22 @@ def encode_corpus(
     """Map a flat corpus (indices into ``strings``) to model ids; split long documents.
 
     Work is per distinct string, not per token: each string is looked up and hashed into
-    characters once, then gathered for all its occurrences.
+    characters once, then gathered for all its occurrences. Document features are computed on
+    whole documents, before long ones are split.
     """
     index = {w: i for i, w in enumerate(vocabulary)}
     lookup = np.array([index.get(normalize_token(s, lowercase), UNK) for s in strings], dtype=np.int64)
+    lowered: dict[str, int] = {}
+    type_of = np.array([lowered.setdefault(s.lower(), len(lowered)) for s in strings], dtype=np.int64)
+    types = type_of[token_strings] if len(strings) else np.zeros(0, dtype=np.int64)
+    features = document_features(types, offsets)
     table = np.zeros((max(1, len(strings)), MAX_WORD_CHARS), dtype=np.int16)
     for row, s in enumerate(strings):
         ids = char_ids(s)
         table[row, : len(ids)] = ids
     offsets, source = chunk_offsets(offsets, max_length)
     words = lookup[token_strings] if len(strings) else np.zeros(0, dtype=np.int64)
-    return Corpus(words, token_strings, table, offsets, codes), source
+    return Corpus(words, token_strings, table, offsets, codes, types, features), source
 
 
 def encode_documents(
@@ -387,6 +440,17 @@ class KeywordDataModule(L.LightningDataModule):
         uninterrupted one.
         """
         return torch.Generator().manual_seed(self.hparams.seed)
+
+    def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
+        """Move a ``Batch`` to ``device``, except ``lengths``, which stay on the host.
+
+        Packed sequences need the lengths on the host; keeping them there means no training
+        step has to wait for the GPU to hand them back.
+        """
+        if not isinstance(batch, Batch):
+            return super().transfer_batch_to_device(batch, device, dataloader_idx)
+        moved = {k: v.to(device, non_blocking=True) for k, v in batch._asdict().items() if k != "lengths"}
+        return batch._replace(**moved)
 
     def train_dataloader(self) -> DataLoader:
         """Length-bucketed, reshuffled every epoch."""

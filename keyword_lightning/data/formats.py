@@ -17,6 +17,7 @@ stays a few hundred MB in memory.
 
 from __future__ import annotations
 
+import array
 import io
 import json
 import os
@@ -98,32 +99,38 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             yield number, line.rstrip("\r\n")
 
 
-def read_conll(path: str | os.PathLike) -> list[Document]:
-    """Read ``token<TAB>tag`` lines (or ``token tag``), a blank line between documents.
+def iter_conll(path: str | os.PathLike) -> Iterator[Document]:
+    """Yield the documents of a CoNLL file one at a time (see ``read_conll``).
 
-    Tags are ``O`` or ``B-<type>`` / ``I-<type>`` of any type; every type is a keyphrase.
+    Only the current document is held in memory, so ``keyword-lightning-prepare`` reads a
+    corpus of any size in the memory of its flat arrays.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    docs: list[Document] = []
+    count = 0
     tokens: list[str] = []
     tags: list[str] = []
     first_line = 0
 
-    def close() -> None:
-        if tokens:
-            try:
-                codes = bio_codes(tags)
-            except TagError as err:  # pragma: no cover - tags are checked per line below
-                raise DataError(f"{path}:{first_line}: {err}") from None
-            docs.append(Document(f"{path.stem}-{len(docs)}", list(tokens), codes))
-            tokens.clear()
-            tags.clear()
+    def close() -> Document | None:
+        if not tokens:
+            return None
+        try:
+            codes = bio_codes(tags)
+        except TagError as err:  # pragma: no cover - tags are checked per line below
+            raise DataError(f"{path}:{first_line}: {err}") from None
+        doc = Document(f"{path.stem}-{count}", list(tokens), codes)
+        tokens.clear()
+        tags.clear()
+        return doc
 
     for number, line in _lines(path):
         if not line.strip():
-            close()
+            doc = close()
+            if doc is not None:
+                count += 1
+                yield doc
             continue
         fields = line.split("\t") if "\t" in line else line.split()
         if len(fields) != 2:
@@ -139,10 +146,20 @@ def read_conll(path: str | os.PathLike) -> list[Document]:
             first_line = number
         tokens.append(token)
         tags.append(tag)
-    close()
-    if not docs:
+    doc = close()
+    if doc is not None:
+        count += 1
+        yield doc
+    if not count:
         raise DataError(f"{path}: no documents")
-    return docs
+
+
+def read_conll(path: str | os.PathLike) -> list[Document]:
+    """Read ``token<TAB>tag`` lines (or ``token tag``), a blank line between documents.
+
+    Tags are ``O`` or ``B-<type>`` / ``I-<type>`` of any type; every type is a keyphrase.
+    """
+    return list(iter_conll(path))
 
 
 def _mark_keyphrases(tokens: list[str], phrases: Iterable[str]) -> list[int]:
@@ -209,23 +226,31 @@ def read_jsonl(path: str | os.PathLike) -> list[Document]:
 # --------------------------------------------------------------------------- the pickle
 
 
-def build_dataset(splits: dict[str, list[Document]]) -> dict:
-    """The picklable dataset object (module docstring) for documents per split."""
+def build_dataset(splits: dict[str, Iterable[Document]]) -> dict:
+    """The picklable dataset object (module docstring) for documents per split.
+
+    Documents are consumed one at a time (a generator such as ``iter_conll`` works): tokens go
+    straight into flat arrays, so no per-token Python object outlives its document.
+    """
     table: dict[str, int] = {}
     out: dict[str, dict] = {}
     for name, docs in splits.items():
-        lengths = [len(d.tokens) for d in docs]
-        offsets = np.zeros(len(docs) + 1, dtype="<i8")
-        np.cumsum(lengths, out=offsets[1:])
-        tokens = np.fromiter(
-            (table.setdefault(t, len(table)) for d in docs for t in d.tokens), dtype="<i4", count=int(offsets[-1])
-        )
-        tags = np.fromiter((c for d in docs for c in d.codes), dtype=np.uint8, count=int(offsets[-1]))
+        ids: list[str] = []
+        lengths = array.array("q")
+        tokens = array.array("i")
+        tags = array.array("B")
+        for d in docs:
+            ids.append(d.id)
+            lengths.append(len(d.tokens))
+            tokens.extend([table.setdefault(t, len(table)) for t in d.tokens])
+            tags.extend(d.codes)
+        offsets = np.zeros(len(ids) + 1, dtype="<i8")
+        np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
         out[name] = {
-            "ids": [d.id for d in docs],
+            "ids": ids,
             "offsets": offsets.tobytes(),
-            "tokens": tokens.tobytes(),
-            "tags": tags.tobytes(),
+            "tokens": np.frombuffer(tokens, dtype=np.int32).astype("<i4").tobytes(),
+            "tags": bytes(tags),
         }
     return {"format": DATASET_FORMAT, "version": DATASET_VERSION, "strings": list(table), "splits": out}
 

@@ -12,12 +12,13 @@ from typing import Any
 import lightning as L
 import torch
 import torch.nn.functional as F
+from lightning.pytorch.loggers import WandbLogger
 from torchmetrics import MetricCollection
-from torchmetrics.classification import BinaryAccuracy, BinaryF1Score, MulticlassAccuracy, MulticlassConfusionMatrix
+from torchmetrics.classification import BinaryF1Score, MulticlassConfusionMatrix
 
-from keyword_lightning.data.datamodule import CHAR_BUCKETS, PAD, UNK, Batch
+from keyword_lightning.data.datamodule import CHAR_BUCKETS, DOC_FEATURES, PAD, UNK, Batch
 from keyword_lightning.data.embeddings import load_embeddings
-from keyword_lightning.metrics import PhraseF1
+from keyword_lightning.metrics import KeyphraseSetF1, MaskedAccuracy, PhraseF1
 from keyword_lightning.model.network import DRNN
 from keyword_lightning.tagging import BINARY, IGNORE_INDEX, SBMEO, viterbi_decode
 
@@ -44,12 +45,17 @@ class JointRNN(L.LightningModule):
         cell: ``rnn``, ``gru`` or ``lstm``.
         bidirectional: run each layer in both directions.
         dropout: dropout on embeddings, between layers and before the heads.
+        locked_dropout: one dropout mask per sequence for all time steps (variational dropout).
         word_dropout: chance that a training token is replaced by ``<unk>`` (trains ``<unk>``).
         context_window: odd number of neighbouring word embeddings per token (Zhang et al.: 3).
         char_dim / char_channels: character CNN sizes; ``char_dim: 0`` turns it off.
+        doc_features: add each token's document statistics (count in the document, first
+            occurrence; see ``data.datamodule.document_features``) to its input.
         alpha: weight of head 1 in the loss.
         lr / weight_decay: Adam's settings (LightningCLI's ``--optimizer`` overrides them).
         decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
+        fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
+            S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
         sequence_mode: ``auto``, ``packed`` or ``padded`` (see ``model/network.py``).
 
     """
@@ -67,14 +73,17 @@ class JointRNN(L.LightningModule):
         cell: str = "lstm",
         bidirectional: bool = True,
         dropout: float = 0.5,
+        locked_dropout: bool = False,
         word_dropout: float = 0.0,
         context_window: int = 1,
         char_dim: int = 0,
         char_channels: int = 50,
+        doc_features: bool = False,
         alpha: float = 0.5,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         decoder: str = "viterbi",
+        fusion_weight: float = 0.0,
         sequence_mode: str = "auto",
     ) -> None:
         super().__init__()
@@ -94,7 +103,8 @@ class JointRNN(L.LightningModule):
         self.lowercase = lowercase
         self.net = DRNN(
             vocab_size, embedding_dim, hidden_size1, hidden_size2, cell, bidirectional, dropout,
-            context_window, CHAR_BUCKETS, char_dim, char_channels,
+            context_window, CHAR_BUCKETS, char_dim, char_channels, DOC_FEATURES if doc_features else 0,
+            locked_dropout,
         )  # fmt: skip
         if pretrained is not None:
             self._load_pretrained(vocabulary, pretrained)
@@ -102,13 +112,16 @@ class JointRNN(L.LightningModule):
             self.net.embedding.weight.requires_grad_(False)
 
         def token_metrics(prefix: str) -> MetricCollection:
+            # Written so that an update never waits for the GPU: no boolean indexing, no input
+            # checks. F1 sees pads as true negatives, which F1 does not count.
             return MetricCollection(
                 {
-                    "keyword_acc": BinaryAccuracy(ignore_index=IGNORE_INDEX),
-                    "keyword_f1": BinaryF1Score(ignore_index=IGNORE_INDEX),
-                    "position_acc": MulticlassAccuracy(5, average="micro", ignore_index=IGNORE_INDEX),
+                    "keyword_acc": MaskedAccuracy(),
+                    "keyword_f1": BinaryF1Score(validate_args=False),
+                    "position_acc": MaskedAccuracy(),
                 },
                 prefix=prefix,
+                compute_groups=False,
             )
 
         self.train_metrics = token_metrics("train/")
@@ -116,6 +129,7 @@ class JointRNN(L.LightningModule):
         self.test_metrics = token_metrics("test/")
         self.val_phrase = PhraseF1()
         self.test_phrase = PhraseF1()
+        self.test_set = KeyphraseSetF1()
         self.test_confusion = MulticlassConfusionMatrix(5, ignore_index=IGNORE_INDEX, normalize="true")
         self.test_confusion_matrix: list[list[float]] | None = None  # set after each test, for plots
 
@@ -135,7 +149,7 @@ class JointRNN(L.LightningModule):
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """Head-1 logits [B,T,2] and head-2 logits [B,T,5]."""
-        return self.net(batch.words, batch.chars, batch.lengths, self.hparams.sequence_mode)
+        return self.net(batch.words, batch.chars, batch.lengths, self.hparams.sequence_mode, batch.features)
 
     def model_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Losses and logits of one batch (shared by train, validation and test)."""
@@ -146,11 +160,25 @@ class JointRNN(L.LightningModule):
         loss = alpha * loss1 + (1 - alpha) * loss2
         return {"loss": loss, "loss1": loss1, "loss2": loss2, "logits1": logits1, "logits2": logits2}
 
-    def decode(self, logits2: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """S/B/M/E/O ids [B,T] from head-2 logits, by Viterbi or argmax."""
+    def tag_scores(self, logits1: torch.Tensor, logits2: torch.Tensor) -> torch.Tensor:
+        """Per-token S/B/M/E/O log-scores [B,T,5]: head 2, plus ``fusion_weight`` times head 1.
+
+        Head 1's log P(keyword) goes to S, B, M and E, its log P(not keyword) to O, so the two
+        heads vote together; the result is renormalised to log-probabilities.
+        """
+        scores = logits2.float().log_softmax(dim=-1)
+        w = self.hparams.get("fusion_weight", 0.0)
+        if w:
+            head1 = logits1.float().log_softmax(dim=-1)  # [B,T,2]: not keyword, keyword
+            scores = scores + w * head1[..., [1, 1, 1, 1, 0]]  # S, B, M, E, O
+            scores = scores.log_softmax(dim=-1)
+        return scores
+
+    def decode(self, scores: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """S/B/M/E/O ids [B,T] from ``tag_scores``, by Viterbi or argmax."""
         if self.hparams.decoder == "argmax":
-            return logits2.argmax(dim=-1)
-        return viterbi_decode(logits2.float().log_softmax(dim=-1), lengths)
+            return scores.argmax(dim=-1)
+        return viterbi_decode(scores, lengths)
 
     def _log_losses(self, stage: str, out: dict[str, torch.Tensor], batch: Batch) -> None:
         on_step = stage == "train"
@@ -160,10 +188,11 @@ class JointRNN(L.LightningModule):
             self.log(f"{stage}/{key}", out[key], on_step=False, on_epoch=True, batch_size=size, sync_dist=not on_step)
 
     def _update_token_metrics(self, metrics: MetricCollection, out: dict[str, torch.Tensor], batch: Batch) -> None:
-        mask = batch.keyword != IGNORE_INDEX
-        metrics["keyword_acc"].update(out["logits1"].argmax(-1), batch.keyword)
-        metrics["keyword_f1"].update(out["logits1"].argmax(-1), batch.keyword)
-        metrics["position_acc"].update(out["logits2"].argmax(-1)[mask], batch.position[mask])
+        mask = batch.keyword != IGNORE_INDEX  # [B,T] real tokens
+        keyword = out["logits1"].argmax(-1)
+        metrics["keyword_acc"].update(keyword, batch.keyword, mask)
+        metrics["keyword_f1"].update(keyword * mask, batch.keyword * mask)
+        metrics["position_acc"].update(out["logits2"].argmax(-1), batch.position, mask)
         self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=batch.words.shape[0])
 
     # ------------------------------------------------------------------ stages
@@ -183,7 +212,7 @@ class JointRNN(L.LightningModule):
         out = self.model_step(batch)
         self._log_losses(stage, out, batch)
         self._update_token_metrics(metrics, out, batch)
-        tags = self.decode(out["logits2"], batch.lengths)
+        tags = self.decode(self.tag_scores(out["logits1"], out["logits2"]), batch.lengths)
         phrase.update(tags, batch.position)
         return tags
 
@@ -194,6 +223,7 @@ class JointRNN(L.LightningModule):
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on test data."""
         tags = self._eval_step("test", batch, self.test_metrics, self.test_phrase)
+        self.test_set.update(tags, batch.position, batch.types)
         self.test_confusion.update(tags, batch.position)
 
     def _log_phrase(self, stage: str, phrase: PhraseF1) -> None:
@@ -206,16 +236,19 @@ class JointRNN(L.LightningModule):
         self._log_phrase("val", self.val_phrase)
 
     def on_test_epoch_end(self) -> None:
-        """Log ``test/phrase_precision``, ``test/phrase_recall``, ``test/phrase_f1``."""
+        """Log ``test/phrase_{precision,recall,f1}`` and ``test/set_{precision,recall,f1,macro_f1}``."""
         self._log_phrase("test", self.test_phrase)
+        for key, value in self.test_set.compute().items():
+            self.log(f"test/set_{key}", value)
+        self.test_set.reset()
         self.test_confusion_matrix = self.test_confusion.compute().nan_to_num(0.0).tolist()
         self.test_confusion.reset()
 
     def predict_step(self, batch: Batch, batch_idx: int) -> dict[str, Any]:
         """Decoded tags and each token's probability of its tag, per item (pads cut off)."""
-        _, logits2 = self(batch)
-        tags = self.decode(logits2, batch.lengths)
-        probs = logits2.float().softmax(-1).gather(-1, tags.unsqueeze(-1)).squeeze(-1)
+        scores = self.tag_scores(*self(batch))
+        tags = self.decode(scores, batch.lengths)
+        probs = scores.exp().gather(-1, tags.unsqueeze(-1)).squeeze(-1)
         lengths = batch.lengths.tolist()
         return {
             "index": batch.index.tolist(),
@@ -246,7 +279,16 @@ class JointRNN(L.LightningModule):
             "labels": {"keyword": list(BINARY), "position": list(SBMEO)},
             # Dropout draws from torch's global RNG: a resumed run continues the same stream.
             "torch_rng_state": torch.get_rng_state(),
+            # The CLI continues this wandb run when the checkpoint is resumed or tested.
+            "wandb_run_id": self._wandb_run_id(),
         }
+
+    def _wandb_run_id(self) -> str | None:
+        trainer = self._trainer
+        for logger in trainer.loggers if trainer is not None else []:
+            if isinstance(logger, WandbLogger) and logger._experiment is not None:
+                return str(logger.version)
+        return None
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Restore and validate the vocabulary; resize the embedding if the data's differed."""

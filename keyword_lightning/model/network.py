@@ -1,6 +1,6 @@
 """DRNN: the seed's two-head ("joint-layer") RNN as a plain ``nn.Module``.
 
-    words [B,T] -> embedding (+ context window, + char CNN) -> x [B,T,D]
+    words [B,T] -> embedding (+ context window, + char CNN, + document features) -> x [B,T,D]
     x  -> RNN layer 1 -> h1 [B,T,d*H1] -> head 1 -> [B,T,2]  "is this token part of a keyword?"
     h1 -> RNN layer 2 -> h2 [B,T,d*H2] -> head 2 -> [B,T,5]  S/B/M/E/O position tag
     (d = 2 when bidirectional)
@@ -12,7 +12,13 @@ Padding never changes a result. Two exact ways to run a layer over a padded batc
   each sequence reversed *within its own length*, so it too starts at the last real token.
   On a CPU this is much faster: packed backward passes slow down badly when lengths differ
   in a batch (measured 2x slower for a uni RNN, 12x for a BiLSTM with torch 2.13).
-``auto`` picks packed on CUDA and padded elsewhere. The initial hidden state is zero.
+``auto`` picks packed for bidirectional layers on CUDA and padded otherwise (a forward-only
+layer needs no reversal, and padded was faster for it on both CPU and GPU). The initial
+hidden state is zero.
+
+Dropout is either plain (a new mask per token) or locked (Gal & Ghahramani's variational
+dropout: one mask per sequence, the same at every time step), on the embeddings, between the
+layers and before the heads.
 """
 
 from __future__ import annotations
@@ -63,6 +69,23 @@ class MaskedRNN(nn.Module):
         return torch.cat([out, reverse_within_length(back, lengths)], dim=-1)
 
 
+class SequenceDropout(nn.Module):
+    """Dropout on [B,T,D] sequences; ``locked`` shares one [B,1,D] mask across all time steps."""
+
+    def __init__(self, p: float, locked: bool) -> None:
+        super().__init__()
+        self.p, self.locked = p, locked
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` scaled by an inverted-dropout mask (identity in eval mode)."""
+        if not self.training or self.p == 0.0:
+            return x
+        if not self.locked:
+            return F.dropout(x, self.p, training=True)
+        mask = x.new_empty(x.shape[0], 1, x.shape[2]).bernoulli_(1 - self.p) / (1 - self.p)
+        return x * mask
+
+
 class CharCNN(nn.Module):
     """Per-token character features: embed hashed chars, 3-wide convolution, max over the word."""
 
@@ -97,6 +120,8 @@ class DRNN(nn.Module):
         char_buckets: int = 512,
         char_dim: int = 0,
         char_channels: int = 50,
+        doc_features: int = 0,
+        locked_dropout: bool = False,
     ) -> None:
         super().__init__()
         if cell not in CELLS:
@@ -106,16 +131,20 @@ class DRNN(nn.Module):
         self.context_window = context_window
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         self.char_cnn = CharCNN(char_buckets, char_dim, char_channels) if char_dim > 0 else None
-        token_dim = embedding_dim * context_window + (char_channels if char_dim > 0 else 0)
+        self.doc_features = doc_features
+        self.bidirectional = bidirectional
+        token_dim = embedding_dim * context_window + (char_channels if char_dim > 0 else 0) + doc_features
         directions = 2 if bidirectional else 1
         self.rnn1 = MaskedRNN(cell, token_dim, hidden_size1, bidirectional)
         self.head1 = nn.Linear(directions * hidden_size1, 2)
         self.rnn2 = MaskedRNN(cell, directions * hidden_size1, hidden_size2, bidirectional)
         self.head2 = nn.Linear(directions * hidden_size2, 5)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = SequenceDropout(dropout, locked_dropout)
 
-    def token_features(self, words: torch.Tensor, chars: torch.Tensor | None) -> torch.Tensor:
-        """Embeddings of a ``context_window`` of words around each token, plus char features."""
+    def token_features(
+        self, words: torch.Tensor, chars: torch.Tensor | None, features: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Embeddings of a ``context_window`` of words around each token, plus char and document features."""
         emb = self.dropout(self.embedding(words))  # [B,T,E]; pads embed to zero
         if self.context_window > 1:
             k = self.context_window // 2
@@ -123,14 +152,25 @@ class DRNN(nn.Module):
             emb = torch.cat([padded[:, i : i + words.shape[1]] for i in range(2 * k + 1)], dim=-1)
         if self.char_cnn is not None and chars is not None:
             emb = torch.cat([emb, self.dropout(self.char_cnn(chars))], dim=-1)
+        if self.doc_features:
+            if features is None or features.shape[-1] != self.doc_features:
+                raise ValueError(f"this network needs {self.doc_features} document features per token")
+            emb = torch.cat([emb, features.to(emb.dtype)], dim=-1)  # [B,T,F], not dropped
         return emb
 
     def forward(
-        self, words: torch.Tensor, chars: torch.Tensor | None, lengths: torch.Tensor, sequence_mode: str = "auto"
+        self,
+        words: torch.Tensor,
+        chars: torch.Tensor | None,
+        lengths: torch.Tensor,
+        sequence_mode: str = "auto",
+        features: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return head-1 logits [B,T,2] and head-2 logits [B,T,5]; values at pads are meaningless."""
-        packed = sequence_mode == "packed" or (sequence_mode == "auto" and words.is_cuda)
-        x = self.token_features(words, chars)
+        # auto: packed only for bidirectional layers on a GPU (cuDNN's fast path there); a
+        # forward-only layer is exact on the padded batch, and padded is faster everywhere.
+        packed = sequence_mode == "packed" or (sequence_mode == "auto" and words.is_cuda and self.bidirectional)
+        x = self.token_features(words, chars, features)
         h1 = self.rnn1(x, lengths, packed)
         h2 = self.rnn2(self.dropout(h1), lengths, packed)
         return self.head1(self.dropout(h1)), self.head2(self.dropout(h2))
