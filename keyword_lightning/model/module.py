@@ -13,7 +13,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from lightning.pytorch.loggers import WandbLogger
-from torchmetrics import MetricCollection
+from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import BinaryF1Score, MulticlassConfusionMatrix
 
 from keyword_lightning.data.datamodule import CHAR_BUCKETS, DOC_FEATURES, PAD, UNK, Batch
@@ -125,6 +125,11 @@ class JointRNN(L.LightningModule):
             )
 
         self.train_metrics = token_metrics("train/")
+        # Training losses averaged over the epoch's batches, logged once an epoch: a `self.log`
+        # call costs milliseconds of Python, too much for every step of a short-step model.
+        self.train_losses = MetricCollection(
+            {key: MeanMetric(nan_strategy="disable") for key in ("loss", "loss1", "loss2")}, compute_groups=False
+        )
         self.val_metrics = token_metrics("val/")
         self.test_metrics = token_metrics("test/")
         self.val_phrase = PhraseF1()
@@ -181,19 +186,20 @@ class JointRNN(L.LightningModule):
         return viterbi_decode(scores, lengths)
 
     def _log_losses(self, stage: str, out: dict[str, torch.Tensor], batch: Batch) -> None:
-        on_step = stage == "train"
         size = batch.words.shape[0]
-        self.log(f"{stage}/loss", out["loss"], on_step=on_step, on_epoch=True, batch_size=size, sync_dist=not on_step)
-        for key in ("loss1", "loss2"):
-            self.log(f"{stage}/{key}", out[key], on_step=False, on_epoch=True, batch_size=size, sync_dist=not on_step)
+        for key in ("loss", "loss1", "loss2"):
+            self.log(f"{stage}/{key}", out[key], on_step=False, on_epoch=True, batch_size=size, sync_dist=True)
 
-    def _update_token_metrics(self, metrics: MetricCollection, out: dict[str, torch.Tensor], batch: Batch) -> None:
+    def _update_token_metrics(
+        self, metrics: MetricCollection, out: dict[str, torch.Tensor], batch: Batch, log: bool = True
+    ) -> None:
         mask = batch.keyword != IGNORE_INDEX  # [B,T] real tokens
         keyword = out["logits1"].argmax(-1)
         metrics["keyword_acc"].update(keyword, batch.keyword, mask)
         metrics["keyword_f1"].update(keyword * mask, batch.keyword * mask)
         metrics["position_acc"].update(out["logits2"].argmax(-1), batch.position, mask)
-        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=batch.words.shape[0])
+        if log:
+            self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=batch.words.shape[0])
 
     # ------------------------------------------------------------------ stages
 
@@ -204,9 +210,22 @@ class JointRNN(L.LightningModule):
             drop = (torch.rand(batch.words.shape, device=batch.words.device) < p) & (batch.words != PAD)
             batch = batch._replace(words=batch.words.masked_fill(drop, UNK))
         out = self.model_step(batch)
-        self._log_losses("train", out, batch)
-        self._update_token_metrics(self.train_metrics, out, batch)
+        for key, metric in self.train_losses.items():
+            metric.update(out[key].detach())
+        self._update_token_metrics(self.train_metrics, out, batch, log=False)
+        trainer = self._trainer
+        if trainer is not None and (self.global_step + 1) % max(1, trainer.log_every_n_steps) == 0:
+            self.log("train/loss_step", out["loss"], on_step=True, on_epoch=False)  # the step curve
         return out["loss"]
+
+    def on_train_epoch_end(self) -> None:
+        """Log the epoch's ``train/loss_epoch``, ``train/loss1``, ``train/loss2`` and token metrics."""
+        losses = self.train_losses.compute()
+        names = {"loss": "train/loss_epoch", "loss1": "train/loss1", "loss2": "train/loss2"}
+        self.log_dict({names[k]: v for k, v in losses.items()})
+        self.log_dict(self.train_metrics.compute())
+        self.train_losses.reset()
+        self.train_metrics.reset()
 
     def _eval_step(self, stage: str, batch: Batch, metrics: MetricCollection, phrase: PhraseF1) -> torch.Tensor:
         out = self.model_step(batch)
