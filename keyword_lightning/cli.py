@@ -28,7 +28,8 @@ def check_checkpoint(path: Path) -> dict:
     """Refuse a missing, corrupt, unsafe or foreign checkpoint before Lightning touches it.
 
     The file is read with ``weights_only=True``: a checkpoint that would need to run pickled
-    code to load is refused here, so no later load ever sees it.
+    code to load is refused here, so no later load ever sees it. Returns the checkpoint's
+    keyword-lightning metadata (vocabulary, labels, wandb run id).
     """
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
