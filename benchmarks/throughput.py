@@ -59,6 +59,8 @@ def plain_loop(model, batches_per_epoch, epochs: int, device: str, bf16: bool) -
     """The seed's loop: forward, alpha-weighted loss, backward, Adam step. Returns (seconds, tokens)."""
     import torch
 
+    from keyword_lightning.data.datamodule import batch_to_device
+
     model.to(device)
     opt = model.configure_optimizers()
     model.train()
@@ -68,10 +70,8 @@ def plain_loop(model, batches_per_epoch, epochs: int, device: str, bf16: bool) -
         t0, tokens = time.perf_counter(), 0
         for batch in batches_per_epoch(epoch):
             tokens += int(batch.lengths.sum())
-            if cuda:  # lengths stay on the host (packing reads them there)
-                batch = batch._replace(
-                    **{k: v.to(device, non_blocking=True) for k, v in batch._asdict().items() if k != "lengths"}
-                )
+            if cuda:
+                batch = batch_to_device(batch, device)
             cast = torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
             with cast:
                 loss = model.model_step(batch)["loss"]

@@ -11,7 +11,13 @@ from typing import Any
 import torch
 
 from keyword_lightning.callbacks import stitch
-from keyword_lightning.data.datamodule import collate_fun2, documents_from_texts, encode_documents, prediction_sampler
+from keyword_lightning.data.datamodule import (
+    batch_to_device,
+    collate_fun2,
+    documents_from_texts,
+    encode_documents,
+    prediction_sampler,
+)
 from keyword_lightning.model.module import CheckpointError, JointRNN
 
 
@@ -56,7 +62,7 @@ class KeywordExtractor:
         parts = []
         for items in prediction_sampler(corpus, self.batch_size):
             batch = collate_fun2([corpus[i] for i in items])
-            batch = batch._replace(**{k: v.to(device) for k, v in batch._asdict().items() if k != "lengths"})
+            batch = batch_to_device(batch, device)
             parts.append(self.model.predict_step(batch, 0))
         return stitch(docs, source, piece_start, parts)
 

@@ -78,6 +78,12 @@ def collate_fun2(examples: list[Example]) -> Batch:
     )
 
 
+def batch_to_device(batch: Batch, device: torch.device | str) -> Batch:
+    """``batch`` on ``device``, except ``lengths``, which stay on the host (packing reads them there)."""
+    moved = {k: v.to(device, non_blocking=True) for k, v in batch._asdict().items() if k != "lengths"}
+    return batch._replace(**moved)
+
+
 def char_ids(token: str) -> list[int]:
     """Hashed character ids of a token, cut to ``MAX_WORD_CHARS``."""
     return [1 + ord(c) % (CHAR_BUCKETS - 1) for c in token[:MAX_WORD_CHARS]]
@@ -449,8 +455,7 @@ class KeywordDataModule(L.LightningDataModule):
         """
         if not isinstance(batch, Batch):
             return super().transfer_batch_to_device(batch, device, dataloader_idx)
-        moved = {k: v.to(device, non_blocking=True) for k, v in batch._asdict().items() if k != "lengths"}
-        return batch._replace(**moved)
+        return batch_to_device(batch, device)
 
     def train_dataloader(self) -> DataLoader:
         """Length-bucketed, reshuffled every epoch."""
