@@ -36,6 +36,9 @@ SHARED = ROOT.parent / "shared" / "data"
 PLATEAU = ["--optimizer", "torch.optim.Adam", "--optimizer.lr", "0.003",
            "--lr_scheduler", "lightning.pytorch.cli.ReduceLROnPlateau", "--lr_scheduler.monitor", "val/loss",
            "--lr_scheduler.factor", "0.5", "--lr_scheduler.patience", "1"]  # fmt: skip
+# Adam with the learning rate multiplied by 0.9 after every epoch.
+EXPONENTIAL = ["--optimizer", "torch.optim.Adam", "--optimizer.lr", "0.003",
+               "--lr_scheduler", "torch.optim.lr_scheduler.ExponentialLR", "--lr_scheduler.gamma", "0.9"]  # fmt: skip
 # name -> (config, extra CLI overrides). Ablations change one thing of the default recipe
 # (or add one feature that the default leaves off).
 RECIPES: dict[str, tuple[str, list[str]]] = {
@@ -51,7 +54,7 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "window-3": ("configs/inspec.yaml", ["--model.context_window", "3"]),
     "locked-dropout": ("configs/inspec.yaml", ["--model.locked_dropout", "true"]),
     "plain-dropout": ("configs/inspec.yaml", ["--model.locked_dropout", "false"]),
-    "argmax": ("configs/inspec.yaml", ["--model.decoder", "argmax"]),
+    "argmax-trained": ("configs/inspec.yaml", ["--model.decoder", "argmax"]),
     "fusion-1": ("configs/inspec.yaml", ["--model.fusion_weight", "1.0"]),
     "no-fusion": ("configs/inspec.yaml", ["--model.fusion_weight", "0.0"]),
     "lr-plateau": ("configs/inspec.yaml", PLATEAU),
@@ -64,6 +67,9 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
         "configs/inspec.yaml",
         ["--trainer.callbacks+=lightning.pytorch.callbacks.EMAWeightAveraging", "--trainer.callbacks.decay", "0.98"],
     ),
+    "batch-32": ("configs/inspec.yaml", ["--data.batch_size", "32"]),
+    "batch-64": ("configs/inspec.yaml", ["--data.batch_size", "64"]),
+    "lr-exp-0.9": ("configs/inspec.yaml", EXPONENTIAL),
     "word-dropout": ("configs/inspec.yaml", ["--model.word_dropout", "0.05"]),
     "hidden-256": ("configs/inspec.yaml", ["--model.hidden_size1", "256", "--model.hidden_size2", "256"]),
     "alpha-0": ("configs/inspec.yaml", ["--model.alpha", "0.0"]),
@@ -74,12 +80,19 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "cell-gru": ("configs/inspec.yaml", ["--model.cell", "gru"]),
     "cell-lstm": ("configs/inspec.yaml", ["--model.cell", "lstm"]),
 }
+# name -> (recipe whose checkpoints are decoded, CLI overrides for test/predict): no training,
+# the same weights decoded another way (each seed after that recipe's run of the same seed).
+DECODE_ONLY: dict[str, tuple[str, list[str]]] = {
+    "argmax": ("default", ["--model.decoder", "argmax"]),
+}
 # Named groups of recipes for --recipes.
 GROUPS = {
     "main": ["default", "seed"],
-    "ablations": ["default", "seed", "no-pretrained", "frozen-embeddings", "no-doc-features", "plain-dropout",
-                  "chars", "window-3", "argmax", "fusion-1", "lr-plateau", "alpha-0", "alpha-0.3", "alpha-1",
-                  "cell-rnn", "cell-gru"],
+    # What the issue names: pretrained vectors, char features, window, decoder, alpha, cell.
+    "ablations": ["default", "seed", "no-pretrained", "chars", "window-3", "argmax", "alpha-0", "alpha-0.3",
+                  "alpha-1", "cell-rnn", "cell-gru"],
+    # This project's own additions to the recipe, each taken away.
+    "additions": ["no-doc-features", "plain-dropout", "batch-64", "fusion-1", "frozen-embeddings"],
 }  # fmt: skip
 
 
@@ -160,33 +173,50 @@ def recipe(name: str) -> tuple[str, list[str]]:
 def one_run(
     name: str, seed: int, work: Path, gold, extra_args: list[str], threads: int | None, fit_only: bool = False
 ) -> dict:
-    """fit, test and predict one recipe with one seed in ``work/name-seed``; returns its scores."""
-    config, extra = recipe(name)
+    """fit, test and predict one recipe with one seed in ``work/name-seed``; returns its scores.
+
+    A finished run leaves ``result.json`` there, and a rerun with the same ``--workdir`` reuses it.
+    """
     run_dir = work / f"{name}-{seed}"
+    done = run_dir / ("val.json" if fit_only else "result.json")
+    if done.is_file():
+        print(f"{name} seed {seed}: reusing {done}", flush=True)
+        return json.loads(done.read_text())
+    decode_only = name in DECODE_ONLY
+    source, extra = DECODE_ONLY[name] if decode_only else (name, [])
+    config, recipe_extra = recipe(source)
+    extra = recipe_extra + extra
     run_dir.mkdir(exist_ok=True)
     cli = [sys.executable, "-m", "keyword_lightning.cli"]
     data = str(work / "data" / "data_set.pkl")
     common = ["--config", str(ROOT / config), "--data.dataset_file", data, "--trainer.enable_progress_bar", "false",
               "--seed_everything", str(seed), *extra_args, *extra]  # fmt: skip
     t0 = time.time()
-    run([*cli, "fit", *common], run_dir, threads)
-    minutes = (time.time() - t0) / 60
-    if fit_only:  # choosing a recipe: validation only
+    if decode_only:  # the source run's best checkpoint, decoded another way
+        ckpt = str(next((work / f"{source}-{seed}").rglob("best-*.ckpt")))
+        minutes, val = 0.0, float("nan")
+    else:
+        run([*cli, "fit", *common], run_dir, threads)
+        ckpt = "best"
+        minutes = (time.time() - t0) / 60
         val = max(logged(run_dir, "val/phrase_f1"))
+    if fit_only:  # choosing a recipe: validation only
         print(f"{name} seed {seed}: val F1 {val:.4f}, {minutes:.1f} min", flush=True)
+        done.write_text(json.dumps({"val_f1": val, "minutes": minutes}))
         return {"val_f1": val, "minutes": minutes}
-    run([*cli, "test", *common, "--ckpt_path", "best"], run_dir, threads)
+    run([*cli, "test", *common, "--ckpt_path", ckpt], run_dir, threads)
     test_f1 = logged(run_dir, "test/phrase_f1")[-1]
     out = run_dir / "predictions.jsonl"
-    run([*cli, "predict", *common, "--ckpt_path", "best", "--data.predict_split", "test",
+    run([*cli, "predict", *common, "--ckpt_path", ckpt, "--data.predict_split", "test",
          "--trainer.callbacks.output_path", str(out)], run_dir, threads)  # fmt: skip
     scored = score(out, gold)
     assert abs(scored["f1"] - test_f1) < 1e-6, f"{name}: independent scorer {scored['f1']} != logged {test_f1}"
     set_f1 = logged(run_dir, "test/set_f1")[-1]
     assert abs(scored["set_f1"] - set_f1) < 1e-6, f"{name}: independent set F1 {scored['set_f1']} != logged {set_f1}"
-    val = max(logged(run_dir, "val/phrase_f1"))
     print(f"{name} seed {seed}: val F1 {val:.4f}, test F1 {scored['f1']:.4f}, {minutes:.1f} min", flush=True)
-    return {**scored, "val_f1": val, "minutes": minutes}
+    result = {**scored, "val_f1": val, "minutes": minutes}
+    done.write_text(json.dumps(result))
+    return result
 
 
 def main() -> None:
@@ -202,7 +232,7 @@ def main() -> None:
     ap.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[], help="passed to every CLI call")
     args = ap.parse_args()
     names = [n for r in args.recipes for n in GROUPS.get(r, [r])]
-    unknown = [n for n in names if any(part not in RECIPES for part in n.split("+"))]
+    unknown = [n for n in names if n not in DECODE_ONLY and any(part not in RECIPES for part in n.split("+"))]
     if unknown:
         ap.error(f"unknown recipes {unknown}; known: {', '.join(RECIPES)}")
 
@@ -220,16 +250,22 @@ def main() -> None:
                                                         "init_args": {"save_dir": "runs"}}])]  # fmt: skip
         note = " wandb was not installed there, so runs logged to CSV only."
     threads = max(1, (os.cpu_count() or 1) // args.parallel) if args.parallel > 1 else None
-    jobs = [(name, seed) for name in names for seed in args.seeds]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.parallel) as pool:
-        futures = {job: pool.submit(one_run, *job, work, gold, extra_args, threads, args.fit_only) for job in jobs}
-        results, failed = {}, []
-        for job, future in futures.items():
-            try:
-                results[job] = future.result()
-            except Exception as err:  # report every failed run, then stop
-                failed.append(job)
-                print(f"{job[0]} seed {job[1]} failed: {str(err)[-2000:]}", file=sys.stderr, flush=True)
+    missing = {DECODE_ONLY[n][0] for n in names if n in DECODE_ONLY} - set(names)
+    if missing:
+        ap.error(f"decode-only recipes need their source recipes too: add {sorted(missing)}")
+    results, failed = {}, []
+    for phase in (False, True):  # trained recipes first, then those that decode their checkpoints
+        jobs = [(name, seed) for name in names if (name in DECODE_ONLY) == phase for seed in args.seeds]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.parallel) as pool:
+            futures = {job: pool.submit(one_run, *job, work, gold, extra_args, threads, args.fit_only) for job in jobs}
+            for job, future in futures.items():
+                try:
+                    results[job] = future.result()
+                except Exception as err:  # report every failed run, then stop
+                    failed.append(job)
+                    print(f"{job[0]} seed {job[1]} failed: {str(err)[-2000:]}", file=sys.stderr, flush=True)
+        if failed:
+            break
     if failed:
         sys.exit(f"{len(failed)} run(s) failed: {failed}")
     if args.fit_only:
@@ -241,6 +277,8 @@ def main() -> None:
 
     def ms(rs: list[dict], key: str) -> str:
         vals = [r[key] for r in rs]
+        if any(v != v for v in vals):  # NaN: a decode-only recipe has no validation run of its own
+            return "(as trained)"
         sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
         return f"{statistics.mean(vals):.3f} ± {sd:.3f}"
 
@@ -266,6 +304,7 @@ def main() -> None:
         "keyphrase-set F1 (lowercased unique phrases per document, micro and macro), from the written",
         "predictions by an independent scorer (equal to the logged test/phrase_f1 and test/set_f1, checked).",
         "val F1 = best validation strict F1 (the checkpoint is chosen by it). Mean ± std over seeds;",
+        "decode-only recipes (argmax) decode the named recipe's checkpoints of the same seeds (no fit);",
         f"minutes = fit wall time per run{' (runs shared the machine)' if args.parallel > 1 else ''}.",
         "",
         "| recipe | seeds | val F1 | precision | recall | strict F1 | set F1 | set macro F1 | fit min |",

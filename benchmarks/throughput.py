@@ -7,7 +7,8 @@
 
 For each config, three ways to train the same model on Inspec train, each in its own process
 (so peak RSS is its own):
-  (a) a plain PyTorch loop written the seed's way: random batches padded to the batch maximum;
+  (a) a plain PyTorch loop written the seed's way: random batches padded to the batch maximum,
+      the RNN run over the whole padded batch;
   (b) the same plain loop fed by the project's DataModule (length-bucketed batches);
   (c) `Trainer.fit` with the config's own logger and checkpointing (progress bar off).
 Tokens/s counts real (non-pad) tokens; the median epoch after a warm-up epoch is reported.
@@ -104,9 +105,15 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int, accelerator: 
     total_tokens = int(corpus.lengths().sum())
     result: dict = {"config": config, "variant": variant}
     if variant == "a":  # random batches, padded to the batch maximum (the seed's DataLoader)
+        # ... and run padded, as the seed's loop does (no packing, no segments; the backward
+        # direction still reads each document reversed within its length, so it stays exact).
+        model.hparams.sequence_mode = "padded"
         gen = torch.Generator().manual_seed(42)
         loader = DataLoader(
-            corpus, batch_size=64, sampler=RandomSampler(corpus, generator=gen), collate_fn=collate_fun2
+            corpus,
+            batch_size=dm.hparams.batch_size,
+            sampler=RandomSampler(corpus, generator=gen),
+            collate_fn=collate_fun2,
         )
         epochs_out = plain_loop(model, lambda e: loader, epochs, device, bf16)
         pads = sum(int(b.words.numel()) for b in loader)

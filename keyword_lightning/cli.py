@@ -87,6 +87,10 @@ def continue_wandb_run(loggers: list, run_id: str) -> None:
             print(f"wandb: continuing run {run_id} of the checkpoint", file=sys.stderr)
 
 
+# Model settings that change how trained weights are decoded or run, not the weights.
+DECODING = ("decoder", "fusion_weight", "sequence_mode")
+
+
 class KeywordCLI(LightningCLI):
     """LightningCLI with the data -> model links and run-relative checkpoint names.
 
@@ -100,6 +104,7 @@ class KeywordCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
         """The model's vocabulary, casing and pretrained vectors come from the data."""
         parser.link_arguments("data.vocabulary", "model.vocabulary", apply_on="instantiate")
+        parser.link_arguments("data.trainable_words", "model.trainable_words", apply_on="instantiate")
         parser.link_arguments("data.lowercase", "model.lowercase")
         parser.link_arguments("data.embedding_path", "model.embedding_file", apply_on="instantiate")
 
@@ -113,6 +118,18 @@ class KeywordCLI(LightningCLI):
             kwargs["callbacks"] = [*callbacks, *(kwargs.get("callbacks") or []), TerminalProgressBar()]
         return super().instantiate_trainer(**kwargs)
 
+    def before_instantiate_classes(self) -> None:
+        """Decoding settings come from the command line and config, not from the checkpoint.
+
+        LightningCLI puts a checkpoint's hyperparameters over the parsed ones; for settings that
+        only change how trained weights are decoded (``--model.decoder argmax`` on a Viterbi-trained
+        checkpoint) the command line must win.
+        """
+        sub = self.config.get("subcommand")
+        model = self.config[sub].get("model") if sub else None
+        for key, value in getattr(self, "_decoding", {}).items():
+            model[key] = value
+
     def parse_arguments(self, parser, args) -> None:
         """Parse, then turn ``--ckpt_path best|last`` into a file of the newest fit run."""
         super().parse_arguments(parser, args)
@@ -125,6 +142,8 @@ class KeywordCLI(LightningCLI):
             root = Path(cfg.trainer.get("default_root_dir") or ".")
             cfg.ckpt_path = str(find_run_checkpoint(root, ckpt))
             print(f"--ckpt_path {ckpt}: {cfg.ckpt_path}", file=sys.stderr)
+        model = cfg.get("model")
+        self._decoding = {k: model[k] for k in DECODING if model is not None and k in model}
         if cfg.get("ckpt_path"):
             meta = check_checkpoint(Path(cfg.ckpt_path))
             # A resumed fit, or a test/predict of a checkpoint, logs to the same wandb run.

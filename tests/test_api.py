@@ -5,6 +5,7 @@ import shutil
 import lightning as L
 import matplotlib.image as mpimg
 import pytest
+import torch
 from lightning.pytorch.loggers import CSVLogger
 
 from keyword_lightning import KeywordExtractor
@@ -94,3 +95,18 @@ def test_stdin_to_stdout_prediction(tiny_checkpoint, tmp_path):
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["id"] for r in records] == ["0", "1"]
     assert records[0]["tokens"] == ["We", "study", "graph", "theory", "."]
+
+
+@pytest.mark.parametrize("decoder", ["argmax", "viterbi"])
+def test_command_line_decoder_wins_over_the_checkpoint(decoder, tiny_checkpoint, tiny_corpus, tmp_path, monkeypatch):
+    from keyword_lightning import JointRNN, KeywordDataModule
+    from keyword_lightning.cli import KeywordCLI
+
+    monkeypatch.chdir(tmp_path)
+    assert torch.load(tiny_checkpoint, weights_only=False)["hyper_parameters"]["decoder"] == "viterbi"
+    args = ["test", "--ckpt_path", str(tiny_checkpoint), "--data.dataset_file", str(tiny_corpus),
+            "--model.decoder", decoder, "--model.fusion_weight", "0.25", "--trainer.logger", "false",
+            "--trainer.enable_progress_bar", "false"]  # fmt: skip
+    cli = KeywordCLI(JointRNN, KeywordDataModule, args=args, save_config_callback=None)
+    assert cli.model.hparams.decoder == decoder and cli.model.hparams.fusion_weight == 0.25
+    assert cli.model.hparams.hidden_size1 == 16  # the rest still comes from the checkpoint

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from keyword_lightning.data.datamodule import (
@@ -33,6 +33,8 @@ def test_collate_fun2_pads_with_ignore_index(tiny_corpus):
 
 
 @settings(deadline=None, max_examples=40)
+@example([1, 1, 1], 1, 2, 0, False).via("uneven singletons")
+@example([1, 1, 1], 1, 2, 0, True).via("uneven singletons")
 @given(
     st.lists(st.integers(1, 600), min_size=1, max_size=300),
     st.integers(1, 70),
@@ -51,8 +53,12 @@ def test_bucket_sampler_covers_each_item_once(lengths, batch_size, replicas, epo
         assert all(0 < len(b) <= batch_size for b in batches)
         per_rank.append(batches)
     seen = [i for batches in per_rank for b in batches for i in b]
-    assert sorted(seen) == list(range(len(lengths)))  # every item once, ranks disjoint
-    if len(lengths) >= replicas:
+    unsplittable = len(lengths) % replicas and (batch_size == 1 or len(lengths) < replicas)
+    if shuffle and unsplittable:  # training: repeats only where batches cannot be split further
+        assert set(seen) == set(range(len(lengths))) and len(seen) - len(lengths) < replicas
+    else:
+        assert sorted(seen) == list(range(len(lengths)))  # every item once, ranks disjoint
+    if shuffle or not unsplittable:
         assert len({len(b) for b in per_rank}) == 1  # same number of steps on every rank
 
 
@@ -63,6 +69,7 @@ def test_bucket_sampler_buckets_and_reshuffles():
     first = list(s)
     pad = sum(len(b) * lengths[b].max() - lengths[b].sum() for b in first) / lengths.sum()
     assert pad < 0.1  # random batches of these lengths pad ~60%
+    assert all((np.diff(lengths[b]) <= 0).all() for b in first)  # longest first in each batch
     assert list(s) == first  # same epoch, same batches
     s.set_epoch(1)
     assert list(s) != first
@@ -108,3 +115,25 @@ def test_document_features_match_a_per_document_count():
             expected.append([math.log(doc.count(t)), doc.index(t) / len(doc)])
     assert np.allclose(out, np.array(expected, dtype=np.float32))
     assert document_features(types[:0], np.array([0])).shape == (0, 2)
+
+
+def test_vocabulary_puts_every_training_word_before_the_other_pretrained_words(tmp_path):
+    from conftest import write_conll
+
+    from keyword_lightning.data import formats as fm
+    from keyword_lightning.data.datamodule import build_vocabulary
+    from keyword_lightning.data.embeddings import build_embeddings
+
+    doc = [("deep", "B-KEY"), ("nets", "I-KEY"), ("learn", "O"), ("deep", "O"), ("zzyzx", "O")]
+    write_conll(tmp_path / "train.txt", [doc])
+    fm.save_pickle(fm.build_dataset({"train": fm.read_conll(tmp_path / "train.txt")}), tmp_path / "ds.pkl")
+    dataset = fm.load_dataset(tmp_path / "ds.pkl")
+    (tmp_path / "vec.txt").write_text("the 1 0\nnets 0 1\nlearn 1 1\nzebra 0 0\ndeep 1 2\n")
+    obj, _ = build_embeddings(dataset, tmp_path / "vec.txt")
+    fm.save_pickle(obj, tmp_path / "emb.pkl")
+    words, trainable = build_vocabulary(dataset, True, 1, str(tmp_path / "emb.pkl"))
+    assert words == ["<pad>", "<unk>", "deep", "learn", "nets", "zzyzx", "the", "zebra"] and trainable == 6
+    # min_freq 2: "zzyzx" (once, no vector) becomes <unk>; "learn", "nets" (once, pretrained) stay
+    # trainable rows, ahead of the pretrained words that training never sees.
+    words, trainable = build_vocabulary(dataset, True, 2, str(tmp_path / "emb.pkl"))
+    assert words == ["<pad>", "<unk>", "deep", "learn", "nets", "the", "zebra"] and trainable == 5

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from keyword_lightning.model.network import DRNN, reverse_within_length
+from keyword_lightning.model.network import DRNN, reverse_within_length, time_segments
 
 
 def test_reverse_within_length_is_an_involution():
@@ -15,23 +15,49 @@ def test_reverse_within_length_is_an_involution():
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_packed_and_padded_agree_and_padding_changes_nothing(cell, bidirectional):
+def test_packed_padded_and_segmented_agree_and_padding_changes_nothing(cell, bidirectional):
     torch.manual_seed(0)
     net = DRNN(50, 8, 6, 5, cell, bidirectional, dropout=0.0, context_window=3, char_dim=4, char_channels=3).eval()
-    lengths = torch.tensor([7, 3, 5])
-    words = torch.randint(2, 50, (3, 7))
-    chars = torch.randint(1, 512, (3, 7, 4))
+    lengths = torch.tensor([7, 3, 5, 1, 7, 2, 6, 3, 4])  # unsorted, with ties: several segments
+    words = torch.randint(2, 50, (9, 7))
+    chars = torch.randint(1, 512, (9, 7, 4))
     mask = torch.arange(7) < lengths.unsqueeze(1)
     words, chars = words * mask, chars * mask.unsqueeze(-1)
     with torch.no_grad():
         padded = net(words, chars, lengths, "padded")
-        packed = net(words, chars, lengths, "packed")
-        for a, b in zip(padded, packed):
-            assert torch.allclose(a[mask], b[mask], atol=1e-5)
+        for mode in ("packed", "segmented"):
+            for a, b in zip(padded, net(words, chars, lengths, mode)):
+                assert torch.allclose(a[mask], b[mask], atol=1e-5), mode
         # Document 1 alone, without any padding, gives the same outputs as inside the batch.
         alone = net(words[1:2, :3], chars[1:2, :3], lengths[1:2], "padded")
         for a, b in zip(padded, alone):
             assert torch.allclose(a[1, :3], b[0], atol=1e-5)
+
+
+def test_segmented_gradients_equal_padded_gradients():
+    torch.manual_seed(0)
+    net = DRNN(30, 6, 5, 4, "lstm", True, dropout=0.0)
+    lengths = torch.tensor([2, 9, 5, 9, 1, 4])
+    words = torch.randint(2, 30, (6, 9)) * (torch.arange(9) < lengths.unsqueeze(1))
+    grads = []
+    for mode in ("padded", "segmented"):
+        net.zero_grad()
+        logits1, logits2 = net(words, None, lengths, mode)
+        mask = (words > 0).unsqueeze(-1)
+        ((logits1 * mask).square().sum() + (logits2 * mask).sum()).backward()
+        grads.append([p.grad.clone() for p in net.parameters()])
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("lengths", [[9, 9, 7, 5, 5, 3, 1], [4], [6, 6, 6], [30, 29, 3, 2, 1, 1, 1, 1]])
+def test_time_segments_cover_every_real_step_once(lengths):
+    segments = time_segments(torch.tensor(lengths))
+    assert segments[0][0] == 0 and segments[-1][1] == lengths[0]
+    for (_, stop, rows), (start, _, later) in zip(segments, segments[1:]):
+        assert stop == start and later <= rows
+    for start, stop, rows in segments:  # every sequence still going at `start` is in the segment
+        assert start < stop and rows == sum(n > start for n in lengths)
 
 
 def test_gradients_never_reach_pads_through_the_loss():
@@ -39,9 +65,11 @@ def test_gradients_never_reach_pads_through_the_loss():
     net = DRNN(20, 4, 3, 3, "lstm", True, dropout=0.0)
     words = torch.tensor([[2, 3, 4, 0, 0]])
     emb = net.token_features(words, None).detach().requires_grad_(True)
-    h1 = net.rnn1(emb, torch.tensor([3]), packed=False)
-    h1[:, :3].sum().backward()
-    assert emb.grad[:, 3:].abs().sum() == 0  # nothing real ever read a pad
+    for mode in ("padded", "segmented"):
+        emb.grad = None
+        h1 = net.rnn1(emb, torch.tensor([3]), mode)
+        h1[:, :3].sum().backward()
+        assert emb.grad[:, 3:].abs().sum() == 0, mode  # nothing real ever read a pad
 
 
 def test_bad_settings_are_refused():
@@ -93,3 +121,28 @@ def test_fusion_adds_head_one_votes_to_the_tag_scores():
     sure_no = torch.tensor([[[20.0, -20.0]]])
     tags = JointRNN(vocab_size=10, fusion_weight=1.0).tag_scores(sure_no, torch.zeros(1, 1, 5)).argmax(-1)
     assert tags.item() == 4
+
+
+def test_words_never_seen_in_training_stay_outside_the_optimizer():
+    torch.manual_seed(0)
+    whole = DRNN(vocab_size=30, embedding_dim=6, hidden_size1=5, hidden_size2=5, dropout=0.0)
+    torch.manual_seed(0)
+    split = DRNN(vocab_size=30, embedding_dim=6, hidden_size1=5, hidden_size2=5, dropout=0.0, trainable_words=12)
+    # Same initial rows and weights: the split only moves rows 12.. into a buffer.
+    assert torch.equal(split.embedding_rows(), whole.embedding_rows())
+    assert split.embedding.weight.shape == (12, 6) and split.fixed_embedding.shape == (18, 6)
+    assert sum(p.numel() for p in split.parameters()) == sum(p.numel() for p in whole.parameters()) - 18 * 6
+    words = torch.tensor([[3, 25, 11, 12, 0], [29, 1, 2, 0, 0]])
+    lengths = torch.tensor([4, 3])
+    for a, b in zip(split(words, None, lengths), whole(words, None, lengths)):
+        torch.testing.assert_close(a, b)
+    fixed_before = split.fixed_embedding.clone()
+    opt = torch.optim.Adam(split.parameters(), lr=0.1)
+    split(words, None, lengths)[1].sum().backward()
+    opt.step()
+    assert torch.equal(split.fixed_embedding, fixed_before)
+    grad = split.embedding.weight.grad
+    assert grad[[1, 2, 3, 11]].abs().sum() > 0 and grad[0].abs().sum() == 0  # pad row: no gradient
+    rows = torch.randn(30, 6)
+    split.set_embedding_rows(rows)
+    assert torch.equal(split.embedding_rows(), rows)

@@ -288,8 +288,15 @@ def prediction_sampler(corpus: Corpus, batch_size: int, replicas: int = 1, rank:
     )
 
 
-def build_vocabulary(dataset: Dataset, lowercase: bool, min_freq: int, embedding_file: str | None) -> list[str]:
-    """``<pad>``, ``<unk>``, then training words seen ``min_freq`` times (and all pretrained words)."""
+def build_vocabulary(
+    dataset: Dataset, lowercase: bool, min_freq: int, embedding_file: str | None
+) -> tuple[list[str], int]:
+    """``<pad>``, ``<unk>``, training words, then the other pretrained words.
+
+    Training words are those seen ``min_freq`` times, plus rarer ones that have a pretrained
+    vector. Returns ``(words, trainable)``: the first ``trainable`` words are the only ones
+    that occur in training batches, so the only embedding rows that training can change.
+    """
     train = dataset.splits.get("train")
     if train is None:
         raise DataError("the dataset has no 'train' split, so no vocabulary can be built")
@@ -298,14 +305,19 @@ def build_vocabulary(dataset: Dataset, lowercase: bool, min_freq: int, embedding
     for s, c in zip(dataset.strings, per_string.tolist()):
         if c:
             counts[normalize_token(s, lowercase)] += c
-    words = sorted((w for w, c in counts.items() if c >= min_freq), key=lambda w: (-counts[w], w))
+    by_count = sorted(counts, key=lambda w: (-counts[w], w))
+    words = [w for w in by_count if counts[w] >= min_freq and w not in SPECIALS]
+    pretrained: list[str] = []
     if embedding_file:
         emb = load_embeddings(str(embedding_file))
         if emb.lowercase != lowercase:
             raise DataError(f"{embedding_file}: built with lowercase={emb.lowercase}, but data.lowercase={lowercase}")
+        known = [w for w, found in zip(emb.words, emb.found) if found and w not in SPECIALS]
+        has_vector = set(known)
+        words += [w for w in by_count if counts[w] < min_freq and w in has_vector and w not in SPECIALS]
         have = set(words)
-        words += [w for w in emb.words if w not in have]
-    return SPECIALS + [w for w in words if w not in SPECIALS]
+        pretrained = [w for w in known if w not in have]
+    return SPECIALS + words + pretrained, len(SPECIALS) + len(words)
 
 
 class KeywordDataModule(L.LightningDataModule):
@@ -347,6 +359,7 @@ class KeywordDataModule(L.LightningDataModule):
         self.save_hyperparameters()
         self._dataset: Dataset | None = None
         self._vocabulary: list[str] | None = None
+        self._trainable_words: int | None = None
         self._corpora: dict[tuple, Corpus] = {}  # (split, vocabulary identity) -> encoded split
         self.predict_documents: list[PredictDocument] = []
         self.predict_source: np.ndarray | None = None  # predict item -> document index
@@ -379,8 +392,15 @@ class KeywordDataModule(L.LightningDataModule):
         """Words of the training split (the model's embedding rows); None without a dataset."""
         if self._vocabulary is None and self.hparams.dataset_file:
             h = self.hparams
-            self._vocabulary = build_vocabulary(self.dataset, h.lowercase, h.min_freq, self.embedding_path)
+            self._vocabulary, self._trainable_words = build_vocabulary(
+                self.dataset, h.lowercase, h.min_freq, self.embedding_path
+            )
         return self._vocabulary
+
+    @property
+    def trainable_words(self) -> int | None:
+        """How many leading vocabulary words occur in training (the rest keep their vectors)."""
+        return None if self.vocabulary is None else self._trainable_words
 
     def _encoder(self) -> tuple[list[str], bool]:
         """Vocabulary and lowercasing of the model being run (its checkpoint wins)."""

@@ -13,12 +13,16 @@ class BucketBatchSampler:
     Shuffled (training): each epoch, the items are permuted with ``seed + epoch``, cut into
     pools of ``batch_size * pool_batches`` items, each pool is sorted by length and cut into
     batches, and the batch order is shuffled. Not shuffled (evaluation): all items sorted by
-    length, cut into batches. Every item appears exactly once per epoch.
+    length, cut into batches. Within a batch the longest item comes first (the order the
+    segmented RNN runs in, so it need not permute the batch). Every item appears exactly once
+    per epoch.
 
     Distributed: the batch count is made a multiple of ``num_replicas`` by splitting the
     largest batches, and rank ``r`` takes batches ``r, r + R, ...``: ranks get disjoint
     batches, the same number each (so DDP never waits on a missing step), and together
-    they cover every item once.
+    they cover every item once. Only when every batch is down to one item and the count is
+    still uneven are a few items repeated in training (evaluation needs no equal steps, so
+    there each item stays once).
 
     Lightning calls ``set_epoch`` on a batch sampler's ``.sampler``; it points here.
     """
@@ -54,16 +58,22 @@ class BucketBatchSampler:
             batches = []
             for p in range(0, len(items), pool):
                 chunk = items[p : p + pool]
-                chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+                chunk = chunk[np.argsort(-self.lengths[chunk], kind="stable")]
                 batches += [chunk[i : i + self.size] for i in range(0, len(chunk), self.size)]
             batches = [batches[i] for i in rng.permutation(len(batches))]
         else:
-            items = items[np.argsort(self.lengths[items], kind="stable")]
+            items = items[np.argsort(-self.lengths[items], kind="stable")]
             batches = [items[i : i + self.size] for i in range(0, len(items), self.size)]
         while len(batches) % self.num_replicas and any(len(b) > 1 for b in batches):
             big = max(range(len(batches)), key=lambda i: len(batches[i]))
             half = len(batches[big]) // 2
             batches[big : big + 1] = [batches[big][:half], batches[big][half:]]
+        if self.shuffle and len(batches) % self.num_replicas:
+            # Only single-item batches are left (batch_size 1, or fewer items than ranks): in
+            # training every rank must take the same number of steps, so, as torch's
+            # DistributedSampler does, a few items are repeated.
+            n = len(batches)
+            batches += [batches[i % n] for i in range(self.num_replicas - n % self.num_replicas)]
         return batches[self.rank :: self.num_replicas]
 
     def __iter__(self) -> Iterator[list[int]]:

@@ -19,7 +19,7 @@ from torchmetrics.classification import BinaryF1Score, MulticlassConfusionMatrix
 from keyword_lightning.data.datamodule import CHAR_BUCKETS, DOC_FEATURES, PAD, UNK, Batch
 from keyword_lightning.data.embeddings import load_embeddings
 from keyword_lightning.metrics import KeyphraseSetF1, MaskedAccuracy, PhraseF1
-from keyword_lightning.model.network import DRNN
+from keyword_lightning.model.network import DRNN, SEQUENCE_MODES
 from keyword_lightning.tagging import BINARY, IGNORE_INDEX, SBMEO, viterbi_decode
 
 CHECKPOINT_KEY = "keyword_lightning"
@@ -39,6 +39,9 @@ class JointRNN(L.LightningModule):
         lowercase: how tokens are normalised before lookup (linked from the data; kept with
             the vocabulary in checkpoints rather than in the hyperparameters).
         embedding_file: ``embedding.pkl`` with pretrained vectors (linked from the data).
+        trainable_words: how many leading vocabulary rows occur in training (linked from the
+            data); the other rows, pretrained words never seen in training, are kept fixed
+            outside the optimizer. None: every row is a parameter.
         freeze_embeddings: keep pretrained vectors fixed.
         embedding_dim: size of random embeddings (pretrained ones bring their own).
         hidden_size1 / hidden_size2: RNN layer sizes (per direction).
@@ -56,7 +59,7 @@ class JointRNN(L.LightningModule):
         decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
         fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
             S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
-        sequence_mode: ``auto``, ``packed`` or ``padded`` (see ``model/network.py``).
+        sequence_mode: ``auto``, ``packed``, ``padded`` or ``segmented`` (see ``model/network.py``).
 
     """
 
@@ -66,6 +69,7 @@ class JointRNN(L.LightningModule):
         vocab_size: int | None = None,
         lowercase: bool = True,
         embedding_file: str | None = None,
+        trainable_words: int | None = None,
         freeze_embeddings: bool = False,
         embedding_dim: int = 300,
         hidden_size1: int = 300,
@@ -90,8 +94,8 @@ class JointRNN(L.LightningModule):
         self.save_hyperparameters(ignore=["vocabulary", "lowercase", "embedding_file"])
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-        if decoder not in ("viterbi", "argmax") or sequence_mode not in ("auto", "packed", "padded"):
-            raise ValueError("decoder must be viterbi|argmax and sequence_mode auto|packed|padded")
+        if decoder not in ("viterbi", "argmax") or sequence_mode not in SEQUENCE_MODES:
+            raise ValueError("decoder must be viterbi|argmax and sequence_mode auto|packed|padded|segmented")
         if vocabulary is not None:
             self.hparams.vocab_size = vocab_size = len(vocabulary)
         if not vocab_size:
@@ -104,7 +108,7 @@ class JointRNN(L.LightningModule):
         self.net = DRNN(
             vocab_size, embedding_dim, hidden_size1, hidden_size2, cell, bidirectional, dropout,
             context_window, CHAR_BUCKETS, char_dim, char_channels, DOC_FEATURES if doc_features else 0,
-            locked_dropout,
+            locked_dropout, trainable_words,
         )  # fmt: skip
         if pretrained is not None:
             self._load_pretrained(vocabulary, pretrained)
@@ -141,7 +145,7 @@ class JointRNN(L.LightningModule):
     def _load_pretrained(self, vocabulary: list[str], pretrained) -> None:
         """Copy pretrained rows; other rows get the pretrained vectors' scale."""
         rows = {w: i for i, w in enumerate(pretrained.words)}
-        weight = self.net.embedding.weight.data
+        weight = torch.empty(self.net.vocab_size, self.net.embedding.embedding_dim)
         std = float(pretrained.vectors.std())
         weight.normal_(0.0, std)
         hit = [(i, rows[w]) for i, w in enumerate(vocabulary) if w in rows]
@@ -149,6 +153,7 @@ class JointRNN(L.LightningModule):
             ours, theirs = zip(*hit)
             weight[list(ours)] = torch.from_numpy(pretrained.vectors[list(theirs)])
         weight[PAD].zero_()
+        self.net.set_embedding_rows(weight)
 
     # ------------------------------------------------------------------ forward and loss
 
@@ -317,17 +322,23 @@ class JointRNN(L.LightningModule):
         vocab = meta.get("vocabulary")
         if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab) or len(set(vocab)) != len(vocab):
             raise CheckpointError("checkpoint vocabulary must be a list of distinct strings")
-        rows = checkpoint.get("state_dict", {}).get("net.embedding.weight")
-        if rows is None or rows.shape[0] != len(vocab) or vocab[:2] != ["<pad>", "<unk>"]:
+        state = checkpoint.get("state_dict", {})
+        rows, fixed = state.get("net.embedding.weight"), state.get("net.fixed_embedding")
+        total = None if rows is None else rows.shape[0] + (0 if fixed is None else fixed.shape[0])
+        if total != len(vocab) or vocab[:2] != ["<pad>", "<unk>"]:
             raise CheckpointError(f"checkpoint vocabulary ({len(vocab)} words) does not match its embedding")
         if meta.get("labels") != {"keyword": list(BINARY), "position": list(SBMEO)}:
             raise CheckpointError(f"checkpoint label maps {meta.get('labels')} differ from this release's")
-        if self.net.embedding.num_embeddings != len(vocab):
-            old = self.net.embedding
-            self.net.embedding = torch.nn.Embedding(len(vocab), old.embedding_dim, padding_idx=PAD).to(
-                old.weight.device
-            )
-            self.net.embedding.weight.requires_grad_(old.weight.requires_grad)
+        net = self.net
+        have_fixed = None if net.fixed_embedding is None else net.fixed_embedding.shape[0]
+        want_fixed = None if fixed is None else fixed.shape[0]
+        if net.embedding.num_embeddings != rows.shape[0] or have_fixed != want_fixed:
+            # This model was built for another vocabulary (e.g. the data's): take the checkpoint's shapes.
+            old = net.embedding
+            net.embedding = torch.nn.Embedding(rows.shape[0], old.embedding_dim, padding_idx=PAD).to(old.weight.device)
+            net.embedding.weight.requires_grad_(old.weight.requires_grad)
+            net.fixed_embedding = None if fixed is None else torch.zeros_like(fixed, device=old.weight.device)
+        self.hparams.trainable_words = None if fixed is None else int(rows.shape[0])
         if not isinstance(meta.get("lowercase"), bool):
             raise CheckpointError("checkpoint has no valid 'lowercase' setting")
         self.vocabulary = vocab
