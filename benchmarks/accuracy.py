@@ -231,7 +231,7 @@ def main() -> None:
     ap.add_argument("--fit-only", action="store_true", help="report validation F1 only (for choosing a recipe)")
     ap.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[], help="passed to every CLI call")
     args = ap.parse_args()
-    names = [n for r in args.recipes for n in GROUPS.get(r, [r])]
+    names = list(dict.fromkeys(n for r in args.recipes for n in GROUPS.get(r, [r])))  # once each, in order
     unknown = [n for n in names if n not in DECODE_ONLY and any(part not in RECIPES for part in n.split("+"))]
     if unknown:
         ap.error(f"unknown recipes {unknown}; known: {', '.join(RECIPES)}")
