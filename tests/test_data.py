@@ -115,6 +115,13 @@ def test_document_features_match_a_per_document_count():
             expected.append([math.log(doc.count(t)), doc.index(t) / len(doc)])
     assert np.allclose(out, np.array(expected, dtype=np.float32))
     assert document_features(types[:0], np.array([0])).shape == (0, 2)
+    for chunk in (1, 2, 3, 5):  # chunks of whole documents give the same features
+        assert np.array_equal(document_features(types, offsets, chunk_tokens=chunk), out)
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(0, 40, size=200)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    types = rng.integers(0, 30, size=int(offsets[-1])).astype(np.int32)
+    assert np.array_equal(document_features(types, offsets, chunk_tokens=97), document_features(types, offsets))
 
 
 def test_vocabulary_puts_every_training_word_before_the_other_pretrained_words(tmp_path):

@@ -50,6 +50,16 @@ def test_segmented_gradients_equal_padded_gradients():
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
 
 
+def test_segmented_batch_with_empty_documents():
+    net = DRNN(20, 4, 3, 3, "gru", True, dropout=0.0).eval()
+    words = torch.tensor([[0, 0, 0], [5, 6, 0], [0, 0, 0]])
+    with torch.no_grad():
+        for lengths in (torch.tensor([0, 2, 0]), torch.tensor([0, 0, 0])):
+            w = words * (lengths > 0).unsqueeze(1)
+            for a, b in zip(net(w, None, lengths, "segmented"), net(w, None, lengths, "padded")):
+                assert torch.allclose(a[1, : lengths[1]], b[1, : lengths[1]], atol=1e-6)
+
+
 @pytest.mark.parametrize("lengths", [[9, 9, 7, 5, 5, 3, 1], [4], [6, 6, 6], [30, 29, 3, 2, 1, 1, 1, 1]])
 def test_time_segments_cover_every_real_step_once(lengths):
     segments = time_segments(torch.tensor(lengths))

@@ -105,26 +105,36 @@ def chunk_offsets(offsets: np.ndarray, max_length: int | None) -> tuple[np.ndarr
     return np.append(starts, offsets[-1]), source
 
 
-def document_features(types: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def document_features(types: np.ndarray, offsets: np.ndarray, chunk_tokens: int = 1 << 22) -> np.ndarray:
     """Per-token document statistics [N, 2] float32, the classic keyphrase signals (cf. KEA).
 
     Column 0: ``log(count)`` of the token's (lowercased) string in its document; keyphrase words
     tend to repeat. Column 1: where in the document that string first occurs, as a fraction of the
     document's length (0 = first token); keyphrases tend to occur early (titles, first sentences).
-    Vectorised over the whole corpus: one sort, no per-document Python loop.
+    Vectorised: one sort per chunk of whole documents of about ``chunk_tokens`` tokens, so the
+    sort's int64 temporaries stay small however large the corpus.
     """
-    n = len(types)
-    if n == 0:
-        return np.zeros((0, DOC_FEATURES), dtype=np.float32)
+    out = np.empty((len(types), DOC_FEATURES), dtype=np.float32)
+    first_doc, docs = 0, len(offsets) - 1
+    while first_doc < docs:
+        end_doc = int(np.searchsorted(offsets, offsets[first_doc] + chunk_tokens, side="right")) - 1
+        end_doc = min(max(end_doc, first_doc + 1), docs)
+        lo, hi = int(offsets[first_doc]), int(offsets[end_doc])
+        if hi > lo:
+            out[lo:hi] = _document_features(types[lo:hi], offsets[first_doc : end_doc + 1] - lo)
+        first_doc = end_doc
+    return out
+
+
+def _document_features(types: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``document_features`` of one chunk: ``offsets`` start at 0 and end at ``len(types)``."""
     lengths = np.diff(offsets)
     doc = np.repeat(np.arange(len(lengths)), lengths)
     key = doc * (int(types.max()) + 1) + types
     _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
-    start = offsets[:-1][doc]
-    first_pos = first[inverse] - start
-    out = np.empty((n, DOC_FEATURES), dtype=np.float32)
+    out = np.empty((len(types), DOC_FEATURES), dtype=np.float32)
     out[:, 0] = np.log(counts[inverse])
-    out[:, 1] = first_pos / lengths[doc]
+    out[:, 1] = (first[inverse] - offsets[:-1][doc]) / lengths[doc]
     return out
 
 
@@ -146,22 +156,22 @@ class Corpus(TorchDataset):
         types: np.ndarray | None = None,
         features: np.ndarray | None = None,
     ) -> None:
-        self.words = torch.from_numpy(words.astype(np.int32))
-        self.strings = torch.from_numpy(strings.astype(np.int32))  # [N] row of each token in char_table
-        self.char_table = torch.from_numpy(char_table.astype(np.int16))  # [n_strings, C]
-        self.offsets = offsets.astype(np.int64)
-        self.types = torch.from_numpy((strings if types is None else types).astype(np.int32))
+        self.words = torch.from_numpy(words.astype(np.int32, copy=False))
+        self.strings = torch.from_numpy(strings.astype(np.int32, copy=False))  # [N] row of each token in char_table
+        self.char_table = torch.from_numpy(char_table.astype(np.int16, copy=False))  # [n_strings, C]
+        self.offsets = offsets.astype(np.int64, copy=False)
+        self.types = torch.from_numpy((strings if types is None else types).astype(np.int32, copy=False))
         if features is None:
             features = np.zeros((len(words), DOC_FEATURES), dtype=np.float32)
-        self.features = torch.from_numpy(features.astype(np.float32))
+        self.features = torch.from_numpy(features.astype(np.float32, copy=False))
         if codes is None:  # unlabelled (predict): labels are all IGNORE_INDEX
             keyword = position = np.full(len(words), IGNORE_INDEX, dtype=np.int8)
         else:
             starts = np.zeros(len(words), dtype=bool)
             starts[self.offsets[:-1]] = True
             keyword, position = bio_codes_to_labels(codes, starts)
-        self.keyword = torch.from_numpy(keyword.astype(np.int8))
-        self.position = torch.from_numpy(position.astype(np.int8))
+        self.keyword = torch.from_numpy(keyword.astype(np.int8, copy=False))
+        self.position = torch.from_numpy(position.astype(np.int8, copy=False))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -248,17 +258,18 @@ def encode_corpus(
     whole documents, before long ones are split.
     """
     index = {w: i for i, w in enumerate(vocabulary)}
-    lookup = np.array([index.get(normalize_token(s, lowercase), UNK) for s in strings], dtype=np.int64)
+    # int32 per token (a KP20k-size corpus has ~100M tokens); Corpus stores int32 anyway.
+    lookup = np.array([index.get(normalize_token(s, lowercase), UNK) for s in strings], dtype=np.int32)
     lowered: dict[str, int] = {}
-    type_of = np.array([lowered.setdefault(s.lower(), len(lowered)) for s in strings], dtype=np.int64)
-    types = type_of[token_strings] if len(strings) else np.zeros(0, dtype=np.int64)
+    type_of = np.array([lowered.setdefault(s.lower(), len(lowered)) for s in strings], dtype=np.int32)
+    types = type_of[token_strings] if len(strings) else np.zeros(0, dtype=np.int32)
     features = document_features(types, offsets)
     table = np.zeros((max(1, len(strings)), MAX_WORD_CHARS), dtype=np.int16)
     for row, s in enumerate(strings):
         ids = char_ids(s)
         table[row, : len(ids)] = ids
     offsets, source = chunk_offsets(offsets, max_length)
-    words = lookup[token_strings] if len(strings) else np.zeros(0, dtype=np.int64)
+    words = lookup[token_strings] if len(strings) else np.zeros(0, dtype=np.int32)
     return Corpus(words, token_strings, table, offsets, codes, types, features), source
 
 
