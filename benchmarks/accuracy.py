@@ -229,6 +229,11 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None, help="keep runs here (default: a temp folder)")
     ap.add_argument("--parallel", type=int, default=1, help="runs at once (each gets its share of the CPU threads)")
     ap.add_argument("--fit-only", action="store_true", help="report validation F1 only (for choosing a recipe)")
+    ap.add_argument(
+        "--table-only",
+        action="store_true",
+        help="write the table from the finished runs in --workdir; train nothing new",
+    )
     ap.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[], help="passed to every CLI call")
     args = ap.parse_args()
     names = list(dict.fromkeys(n for r in args.recipes for n in GROUPS.get(r, [r])))  # once each, in order
@@ -256,6 +261,8 @@ def main() -> None:
     results, failed = {}, []
     for phase in (False, True):  # trained recipes first, then those that decode their checkpoints
         jobs = [(name, seed) for name in names if (name in DECODE_ONLY) == phase for seed in args.seeds]
+        if args.table_only:  # finished runs only (decoding runs need a finished source run)
+            jobs = [(n, s) for n, s in jobs if (work / f"{DECODE_ONLY.get(n, (n,))[0]}-{s}" / "result.json").is_file()]
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.parallel) as pool:
             futures = {job: pool.submit(one_run, *job, work, gold, extra_args, threads, args.fit_only) for job in jobs}
             for job, future in futures.items():
@@ -279,12 +286,15 @@ def main() -> None:
         vals = [r[key] for r in rs]
         if any(v != v for v in vals):  # NaN: a decode-only recipe has no validation run of its own
             return "(as trained)"
-        sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
-        return f"{statistics.mean(vals):.3f} ± {sd:.3f}"
+        if len(vals) == 1:
+            return f"{vals[0]:.3f}"
+        return f"{statistics.mean(vals):.3f} ± {statistics.stdev(vals):.3f}"
 
     rows = []
     for name in names:
-        rs = [results[(name, seed)] for seed in args.seeds]
+        rs = [results[(name, seed)] for seed in args.seeds if (name, seed) in results]
+        if not rs:
+            continue
         rows.append(f"| {name} | {len(rs)} | {ms(rs, 'val_f1')} | {ms(rs, 'precision')} | {ms(rs, 'recall')} | "
                     f"{ms(rs, 'f1')} | {ms(rs, 'set_f1')} | {ms(rs, 'set_macro_f1')} | "
                     f"{statistics.mean(r['minutes'] for r in rs):.1f} |")  # fmt: skip
@@ -293,6 +303,10 @@ def main() -> None:
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {device}, torch {torch.__version__}"
+    seeds_run = {n: [s for s in args.seeds if (n, s) in results] for n in names}
+    partial = {n: v for n, v in seeds_run.items() if v and len(v) < len(args.seeds)}
+    if partial:
+        note += " Recipes with fewer seeds ran only " + "; ".join(f"{n}: {v}" for n, v in partial.items()) + "."
     cmd = " ".join(["python benchmarks/accuracy.py", "--recipes", *args.recipes, "--seeds", *map(str, args.seeds)]
                    + (["--parallel", str(args.parallel)] if args.parallel > 1 else [])
                    + (["--trainer-args", *args.trainer_args] if args.trainer_args else []))  # fmt: skip
