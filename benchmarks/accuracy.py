@@ -290,13 +290,19 @@ def main() -> None:
             return f"{vals[0]:.3f}"
         return f"{statistics.mean(vals):.3f} ± {statistics.stdev(vals):.3f}"
 
+    def mean_f1(name: str) -> float | None:
+        rs = [results[(name, seed)]["f1"] for seed in args.seeds if (name, seed) in results]
+        return statistics.mean(rs) if rs else None
+
+    base = mean_f1("default")  # what each change adds or costs, against the default's mean
     rows = []
     for name in names:
         rs = [results[(name, seed)] for seed in args.seeds if (name, seed) in results]
         if not rs:
             continue
+        delta = "" if base is None or name == "default" else f"{mean_f1(name) - base:+.3f}"
         rows.append(f"| {name} | {len(rs)} | {ms(rs, 'val_f1')} | {ms(rs, 'precision')} | {ms(rs, 'recall')} | "
-                    f"{ms(rs, 'f1')} | {ms(rs, 'set_f1')} | {ms(rs, 'set_macro_f1')} | "
+                    f"{ms(rs, 'f1')} | {delta} | {ms(rs, 'set_f1')} | {ms(rs, 'set_macro_f1')} | "
                     f"{statistics.mean(r['minutes'] for r in rs):.1f} |")  # fmt: skip
 
     import torch
@@ -319,10 +325,11 @@ def main() -> None:
         "predictions by an independent scorer (equal to the logged test/phrase_f1 and test/set_f1, checked).",
         "val F1 = best validation strict F1 (the checkpoint is chosen by it). Mean ± std over seeds;",
         "decode-only recipes (argmax) decode the named recipe's checkpoints of the same seeds (no fit);",
-        f"minutes = fit wall time per run{' (runs shared the machine)' if args.parallel > 1 else ''}.",
+        f"minutes = fit wall time per run{' (runs shared the machine)' if args.parallel > 1 else ''};",
+        "Δ = mean strict F1 minus the default's.",
         "",
-        "| recipe | seeds | val F1 | precision | recall | strict F1 | set F1 | set macro F1 | fit min |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| recipe | seeds | val F1 | precision | recall | strict F1 | Δ | set F1 | set macro F1 | fit min |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
         "",
     ]

@@ -197,6 +197,7 @@ def main() -> None:
     ap.add_argument("--accelerator", default="cpu", choices=["cpu", "gpu"])
     ap.add_argument("--precision", nargs="+", default=["32-true"], help="e.g. 32-true bf16-mixed")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/throughput.md")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     ap.add_argument("--worker", nargs=3, metavar=("CONFIG", "VARIANT", "PRECISION"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -244,20 +245,47 @@ def main() -> None:
             ratio_rows.append(f"| {config} | {precision} | {c['tokens_per_s'] / res['a']['tokens_per_s']:.2f} | "
                               f"{c['tokens_per_s'] / res['b']['tokens_per_s']:.2f} | "
                               f"{c['predict_docs_per_s']:,.0f} | {c['predict_tokens_per_s']:,.0f} |")  # fmt: skip
+            write(args, rows, ratio_rows, failures, startup=None)  # a run cut short keeps its finished rows
     bin_dir = Path(sys.executable).parent
     cli_cmd = [str(bin_dir / "keyword-lightning")] if (bin_dir / "keyword-lightning").exists() else [
         *py, "keyword_lightning.cli"]  # fmt: skip
     prep_cmd = [str(bin_dir / "keyword-lightning-prepare")] if (bin_dir / "keyword-lightning-prepare").exists() else [
         *py, "keyword_lightning.prepare"]  # fmt: skip
-    cli = startup_seconds([*cli_cmd, "--help"])
-    prep = startup_seconds([*prep_cmd, "--help"])
-    light = startup_seconds([sys.executable, "-c", "import lightning"])
+    if args.no_startup:
+        print(write(args, rows, ratio_rows, failures, None))
+        return
+    startup = {
+        "light": startup_seconds([sys.executable, "-c", "import lightning"]),
+        "cli": startup_seconds([*cli_cmd, "--help"]),
+        "prep": startup_seconds([*prep_cmd, "--help"]),
+    }
+    print(write(args, rows, ratio_rows, failures, startup))
+
+
+def write(args: argparse.Namespace, rows: list[str], ratio_rows: list[str], failures: list[str],
+          startup: dict[str, float] | None) -> str:  # fmt: skip
+    """Write the Markdown report (so far) to ``args.out``; ``startup`` None: not measured yet."""
     import torch
 
+    gpu = args.accelerator == "gpu"
     device = torch.cuda.get_device_name(0) if gpu else "CPU"
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {device}, torch {torch.__version__}"
     cmd = " ".join(["python benchmarks/throughput.py --configs", *args.configs, "--epochs", str(args.epochs)]
                    + (["--accelerator gpu --precision", *args.precision] if gpu else []))  # fmt: skip
+    if startup is None:
+        start_lines = ["Start-up: not measured yet (the run is still going, or was cut short).", ""]
+    else:
+        light, cli, prep = startup["light"], startup["cli"], startup["prep"]
+        start_lines = [
+            "Start-up (median of 3 runs, wall seconds):",
+            "",
+            "| command | seconds | ratio to `import lightning` |",
+            "|---|---:|---:|",
+            f"| `python -c 'import lightning'` | {light:.2f} | 1.00 |",
+            f"| `keyword-lightning --help` | {cli:.2f} | {cli / light:.2f} |",
+            f"| `keyword-lightning-prepare --help` | {prep:.2f} | {prep / light:.2f} |",
+            "",
+        ]
     text = [
         f"# Throughput{' on a GPU' if gpu else ''}",
         "",
@@ -274,19 +302,14 @@ def main() -> None:
         "|---|---|---:|---:|---:|---:|",
         *ratio_rows,
         "",
-        "Start-up (median of 3 runs, wall seconds):",
-        "",
-        "| command | seconds | ratio to `import lightning` |",
-        "|---|---:|---:|",
-        f"| `python -c 'import lightning'` | {light:.2f} | 1.00 |",
-        f"| `keyword-lightning --help` | {cli:.2f} | {cli / light:.2f} |",
-        f"| `keyword-lightning-prepare --help` | {prep:.2f} | {prep / light:.2f} |",
-        "",
+        *start_lines,
         *([f"Failed (see the run's stderr): {', '.join(failures)}.", ""] if failures else []),
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(text), encoding="utf-8")
-    print("\n".join(text))
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text("\n".join(text), encoding="utf-8")
+    tmp.replace(args.out)  # never a half-written report
+    return "\n".join(text)
 
 
 if __name__ == "__main__":

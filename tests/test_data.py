@@ -72,7 +72,10 @@ def test_bucket_sampler_buckets_and_reshuffles():
     assert all((np.diff(lengths[b]) <= 0).all() for b in first)  # longest first in each batch
     assert list(s) == first  # same epoch, same batches
     s.set_epoch(1)
-    assert list(s) != first
+    assert list(s) != first  # the batches built for epoch 0 are not reused
+    assert len(s) == len(list(s))
+    s.set_epoch(0)
+    assert list(s) == first
     assert s.sampler is s  # Lightning calls batch_sampler.sampler.set_epoch
 
 

@@ -44,12 +44,20 @@ class BucketBatchSampler:
         self.num_replicas, self.rank, self.pool_batches = num_replicas, rank, pool_batches
         self.epoch = 0
         self.sampler = self  # so that Lightning's set_epoch reaches us
+        self._cached: tuple[int, list[np.ndarray]] | None = None  # (epoch, its batches for this rank)
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch whose shuffle to produce (called by Lightning each epoch)."""
         self.epoch = epoch
 
     def _all_batches(self) -> list[np.ndarray]:
+        # Built once an epoch: Lightning asks for len() several times, and at KP20k size a
+        # build shuffles and sorts half a million items.
+        if self._cached is None or self._cached[0] != self.epoch:
+            self._cached = (self.epoch, self._build_batches())
+        return self._cached[1]
+
+    def _build_batches(self) -> list[np.ndarray]:
         items = self.items
         if self.shuffle:
             rng = np.random.default_rng(self.seed + self.epoch)
