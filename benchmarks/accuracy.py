@@ -290,17 +290,14 @@ def main() -> None:
             return f"{vals[0]:.3f}"
         return f"{statistics.mean(vals):.3f} ± {statistics.stdev(vals):.3f}"
 
-    def mean_f1(name: str) -> float | None:
-        rs = [results[(name, seed)]["f1"] for seed in args.seeds if (name, seed) in results]
-        return statistics.mean(rs) if rs else None
-
-    base = mean_f1("default")  # what each change adds or costs, against the default's mean
+    runs = {name: [results[(name, seed)] for seed in args.seeds if (name, seed) in results] for name in names}
+    base = statistics.mean(r["f1"] for r in runs["default"]) if runs.get("default") else None
     rows = []
-    for name in names:
-        rs = [results[(name, seed)] for seed in args.seeds if (name, seed) in results]
+    for name, rs in runs.items():
         if not rs:
             continue
-        delta = "" if base is None or name == "default" else f"{mean_f1(name) - base:+.3f}"
+        # what each change adds or costs, against the default's mean
+        delta = "" if base is None or name == "default" else f"{statistics.mean(r['f1'] for r in rs) - base:+.3f}"
         rows.append(f"| {name} | {len(rs)} | {ms(rs, 'val_f1')} | {ms(rs, 'precision')} | {ms(rs, 'recall')} | "
                     f"{ms(rs, 'f1')} | {delta} | {ms(rs, 'set_f1')} | {ms(rs, 'set_macro_f1')} | "
                     f"{statistics.mean(r['minutes'] for r in rs):.1f} |")  # fmt: skip

@@ -246,14 +246,14 @@ def main() -> None:
                               f"{c['tokens_per_s'] / res['b']['tokens_per_s']:.2f} | "
                               f"{c['predict_docs_per_s']:,.0f} | {c['predict_tokens_per_s']:,.0f} |")  # fmt: skip
             write(args, rows, ratio_rows, failures, startup=None)  # a run cut short keeps its finished rows
+    if args.no_startup:
+        print(write(args, rows, ratio_rows, failures, None))
+        return
     bin_dir = Path(sys.executable).parent
     cli_cmd = [str(bin_dir / "keyword-lightning")] if (bin_dir / "keyword-lightning").exists() else [
         *py, "keyword_lightning.cli"]  # fmt: skip
     prep_cmd = [str(bin_dir / "keyword-lightning-prepare")] if (bin_dir / "keyword-lightning-prepare").exists() else [
         *py, "keyword_lightning.prepare"]  # fmt: skip
-    if args.no_startup:
-        print(write(args, rows, ratio_rows, failures, None))
-        return
     startup = {
         "light": startup_seconds([sys.executable, "-c", "import lightning"]),
         "cli": startup_seconds([*cli_cmd, "--help"]),
