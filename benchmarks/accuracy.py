@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import csv
 import datetime
 import importlib.util
 import json
@@ -27,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from keyword_lightning.runs import logged_values
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -153,15 +154,6 @@ def run(cmd: list[str], cwd: Path, threads: int | None = None) -> str:
     return proc.stderr
 
 
-def logged(run_dir: Path, key: str) -> list[float]:
-    """Every logged value of ``key`` in the run folder's CSV logs, oldest first."""
-    values = []
-    for path in sorted(run_dir.rglob("metrics.csv"), key=lambda p: p.stat().st_mtime):
-        with open(path) as fh:
-            values += [float(r[key]) for r in csv.DictReader(fh) if r.get(key)]
-    return values
-
-
 def recipe(name: str) -> tuple[str, list[str]]:
     """Config and overrides of a recipe; ``a+b`` combines the overrides of recipes ``a`` and ``b``."""
     parts = [RECIPES[n] for n in name.split("+")]
@@ -199,19 +191,19 @@ def one_run(
         run([*cli, "fit", *common], run_dir, threads)
         ckpt = "best"
         minutes = (time.time() - t0) / 60
-        val = max(logged(run_dir, "val/phrase_f1"))
+        val = max(logged_values(run_dir, "val/phrase_f1"))
     if fit_only:  # choosing a recipe: validation only
         print(f"{name} seed {seed}: val F1 {val:.4f}, {minutes:.1f} min", flush=True)
         done.write_text(json.dumps({"val_f1": val, "minutes": minutes}))
         return {"val_f1": val, "minutes": minutes}
     run([*cli, "test", *common, "--ckpt_path", ckpt], run_dir, threads)
-    test_f1 = logged(run_dir, "test/phrase_f1")[-1]
+    test_f1 = logged_values(run_dir, "test/phrase_f1")[-1]
     out = run_dir / "predictions.jsonl"
     run([*cli, "predict", *common, "--ckpt_path", ckpt, "--data.predict_split", "test",
          "--trainer.callbacks.output_path", str(out)], run_dir, threads)  # fmt: skip
     scored = score(out, gold)
     assert abs(scored["f1"] - test_f1) < 1e-6, f"{name}: independent scorer {scored['f1']} != logged {test_f1}"
-    set_f1 = logged(run_dir, "test/set_f1")[-1]
+    set_f1 = logged_values(run_dir, "test/set_f1")[-1]
     assert abs(scored["set_f1"] - set_f1) < 1e-6, f"{name}: independent set F1 {scored['set_f1']} != logged {set_f1}"
     print(f"{name} seed {seed}: val F1 {val:.4f}, test F1 {scored['f1']:.4f}, {minutes:.1f} min", flush=True)
     result = {**scored, "val_f1": val, "minutes": minutes}

@@ -60,7 +60,7 @@ def plain_loop(model, batches_per_epoch, epochs: int, device: str, bf16: bool) -
     """The seed's loop: forward, alpha-weighted loss, backward, Adam step. Returns (seconds, tokens)."""
     import torch
 
-    from keyword_lightning.data.datamodule import batch_to_device
+    from keyword_lightning.data.batch import batch_to_device
 
     model.to(device)
     opt = model.configure_optimizers()
@@ -92,7 +92,7 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int, accelerator: 
     import torch
     from torch.utils.data import DataLoader, RandomSampler
 
-    from keyword_lightning.data.datamodule import collate_fun2
+    from keyword_lightning.data.batch import collate_fun2
 
     workdir = Path(tempfile.mkdtemp(prefix=f"kw-tp-{config}-{variant}-"))
     L.seed_everything(42)
@@ -184,6 +184,39 @@ def startup_seconds(cmd: list[str], repeat: int = 3) -> float:
     return statistics.median(times)
 
 
+def measure_startup() -> dict[str, float]:
+    """Median wall seconds of each start-up command, by its Markdown label."""
+    py = [sys.executable, "-m"]
+    bin_dir = Path(sys.executable).parent
+    cli_cmd = [str(bin_dir / "keyword-lightning")] if (bin_dir / "keyword-lightning").exists() else [
+        *py, "keyword_lightning.cli"]  # fmt: skip
+    prep_cmd = [str(bin_dir / "keyword-lightning-prepare")] if (bin_dir / "keyword-lightning-prepare").exists() else [
+        *py, "keyword_lightning.prepare"]  # fmt: skip
+    startup = {
+        "`python -c 'import torch'`": startup_seconds([sys.executable, "-c", "import torch"]),
+        "`python -c 'import lightning'`": startup_seconds([sys.executable, "-c", "import lightning"]),
+        "`from keyword_lightning import KeywordExtractor`": startup_seconds(
+            [sys.executable, "-c", "from keyword_lightning import KeywordExtractor; KeywordExtractor"]
+        ),
+        "`keyword-lightning --help`": startup_seconds([*cli_cmd, "--help"]),
+        "`keyword-lightning-prepare --help`": startup_seconds([*prep_cmd, "--help"]),
+    }
+    return startup
+
+
+def startup_lines(startup: dict[str, float]) -> list[str]:
+    """The start-up table."""
+    torch_s, light = startup["`python -c 'import torch'`"], startup["`python -c 'import lightning'`"]
+    return [
+        "Start-up (median of 3 runs, wall seconds):",
+        "",
+        "| command | seconds | ratio to `import torch` | ratio to `import lightning` |",
+        "|---|---:|---:|---:|",
+        *[f"| {cmd} | {s:.2f} | {s / torch_s:.2f} | {s / light:.2f} |" for cmd, s in startup.items()],
+        "",
+    ]
+
+
 BF16_NOTE = "bf16-mixed: the plain loops run under `torch.autocast(bfloat16)`, as Lightning's precision does."
 
 
@@ -198,12 +231,21 @@ def main() -> None:
     ap.add_argument("--precision", nargs="+", default=["32-true"], help="e.g. 32-true bf16-mixed")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/throughput.md")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
+    ap.add_argument("--startup-only", action="store_true", help="measure the start-up timings alone")
     ap.add_argument("--worker", nargs=3, metavar=("CONFIG", "VARIANT", "PRECISION"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker[:2], args.data, args.epochs, args.accelerator, args.worker[2])))
         return
 
+    if args.startup_only:  # its own small report: the throughput tables stay as they are
+        startup = measure_startup()
+        machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
+        lines = ["# Start-up", "", f"Measured {datetime.date.today()} on {machine}; "
+                 "`python benchmarks/throughput.py --startup-only`.", "", *startup_lines(startup)]  # fmt: skip
+        (ROOT / "benchmarks/results/startup.md").write_text("\n".join(lines), encoding="utf-8")
+        print("\n".join(lines))
+        return
     py = [sys.executable, "-m"]
     data = args.data
     if data is None:
@@ -249,16 +291,7 @@ def main() -> None:
     if args.no_startup:
         print(write(args, rows, ratio_rows, failures, None))
         return
-    bin_dir = Path(sys.executable).parent
-    cli_cmd = [str(bin_dir / "keyword-lightning")] if (bin_dir / "keyword-lightning").exists() else [
-        *py, "keyword_lightning.cli"]  # fmt: skip
-    prep_cmd = [str(bin_dir / "keyword-lightning-prepare")] if (bin_dir / "keyword-lightning-prepare").exists() else [
-        *py, "keyword_lightning.prepare"]  # fmt: skip
-    startup = {
-        "light": startup_seconds([sys.executable, "-c", "import lightning"]),
-        "cli": startup_seconds([*cli_cmd, "--help"]),
-        "prep": startup_seconds([*prep_cmd, "--help"]),
-    }
+    startup = measure_startup()
     print(write(args, rows, ratio_rows, failures, startup))
 
 
@@ -275,17 +308,7 @@ def write(args: argparse.Namespace, rows: list[str], ratio_rows: list[str], fail
     if startup is None:
         start_lines = ["Start-up: not measured yet (the run is still going, or was cut short).", ""]
     else:
-        light, cli, prep = startup["light"], startup["cli"], startup["prep"]
-        start_lines = [
-            "Start-up (median of 3 runs, wall seconds):",
-            "",
-            "| command | seconds | ratio to `import lightning` |",
-            "|---|---:|---:|",
-            f"| `python -c 'import lightning'` | {light:.2f} | 1.00 |",
-            f"| `keyword-lightning --help` | {cli:.2f} | {cli / light:.2f} |",
-            f"| `keyword-lightning-prepare --help` | {prep:.2f} | {prep / light:.2f} |",
-            "",
-        ]
+        start_lines = startup_lines(startup)
     text = [
         f"# Throughput{' on a GPU' if gpu else ''}",
         "",

@@ -3,96 +3,27 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
-from typing import Any
 
 import lightning as L
 import torch
+import torch.distributed as dist
 from lightning.pytorch.callbacks import BasePredictionWriter, TQDMProgressBar
 
 # The plotting code imports matplotlib only when a plot is drawn.
 from keyword_lightning import plots
-from keyword_lightning.data.datamodule import PredictDocument
 from keyword_lightning.data.formats import atomic_write
-from keyword_lightning.tagging import SBMEO, sbmeo_to_spans
-
-
-def token_char_spans(doc: PredictDocument) -> tuple[str, list[tuple[int, int]]]:
-    """The document text and each token's char offsets; without raw text, tokens joined by spaces."""
-    if doc.text is not None and doc.spans is not None:
-        return doc.text, doc.spans
-    spans, pos = [], 0
-    for token in doc.tokens:
-        spans.append((pos, pos + len(token)))
-        pos += len(token) + 1
-    return " ".join(doc.tokens), spans
-
-
-def assemble_prediction(doc: PredictDocument, tags: list[int], probs: list[float]) -> dict[str, Any]:
-    """One output record: tags, and keyphrases with token and char offsets and a score.
-
-    A keyphrase's score is the geometric mean of the model's probabilities of its tags.
-    """
-    text, char_spans = token_char_spans(doc)
-    phrases = []
-    for start, end in sbmeo_to_spans(tags):
-        lo, hi = char_spans[start][0], char_spans[end][1]
-        logp = sum(math.log(max(p, 1e-12)) for p in probs[start : end + 1]) / (end - start + 1)
-        phrases.append(
-            {
-                "text": text[lo:hi],
-                "start_token": start,
-                "end_token": end,
-                "start_char": lo,
-                "end_char": hi,
-                "score": round(math.exp(logp), 6),
-            }
-        )
-    return {"id": doc.id, "tokens": doc.tokens, "tags": [SBMEO[t] for t in tags], "keyphrases": phrases}
-
-
-def stitch(docs: list[PredictDocument], source, piece_start, parts: list[dict]) -> list[dict[str, Any]]:
-    """Join per-item predictions (documents may be split into chunks) back into documents."""
-    tags = [[4] * len(d.tokens) for d in docs]  # 4 = O: empty documents stay untagged
-    probs = [[1.0] * len(d.tokens) for d in docs]
-    for part in parts:
-        for item, t, p in zip(part["index"], part["tags"], part["probs"]):
-            doc, start = int(source[item]), int(piece_start[item])
-            tags[doc][start : start + len(t)] = t
-            probs[doc][start : start + len(p)] = p
-    return [assemble_prediction(d, t, p) for d, t, p in zip(docs, tags, probs)]
-
-
-def render_table(records: list[dict[str, Any]], texts: list[str], color: bool = False) -> str:
-    """Each document's text with its keyphrases marked, then its keyphrases by score.
-
-    ``texts[i]`` is the text that record ``i``'s char offsets point into. With ``color`` the
-    phrases are shown in bold yellow (ANSI, for a terminal); otherwise in [brackets].
-    """
-    on, off = ("\033[1;33m", "\033[0m") if color else ("[", "]")
-    out = []
-    for rec, text in zip(records, texts):
-        phrases = rec["keyphrases"]
-        marked, pos = [], 0
-        for k in phrases:
-            marked += [text[pos : k["start_char"]], on, text[k["start_char"] : k["end_char"]], off]
-            pos = k["end_char"]
-        marked.append(text[pos:])
-        out.append(f"== {rec['id']} ({len(phrases)} keyphrase{'s' * (len(phrases) != 1)})")
-        out.append("".join(marked).strip() or "(empty document)")
-        out += [f"  {k['score']:.3f}  {k['text']}" for k in sorted(phrases, key=lambda k: -k["score"])]
-        out.append("")
-    return "\n".join(out)
+from keyword_lightning.predictions import render_table, stitch, to_jsonl, token_char_spans
+from keyword_lightning.runs import METRICS_CSV
+from keyword_lightning.tagging import SBMEO
 
 
 class PredictionWriter(BasePredictionWriter):
-    """Writes ``predictions.jsonl``: one line per input document, in input order.
+    """Writes ``predictions.jsonl``: one record per input document, in input order (``predictions.py``).
 
-    Each line: ``{"id", "tokens", "tags", "keyphrases": [{"text", "start_token", "end_token",
-    "start_char", "end_char", "score"}]}``; token offsets are inclusive, ``end_char`` exclusive.
-    The file is written to a temporary name and renamed, so it is never half-written.
+    The file is written to a temporary name and renamed, so it is never half-written. Under DDP
+    each rank tags its share of the batches; rank 0 gathers every rank's share and writes once.
 
     Args:
         output_path: where to write; default ``<run folder>/predictions.jsonl``; ``-`` = stdout.
@@ -121,9 +52,16 @@ class PredictionWriter(BasePredictionWriter):
         self._parts.append(prediction)
 
     def on_predict_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        """Stitch, order and write all predictions."""
+        """Gather every rank's predictions, stitch them into documents and write them from rank 0."""
+        parts = self._parts
+        if trainer.world_size > 1 and dist.is_available() and dist.is_initialized():
+            shares: list[list[dict] | None] = [None] * trainer.world_size
+            dist.all_gather_object(shares, parts)
+            parts = [part for share in shares for part in share or []]
+        if not trainer.is_global_zero:
+            return
         dm = trainer.datamodule
-        records = stitch(dm.predict_documents, dm.predict_source, dm.predict_piece_start, self._parts)
+        records = stitch(dm.predict_documents, dm.predict_source, dm.predict_piece_start, parts)
         if self.format == "table":
             texts = [token_char_spans(d)[0] for d in dm.predict_documents]
             if self.output_path in (None, "-"):
@@ -132,7 +70,7 @@ class PredictionWriter(BasePredictionWriter):
                 return
             lines = render_table(records, texts) + "\n"
         else:
-            lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+            lines = to_jsonl(records)
         if self.output_path == "-":
             sys.stdout.write(lines)
             sys.stdout.flush()
@@ -173,7 +111,7 @@ class Plots(L.Callback):
         if trainer.is_global_zero and trainer.log_dir:
             for logger in trainer.loggers:
                 logger.save()
-            metrics = Path(trainer.log_dir) / "metrics.csv"
+            metrics = Path(trainer.log_dir) / METRICS_CSV
             if metrics.is_file():
                 plots.plot_learning_curves(metrics, Path(trainer.log_dir) / plots.CURVES)
 

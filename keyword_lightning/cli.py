@@ -10,60 +10,19 @@ from __future__ import annotations
 import json
 import os
 import sys
-import warnings
 from pathlib import Path
 
-import torch
 from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import WandbLogger
 
 from keyword_lightning.callbacks import NonFiniteLossError, TerminalProgressBar
+from keyword_lightning.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
-from keyword_lightning.model.module import CHECKPOINT_KEY, CheckpointError, JointRNN
-
-
-def check_checkpoint(path: Path) -> dict:
-    """Refuse a missing, corrupt, unsafe or foreign checkpoint before Lightning touches it.
-
-    The file is read with ``weights_only=True``: a checkpoint that would need to run pickled
-    code to load is refused here, so no later load ever sees it. Returns the checkpoint's
-    keyword-lightning metadata (vocabulary, labels, wandb run id).
-    """
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch warns about pickle protocols before failing
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch's own messages are long; one line is enough here
-        raise CheckpointError(f"{path}: cannot load checkpoint ({type(err).__name__}: {str(err)[:160]})") from None
-    if not isinstance(ckpt, dict) or CHECKPOINT_KEY not in ckpt:
-        raise CheckpointError(f"{path}: not a keyword-lightning checkpoint (no vocabulary inside)")
-    return ckpt[CHECKPOINT_KEY] if isinstance(ckpt[CHECKPOINT_KEY], dict) else {}
-
-
-def find_run_checkpoint(root: Path, which: str) -> Path:
-    """Path of ``last.ckpt`` (or the best checkpoint) of the newest fit run under ``root``."""
-    runs = [p for p in root.rglob("checkpoints/last.ckpt") if ".venv" not in p.parts]
-    if not runs:
-        raise CheckpointError(f"--ckpt_path {which}: no earlier fit run (no checkpoints/last.ckpt under {root})")
-    last = max(runs, key=lambda p: p.stat().st_mtime)
-    if which == "last":
-        return last
-    state = torch.load(last, map_location="cpu", weights_only=True).get("callbacks", {})
-    # The checkpoint callback that monitors a metric (not the one that writes last.ckpt).
-    monitored = [k for k in state if k.startswith("ModelCheckpoint") and "'monitor': None" not in k]
-    for key in monitored:
-        value = state[key]
-        if value.get("best_model_path"):
-            best = Path(value["best_model_path"])
-            if not best.is_file():  # the run folder was moved: look beside last.ckpt
-                best = last.parent / best.name
-            if best.is_file():
-                return best
-    raise CheckpointError(f"--ckpt_path best: {last.parent} holds no best checkpoint")
+from keyword_lightning.decoding import Decoding
+from keyword_lightning.model.module import JointRNN
+from keyword_lightning.runs import RunError, find_run_checkpoint
 
 
 class SaveConfigEverywhere(SaveConfigCallback):
@@ -88,7 +47,7 @@ def continue_wandb_run(loggers: list, run_id: str) -> None:
 
 
 # Model settings that change how trained weights are decoded or run, not the weights.
-DECODING = ("decoder", "fusion_weight", "sequence_mode")
+DECODING = (*Decoding._fields, "sequence_mode")
 
 
 class KeywordCLI(LightningCLI):
@@ -145,24 +104,28 @@ class KeywordCLI(LightningCLI):
         model = cfg.get("model")
         self._decoding = {k: model[k] for k in DECODING if model is not None and k in model}
         if cfg.get("ckpt_path"):
-            meta = check_checkpoint(Path(cfg.ckpt_path))
+            meta = read_checkpoint(cfg.ckpt_path)[CHECKPOINT_KEY]
+            if sub == "predict" and cfg.data.get("predict_file") and not cfg.data.get("predict_split"):
+                # Raw text needs only the checkpoint (it carries the vocabulary): no dataset is read.
+                cfg.data.dataset_file = cfg.data.embedding_file = None
             # A resumed fit, or a test/predict of a checkpoint, logs to the same wandb run.
             if meta.get("wandb_run_id") and cfg.trainer.get("logger"):
                 continue_wandb_run(cfg.trainer.logger, str(meta["wandb_run_id"]))
 
 
+# How `keyword-lightning` builds its CLI (also for tests that run it in-process).
+CLI_OPTIONS = {
+    "seed_everything_default": 42,
+    "save_config_callback": SaveConfigEverywhere,
+    "save_config_kwargs": {"overwrite": True},
+}
+
+
 def main(args: list[str] | None = None) -> None:
     """Console entry point; data and checkpoint problems end in one line, exit code 2."""
     try:
-        KeywordCLI(
-            JointRNN,
-            KeywordDataModule,
-            seed_everything_default=42,
-            save_config_callback=SaveConfigEverywhere,
-            save_config_kwargs={"overwrite": True},
-            args=args,
-        )
-    except (DataError, CheckpointError, NonFiniteLossError) as err:
+        KeywordCLI(JointRNN, KeywordDataModule, args=args, **CLI_OPTIONS)
+    except (DataError, CheckpointError, RunError, NonFiniteLossError) as err:
         print(f"keyword-lightning: error: {err}", file=sys.stderr)
         sys.exit(2)
 

@@ -1,6 +1,8 @@
 """One-call Python API: ``KeywordExtractor.from_checkpoint(path).extract(text)``.
 
-No Trainer, no dataset files: the checkpoint carries the vocabulary.
+No Trainer, no dataset files and no Lightning: the checkpoint carries the vocabulary, and the
+network, the decoding and the records are plain torch and Python, so a script or a server that
+only extracts starts in about the time of ``import torch``.
 """
 
 from __future__ import annotations
@@ -10,60 +12,87 @@ from typing import Any
 
 import torch
 
-from keyword_lightning.callbacks import stitch
-from keyword_lightning.data.datamodule import (
-    batch_to_device,
-    collate_fun2,
-    documents_from_texts,
-    encode_documents,
-    prediction_sampler,
-)
-from keyword_lightning.model.module import CheckpointError, JointRNN
+from keyword_lightning import checkpoint
+from keyword_lightning.data.batch import batch_to_device, collate_fun2
+from keyword_lightning.data.encoding import encode_documents, prediction_sampler
+from keyword_lightning.data.inputs import documents_from_texts
+from keyword_lightning.decoding import DEFAULT_DECODING, Decoding, tag_batch
+from keyword_lightning.model.network import DRNN, NetworkConfig
+from keyword_lightning.predictions import stitch
 
 
 class KeywordExtractor:
-    """Tags raw texts with a trained ``JointRNN``.
+    """Tags raw texts with a trained network.
 
     Args:
-        model: a trained model (with its vocabulary).
+        net: the trained ``DRNN``.
+        vocabulary: its embedding rows' words.
+        lowercase: how tokens are normalised before lookup.
+        decoding: how tags are decoded from the two heads.
+        sequence_mode: how RNN layers run over padded batches (``model/rnn.py``).
         batch_size: documents per forward pass (grouped by length).
         max_length: longer documents are tagged in chunks of this many tokens.
 
     """
 
-    def __init__(self, model: JointRNN, batch_size: int = 64, max_length: int = 1000) -> None:
-        if not model.vocabulary:
-            raise CheckpointError("the model has no vocabulary (train it or load it from a checkpoint)")
-        self.model = model.eval()
+    def __init__(
+        self,
+        net: DRNN,
+        vocabulary: list[str],
+        lowercase: bool = True,
+        decoding: Decoding = DEFAULT_DECODING,
+        sequence_mode: str = "auto",
+        batch_size: int = 64,
+        max_length: int = 1000,
+    ) -> None:
+        if not vocabulary:
+            raise checkpoint.CheckpointError("the model has no vocabulary (train it or load it from a checkpoint)")
+        if len(vocabulary) != net.vocab_size:
+            raise checkpoint.CheckpointError(f"{len(vocabulary)} vocabulary words for {net.vocab_size} embedding rows")
+        self.net = net.eval()
+        self.vocabulary, self.lowercase = vocabulary, lowercase
+        self.decoding, self.sequence_mode = decoding, sequence_mode
         self.batch_size, self.max_length = batch_size, max_length
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs: Any) -> KeywordExtractor:
         """Load a checkpoint (weights only: no pickled code runs) onto ``device``."""
-        path = Path(path)
-        if not path.is_file():
-            raise CheckpointError(f"checkpoint not found: {path}")
+        ckpt = checkpoint.read_checkpoint(path)
+        meta = checkpoint.CHECKPOINT_KEY
+        hparams = dict(ckpt.get("hyper_parameters") or {})
+        trainable, fixed = checkpoint.embedding_rows(ckpt)
+        hparams.update(vocab_size=trainable + (fixed or 0), trainable_words=None if fixed is None else trainable)
         try:
-            model = JointRNN.load_from_checkpoint(path, map_location=device, weights_only=True)
-        except CheckpointError as err:
-            raise CheckpointError(f"{path}: {err}") from None
-        except Exception as err:  # torch's own errors on a corrupt file are long and deep
-            raise CheckpointError(f"{path}: cannot load checkpoint ({type(err).__name__}: {str(err)[:200]})") from None
-        return cls(model.to(device), **kwargs)
+            net = DRNN(NetworkConfig.from_hparams(hparams))
+            prefix = "net."
+            net.load_state_dict({k[len(prefix) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(prefix)})
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None
+        decoding = Decoding(hparams.get("decoder", "viterbi"), hparams.get("fusion_weight", 0.0))
+        kwargs = {"decoding": decoding, "sequence_mode": hparams.get("sequence_mode", "auto"), **kwargs}
+        return cls(net.to(device), ckpt[meta]["vocabulary"], ckpt[meta]["lowercase"], **kwargs)
+
+    @classmethod
+    def from_model(cls, model: Any, **kwargs: Any) -> KeywordExtractor:
+        """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary and decoding)."""
+        kwargs = {"decoding": model.decoding, "sequence_mode": model.hparams.sequence_mode, **kwargs}
+        return cls(model.net, model.vocabulary, model.lowercase, **kwargs)
+
+    @property
+    def device(self) -> torch.device:
+        """Where the network's weights are."""
+        return next(self.net.parameters()).device
 
     @torch.no_grad()
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[dict[str, Any]]:
         """Full records (``id``, ``tokens``, ``tags``, ``keyphrases``) for each text, in order."""
         docs = documents_from_texts(texts, ids)
-        corpus, source, piece_start = encode_documents(
-            docs, self.model.vocabulary, self.model.lowercase, self.max_length
-        )
-        device = self.model.device
+        corpus, source, piece_start = encode_documents(docs, self.vocabulary, self.lowercase, self.max_length)
         parts = []
         for items in prediction_sampler(corpus, self.batch_size):
-            batch = collate_fun2([corpus[i] for i in items])
-            batch = batch_to_device(batch, device)
-            parts.append(self.model.predict_step(batch, 0))
+            batch = batch_to_device(collate_fun2([corpus[i] for i in items]), self.device)
+            logits = self.net(batch.words, batch.chars, batch.lengths, self.sequence_mode, batch.features)
+            parts.append(tag_batch(*logits, batch.lengths, batch.index, self.decoding))
         return stitch(docs, source, piece_start, parts)
 
     def extract(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import torch
-from torchmetrics import Metric
+from torchmetrics import Metric, MetricCollection
+from torchmetrics.classification import BinaryF1Score
 
 from keyword_lightning.tagging import IGNORE_INDEX, sbmeo_to_spans
 
@@ -148,3 +149,21 @@ class KeyphraseSetF1(Metric):
         docs = self.documents.double()
         out["macro_f1"] = self.f1_sum / docs if docs > 0 else torch.zeros_like(self.f1_sum)
         return out
+
+
+def token_metrics(prefix: str) -> MetricCollection:
+    """Per-token metrics of both heads: ``keyword_acc``, ``keyword_f1`` (head 1), ``position_acc`` (head 2).
+
+    Written so that an update never waits for the GPU: no boolean indexing, no input checks.
+    ``keyword_f1`` is fed predictions and labels multiplied by the real-token mask, so pads count
+    as true negatives, which F1 does not count.
+    """
+    return MetricCollection(
+        {
+            "keyword_acc": MaskedAccuracy(),
+            "keyword_f1": BinaryF1Score(validate_args=False),
+            "position_acc": MaskedAccuracy(),
+        },
+        prefix=prefix,
+        compute_groups=False,
+    )

@@ -6,11 +6,11 @@ callback draws them after ``fit`` and ``test``. Headless: matplotlib's Agg backe
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
 
+from keyword_lightning.runs import METRICS_CSV, metric_rows
 from keyword_lightning.tagging import SBMEO
 
 CURVES = "learning_curves.png"
@@ -30,14 +30,13 @@ def _pyplot():
 def read_epoch_metrics(metrics_csv: Path) -> dict[str, list[tuple[int, float]]]:
     """Per-epoch ``(epoch, value)`` series of every epoch-level metric in a CSVLogger file."""
     series: dict[str, dict[int, float]] = {}
-    with open(metrics_csv, newline="") as fh:
-        for row in csv.DictReader(fh):
-            if not row.get("epoch"):
-                continue
-            epoch = int(float(row["epoch"]))
-            for key, value in row.items():
-                if value and key not in ("epoch", "step") and not key.endswith("_step"):
-                    series.setdefault(key.removesuffix("_epoch"), {})[epoch] = float(value)
+    for row in metric_rows(metrics_csv):
+        if "epoch" not in row:
+            continue
+        epoch = int(row["epoch"])
+        for key, value in row.items():
+            if key not in ("epoch", "step") and not key.endswith("_step"):
+                series.setdefault(key.removesuffix("_epoch"), {})[epoch] = value
     return {k: sorted(v.items()) for k, v in series.items()}
 
 
@@ -91,8 +90,8 @@ def plot_confusion(matrix: list[list[float]], out: Path) -> Path:
 def redraw(run_dir: Path) -> list[Path]:
     """Redraw every plot whose source file is in ``run_dir``."""
     made = []
-    if (run_dir / "metrics.csv").is_file():
-        made.append(plot_learning_curves(run_dir / "metrics.csv", run_dir / CURVES))
+    if (run_dir / METRICS_CSV).is_file():
+        made.append(plot_learning_curves(run_dir / METRICS_CSV, run_dir / CURVES))
     if (run_dir / CONFUSION_JSON).is_file():
         matrix = json.loads((run_dir / CONFUSION_JSON).read_text())["matrix"]
         made.append(plot_confusion(matrix, run_dir / CONFUSION))

@@ -17,9 +17,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-SBMEO = ("S", "B", "M", "E", "O")
+SBMEO = ("S", "B", "M", "E", "O")  # head 2's classes, by id
 S, B, M, E, O = range(5)
-BINARY = ("not-keyword", "keyword")
+KEYWORD_LABELS = ("not-keyword", "keyword")  # head 1's classes, by id
+NOT_KEYWORD, KEYWORD = range(2)
+# Head 1's class of each head-2 tag: S, B, M and E are inside a keyphrase, O is not.
+KEYWORD_OF_TAG = tuple(NOT_KEYWORD if tag == O else KEYWORD for tag in range(len(SBMEO)))
 IGNORE_INDEX = -100  # padding label, skipped by the losses and metrics
 # Normalised BIO codes held in the dataset pickle.
 BIO_O, BIO_B, BIO_I = 0, 1, 2

@@ -4,6 +4,8 @@ with KW_REQUIRE_DATA=1 (set by .ci/run) a missing data folder fails instead."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,37 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("KW_SHARED_DATA", ROOT.parent / "shared" / "data"))
 INSPEC = SHARED / "inspec"
 GLOVE = SHARED / "glove" / "glove.6B.50d.top100k.txt.gz"
+
+
+CLI = "keyword_lightning.cli"
+PREPARE = "keyword_lightning.prepare"
+
+
+def run_env(**overrides: str) -> dict[str, str]:
+    """The environment of a child process: this checkout first on the import path, quiet wandb."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_SILENT": "true", **overrides}
+
+
+def run_cli(
+    args: list[str],
+    cwd: Path,
+    *,
+    module: str = CLI,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    check: bool = True,
+    timeout: int = 600,
+) -> subprocess.CompletedProcess:
+    """``python -m MODULE ARGS`` in a new process; with ``check`` a non-zero exit fails the test."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        cwd=cwd, env=env or run_env(), input=input, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    if check:
+        assert proc.returncode == 0, (
+            f"{module} {' '.join(map(str, args))}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
+    return proc
 
 
 def _need(path: Path) -> Path:

@@ -1,8 +1,10 @@
 """The Python API and plots: a checkpoint alone is enough to extract keyphrases."""
 
+import json
 import shutil
+import subprocess
+import sys
 
-import lightning as L
 import matplotlib.image as mpimg
 import pytest
 import torch
@@ -10,9 +12,9 @@ from lightning.pytorch.loggers import CSVLogger
 
 from keyword_lightning import KeywordExtractor
 from keyword_lightning.callbacks import Plots
-from keyword_lightning.model.module import CheckpointError
+from keyword_lightning.checkpoint import CheckpointError
 from keyword_lightning.plots import main as plot_main
-from tests.conftest import fit_tiny
+from tests.conftest import fit_tiny, run_cli, run_env
 
 
 def test_extractor_from_checkpoint_alone(tiny_checkpoint, tiny_corpus):
@@ -70,31 +72,57 @@ def test_plot_cli_errors_on_an_empty_folder(tmp_path):
         plot_main([str(tmp_path)])
 
 
-def test_trainer_is_not_needed_for_extraction(tiny_checkpoint, monkeypatch):
-    monkeypatch.setattr(L, "Trainer", None)  # the extractor must not build one
-    assert isinstance(KeywordExtractor.from_checkpoint(tiny_checkpoint).extract("graph theory"), list)
+def test_extraction_imports_no_lightning(tiny_checkpoint, tmp_path):
+    """The one-call API needs torch only: extracting loads no Lightning module at all."""
+    script = (
+        "import sys; from keyword_lightning import KeywordExtractor\n"
+        f"ex = KeywordExtractor.from_checkpoint({str(tiny_checkpoint)!r})\n"
+        "phrases = ex.extract('graph theory and optimization')\n"
+        "heavy = ('lightning', 'pytorch_lightning', 'torchmetrics')\n"
+        "print(len(phrases), sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=run_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    count, loaded = proc.stdout.split(" ", 1)
+    assert int(count) > 0 and loaded.strip() == "[]"
+
+
+def test_extractor_from_a_model_in_memory_equals_from_its_checkpoint(tiny_checkpoint):
+    from keyword_lightning import JointRNN
+
+    model = JointRNN.load_from_checkpoint(tiny_checkpoint, map_location="cpu", weights_only=True)
+    text = "A survey of graph theory in optimization."
+    assert KeywordExtractor.from_model(model).predict([text]) == KeywordExtractor.from_checkpoint(
+        tiny_checkpoint
+    ).predict([text])
 
 
 def test_stdin_to_stdout_prediction(tiny_checkpoint, tmp_path):
     """`echo text | keyword-lightning predict ... --data.predict_file - ...output_path -` prints JSONL only."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    args = [sys.executable, "-m", "keyword_lightning.cli", "predict", "--ckpt_path", str(tiny_checkpoint),
-            "--data.predict_file", "-", "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
+    args = ["predict", "--ckpt_path", tiny_checkpoint, "--data.predict_file", "-", "--trainer.logger", "false",
+            "--trainer.enable_progress_bar", "false",
             "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
             "--trainer.callbacks.output_path", "-"]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "disabled"}
     text = "We study graph theory.\nNeural networks.\n"
-    proc = subprocess.run(args, input=text, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_cli(args, tmp_path, env=run_env(WANDB_MODE="disabled"), input=text)
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["id"] for r in records] == ["0", "1"]
     assert records[0]["tokens"] == ["We", "study", "graph", "theory", "."]
+
+
+def test_predict_from_stdin_in_an_empty_folder_needs_only_the_checkpoint(tiny_checkpoint, tmp_path):
+    """The recipe names data/data_set.pkl, which this folder lacks: raw text must not need it."""
+    from tests.conftest import ROOT
+
+    args = ["predict", "--config", ROOT / "configs/seed.yaml", "--ckpt_path", tiny_checkpoint,
+            "--data.predict_file", "-", "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
+            "--trainer.callbacks.output_path", "-"]  # fmt: skip
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = run_cli(args, empty, env=run_env(WANDB_MODE="disabled"), input="We study graph theory.\n")
+    (record,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert record["tokens"] == ["We", "study", "graph", "theory", "."]
+    assert list(empty.iterdir()) == []  # nothing written, nothing read
 
 
 @pytest.mark.parametrize("decoder", ["argmax", "viterbi"])

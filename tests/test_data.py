@@ -6,13 +6,12 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from keyword_lightning.data.datamodule import (
-    KeywordDataModule,
-    chunk_offsets,
-    collate_fun2,
-    documents_from_texts,
-)
+from keyword_lightning.data.batch import collate_fun2
+from keyword_lightning.data.datamodule import KeywordDataModule
+from keyword_lightning.data.features import chunk_offsets, document_features
+from keyword_lightning.data.inputs import documents_from_texts
 from keyword_lightning.data.sampler import BucketBatchSampler
+from keyword_lightning.data.vocabulary import SPECIALS
 from keyword_lightning.tagging import IGNORE_INDEX, SBMEO
 
 
@@ -25,11 +24,11 @@ def test_collate_fun2_pads_with_ignore_index(tiny_corpus):
     assert batch.lengths.tolist() == [6, 4]
     assert batch.index.tolist() == [0, 2]
     assert (batch.words[1, 4:] == 0).all()
-    assert (batch.keyword[1, 4:] == IGNORE_INDEX).all() and (batch.position[1, 4:] == IGNORE_INDEX).all()
-    assert [SBMEO[t] for t in batch.position[0].tolist()] == ["B", "E", "O", "B", "E", "O"]
-    assert batch.keyword[0].tolist() == [1, 1, 0, 1, 1, 0]
+    assert (batch.labels1[1, 4:] == IGNORE_INDEX).all() and (batch.labels2[1, 4:] == IGNORE_INDEX).all()
+    assert [SBMEO[t] for t in batch.labels2[0].tolist()] == ["B", "E", "O", "B", "E", "O"]
+    assert batch.labels1[0].tolist() == [1, 1, 0, 1, 1, 0]
     vocab = dm.vocabulary
-    assert vocab[:2] == ["<pad>", "<unk>"] and vocab[batch.words[0, 0]] == "neural"
+    assert vocab[:2] == list(SPECIALS) and vocab[batch.words[0, 0]] == "neural"
 
 
 @settings(deadline=None, max_examples=40)
@@ -104,10 +103,6 @@ def test_predict_split_needs_a_known_name(tiny_corpus):
 
 
 def test_document_features_match_a_per_document_count():
-    import numpy as np
-
-    from keyword_lightning.data.datamodule import document_features
-
     types = np.array([7, 3, 7, 7, 1, 1, 2], dtype=np.int64)
     offsets = np.array([0, 4, 4, 7])  # documents of 4, 0 and 3 tokens
     out = document_features(types, offsets)
@@ -128,11 +123,10 @@ def test_document_features_match_a_per_document_count():
 
 
 def test_vocabulary_puts_every_training_word_before_the_other_pretrained_words(tmp_path):
-    from conftest import write_conll
-
     from keyword_lightning.data import formats as fm
-    from keyword_lightning.data.datamodule import build_vocabulary
     from keyword_lightning.data.embeddings import build_embeddings
+    from keyword_lightning.data.vocabulary import build_vocabulary
+    from tests.conftest import write_conll
 
     doc = [("deep", "B-KEY"), ("nets", "I-KEY"), ("learn", "O"), ("deep", "O"), ("zzyzx", "O")]
     write_conll(tmp_path / "train.txt", [doc])

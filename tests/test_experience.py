@@ -3,29 +3,18 @@ offline wandb run read back without network."""
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import struct
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from keyword_lightning.callbacks import TerminalProgressBar, render_table
-from tests.conftest import ROOT
-
-CLI = [sys.executable, "-m", "keyword_lightning.cli"]
-
-
-def _run(args: list[str], cwd: Path, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_SILENT": "true", **(env or {})}
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, **kw)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
-
+from keyword_lightning.callbacks import TerminalProgressBar
+from keyword_lightning.predictions import render_table
+from keyword_lightning.runs import latest_row
+from tests.conftest import ROOT, run_cli, run_env
 
 # ----------------------------------------------------------------------------- --format table
 
@@ -50,10 +39,12 @@ def test_render_table_marks_phrases_in_the_text():
 
 
 def test_predict_format_table_from_stdin(tiny_checkpoint, tmp_path):
-    args = [*CLI, "predict", "--ckpt_path", str(tiny_checkpoint), "--data.predict_file", "-",
+    args = ["predict", "--ckpt_path", tiny_checkpoint, "--data.predict_file", "-",
             "--trainer.logger", "false", "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
             "--trainer.callbacks.format", "table"]  # fmt: skip
-    proc = _run(args, tmp_path, {"WANDB_MODE": "disabled"}, input="We study graph theory.\n\nNeural networks.\n")
+    proc = run_cli(
+        args, tmp_path, env=run_env(WANDB_MODE="disabled"), input="We study graph theory.\n\nNeural networks.\n"
+    )
     out = proc.stdout
     assert out.count("== ") == 3 and "== 1 (0 keyphrases)\n(empty document)" in out
     assert "\033[" not in out  # not a terminal: brackets, no colour codes
@@ -97,8 +88,8 @@ def test_sweep_parameters_are_cli_arguments(tmp_path):
     chosen = {k: (v["values"][-1] if "values" in v else v["min"]) for k, v in sweep["parameters"].items()}
     command = [a for a in sweep["command"] if not a.startswith("${")]
     assert command[:2] == ["-m", "keyword_lightning.cli"]
-    args = [sys.executable, *command, *[f"--{k}={v}" for k, v in chosen.items()], "--print_config"]
-    config = yaml.safe_load(_run(args, ROOT).stdout)
+    args = [*command[2:], *[f"--{k}={v}" for k, v in chosen.items()], "--print_config"]
+    config = yaml.safe_load(run_cli(args, ROOT).stdout)
     for key, value in chosen.items():
         section, name = key.split(".")
         assert config[section][name] == value
@@ -156,18 +147,16 @@ def wandb_run(run_dir: Path) -> dict:
     return {"config": config, "summary": summary, "history": history}
 
 
+@pytest.mark.slow
 def test_offline_wandb_run_holds_config_curves_and_test_metrics(inspec_prepared, tmp_path):
     common = ["--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file",
               str(inspec_prepared / "data_set.pkl"), "--model.hidden_size1", "16", "--model.hidden_size2", "16",
               "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", "2",
               "--trainer.limit_train_batches", "3", "--trainer.limit_val_batches", "2",
               "--trainer.limit_test_batches", "2"]  # fmt: skip
-    env = {"WANDB_MODE": "", "WANDB_DIR": ""}  # nothing set: the CLI's default is offline
-    env = {k: v for k, v in {**os.environ, "PYTHONPATH": str(ROOT)}.items() if k not in env}
+    env = {k: v for k, v in run_env().items() if k not in ("WANDB_MODE", "WANDB_DIR")}  # the CLI's default: offline
     for sub, extra in (("fit", []), ("test", ["--ckpt_path", "best"])):
-        proc = subprocess.run([*CLI, sub, *common, *extra], cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=600)  # fmt: skip
-        assert proc.returncode == 0, proc.stderr[-3000:]
+        proc = run_cli([sub, *common, *extra], tmp_path, env=env)
     assert "wandb: continuing run" in proc.stderr
     runs = sorted((tmp_path / "runs/wandb").glob("offline-run-*"))
     assert len(runs) == 2, runs  # fit and test, nothing online
@@ -180,22 +169,21 @@ def test_offline_wandb_run_holds_config_curves_and_test_metrics(inspec_prepared,
     # The learning curves: the same keys as the CSV log.
     assert {"train/loss_epoch", "val/loss", "val/loss1", "val/loss2", "val/phrase_f1"} <= fit["history"]
     # The final test metrics, equal to the CSV log's.
-    csv_file = max((tmp_path / "runs/inspec").glob("version_*/metrics.csv"), key=lambda p: p.stat().st_mtime)
-    with open(csv_file) as fh:
-        logged = [r for r in csv.DictReader(fh) if r.get("test/phrase_f1")][-1]
+    _, logged = latest_row(tmp_path / "runs", "test/phrase_f1")
     for key in ("test/phrase_f1", "test/set_f1", "test/set_macro_f1"):
-        assert test["summary"][key] == pytest.approx(float(logged[key]), abs=1e-9)
+        assert test["summary"][key] == pytest.approx(logged[key], abs=1e-9)
 
 
+@pytest.mark.slow
 def test_learning_rate_schedule_from_the_cli_config(inspec_prepared, tmp_path):
-    args = [*CLI, "fit", "--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file",
+    args = ["fit", "--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file",
             str(inspec_prepared / "data_set.pkl"), "--model.hidden_size1", "8", "--model.hidden_size2", "8",
             "--trainer.enable_progress_bar", "false", "--trainer.logger", "false", "--trainer.max_epochs", "2",
             "--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1",
             "--optimizer", "torch.optim.Adam", "--optimizer.lr", "0.01",
             "--lr_scheduler", "torch.optim.lr_scheduler.StepLR", "--lr_scheduler.step_size", "1",
             "--lr_scheduler.gamma", "0.5"]  # fmt: skip
-    _run(args, tmp_path, {"WANDB_MODE": "disabled"})
+    run_cli(args, tmp_path, env=run_env(WANDB_MODE="disabled"))
     import torch
 
     last = next(tmp_path.rglob("last.ckpt"))

@@ -19,7 +19,7 @@ from keyword_lightning import KeywordExtractor
 from keyword_lightning.data import formats as fm
 from keyword_lightning.data.embeddings import read_word_vectors
 from keyword_lightning.prepare import prepare
-from tests.conftest import ROOT, TINY_DOCS, write_conll
+from tests.conftest import TINY_DOCS, run_cli, run_env, write_conll
 
 
 class _SystemExploit:
@@ -196,7 +196,7 @@ def test_prepare_killed_mid_write_leaves_no_partial_file(tmp_path):
         "fm.pickle.dump = dump\n"
         f"from keyword_lightning.prepare import prepare; prepare(train={str(good)!r}, out={str(out)!r})\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run([sys.executable, "-c", script], env=run_env())
     assert proc.returncode == -9
     assert not (out / "data_set.pkl").exists()
 
@@ -224,7 +224,7 @@ def test_prediction_writer_killed_mid_write_keeps_the_old_file(tiny_checkpoint, 
         "cb.atomic_write = killed_half_way\n"
         f"from keyword_lightning.cli import main; main({args!r})\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "disabled"}
+    env = run_env(WANDB_MODE="disabled")
     proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, timeout=300)
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert out.read_text() == '{"id": "old"}\n'  # the half-written data went to a temporary file only
@@ -261,9 +261,7 @@ def test_training_max_length_chunks_a_long_document(tmp_path):
 
 
 def _cli(args, cwd):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "disabled"}
-    return subprocess.run([sys.executable, "-m", "keyword_lightning.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)  # fmt: skip
+    return run_cli(args, cwd, env=run_env(WANDB_MODE="disabled"), check=False)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,16 @@
 import pytest
 import torch
 
-from keyword_lightning.model.network import DRNN, reverse_within_length, time_segments
+from keyword_lightning.decoding import tag_scores
+from keyword_lightning.model.network import DRNN, NetworkConfig
+from keyword_lightning.model.rnn import reverse_within_length, time_segments
+from keyword_lightning.tagging import O
+
+
+def net(vocab_size, embedding_dim, hidden_size1, hidden_size2, cell="lstm", bidirectional=True, **kw) -> DRNN:
+    """A small DRNN; keyword arguments are ``NetworkConfig`` fields."""
+    config = NetworkConfig(vocab_size, embedding_dim, hidden_size1, hidden_size2, cell, bidirectional, **kw)
+    return DRNN(config)
 
 
 def test_reverse_within_length_is_an_involution():
@@ -17,46 +26,46 @@ def test_reverse_within_length_is_an_involution():
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_packed_padded_and_segmented_agree_and_padding_changes_nothing(cell, bidirectional):
     torch.manual_seed(0)
-    net = DRNN(50, 8, 6, 5, cell, bidirectional, dropout=0.0, context_window=3, char_dim=4, char_channels=3).eval()
+    model = net(50, 8, 6, 5, cell, bidirectional, dropout=0.0, context_window=3, char_dim=4, char_channels=3).eval()
     lengths = torch.tensor([7, 3, 5, 1, 7, 2, 6, 3, 4])  # unsorted, with ties: several segments
     words = torch.randint(2, 50, (9, 7))
     chars = torch.randint(1, 512, (9, 7, 4))
     mask = torch.arange(7) < lengths.unsqueeze(1)
     words, chars = words * mask, chars * mask.unsqueeze(-1)
     with torch.no_grad():
-        padded = net(words, chars, lengths, "padded")
+        padded = model(words, chars, lengths, "padded")
         for mode in ("packed", "segmented"):
-            for a, b in zip(padded, net(words, chars, lengths, mode)):
+            for a, b in zip(padded, model(words, chars, lengths, mode)):
                 assert torch.allclose(a[mask], b[mask], atol=1e-5), mode
         # Document 1 alone, without any padding, gives the same outputs as inside the batch.
-        alone = net(words[1:2, :3], chars[1:2, :3], lengths[1:2], "padded")
+        alone = model(words[1:2, :3], chars[1:2, :3], lengths[1:2], "padded")
         for a, b in zip(padded, alone):
             assert torch.allclose(a[1, :3], b[0], atol=1e-5)
 
 
 def test_segmented_gradients_equal_padded_gradients():
     torch.manual_seed(0)
-    net = DRNN(30, 6, 5, 4, "lstm", True, dropout=0.0)
+    model = net(30, 6, 5, 4, "lstm", True, dropout=0.0)
     lengths = torch.tensor([2, 9, 5, 9, 1, 4])
     words = torch.randint(2, 30, (6, 9)) * (torch.arange(9) < lengths.unsqueeze(1))
     grads = []
     for mode in ("padded", "segmented"):
-        net.zero_grad()
-        logits1, logits2 = net(words, None, lengths, mode)
+        model.zero_grad()
+        logits1, logits2 = model(words, None, lengths, mode)
         mask = (words > 0).unsqueeze(-1)
         ((logits1 * mask).square().sum() + (logits2 * mask).sum()).backward()
-        grads.append([p.grad.clone() for p in net.parameters()])
+        grads.append([p.grad.clone() for p in model.parameters()])
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
 
 
 def test_segmented_batch_with_empty_documents():
-    net = DRNN(20, 4, 3, 3, "gru", True, dropout=0.0).eval()
+    model = net(20, 4, 3, 3, "gru", True, dropout=0.0).eval()
     words = torch.tensor([[0, 0, 0], [5, 6, 0], [0, 0, 0]])
     with torch.no_grad():
         for lengths in (torch.tensor([0, 2, 0]), torch.tensor([0, 0, 0])):
             w = words * (lengths > 0).unsqueeze(1)
-            for a, b in zip(net(w, None, lengths, "segmented"), net(w, None, lengths, "padded")):
+            for a, b in zip(model(w, None, lengths, "segmented"), model(w, None, lengths, "padded")):
                 assert torch.allclose(a[1, : lengths[1]], b[1, : lengths[1]], atol=1e-6)
 
 
@@ -72,21 +81,21 @@ def test_time_segments_cover_every_real_step_once(lengths):
 
 def test_gradients_never_reach_pads_through_the_loss():
     torch.manual_seed(0)
-    net = DRNN(20, 4, 3, 3, "lstm", True, dropout=0.0)
+    model = net(20, 4, 3, 3, "lstm", True, dropout=0.0)
     words = torch.tensor([[2, 3, 4, 0, 0]])
-    emb = net.token_features(words, None).detach().requires_grad_(True)
+    emb = model.token_features(words, None).detach().requires_grad_(True)
     for mode in ("padded", "segmented"):
         emb.grad = None
-        h1 = net.rnn1(emb, torch.tensor([3]), mode)
+        h1 = model.rnn1(emb, torch.tensor([3]), mode)
         h1[:, :3].sum().backward()
         assert emb.grad[:, 3:].abs().sum() == 0, mode  # nothing real ever read a pad
 
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="cell must be one of"):
-        DRNN(10, cell="transformer")
+        NetworkConfig(10, cell="transformer")
     with pytest.raises(ValueError, match="context_window must be odd"):
-        DRNN(10, context_window=2)
+        NetworkConfig(10, context_window=2)
 
 
 def test_locked_dropout_uses_one_mask_for_all_time_steps():
@@ -104,40 +113,38 @@ def test_locked_dropout_uses_one_mask_for_all_time_steps():
 
 def test_document_features_enter_the_network():
     torch.manual_seed(0)
-    net = DRNN(20, 4, 3, 3, "lstm", True, dropout=0.0, doc_features=2).eval()
+    model = net(20, 4, 3, 3, "lstm", True, dropout=0.0, doc_features=True).eval()
     words, lengths = torch.randint(2, 20, (2, 5)), torch.tensor([5, 5])
     feats = torch.zeros(2, 5, 2)
     with torch.no_grad():
-        a = net(words, None, lengths, "padded", feats)[1]
-        b = net(words, None, lengths, "padded", feats + 1.0)[1]
+        a = model(words, None, lengths, "padded", feats)[1]
+        b = model(words, None, lengths, "padded", feats + 1.0)[1]
     assert not torch.allclose(a, b)
     with pytest.raises(ValueError, match="document features"):
-        net(words, None, lengths, "padded", None)
+        model(words, None, lengths, "padded", None)
 
 
 def test_fusion_adds_head_one_votes_to_the_tag_scores():
-    from keyword_lightning.model.module import JointRNN
-
     torch.manual_seed(0)
     logits1, logits2 = torch.randn(2, 4, 2), torch.randn(2, 4, 5)
-    plain = JointRNN(vocab_size=10, fusion_weight=0.0).tag_scores(logits1, logits2)
+    plain = tag_scores(logits1, logits2, fusion_weight=0.0)
     assert torch.allclose(plain, logits2.log_softmax(-1))
-    fused = JointRNN(vocab_size=10, fusion_weight=1.0).tag_scores(logits1, logits2)
+    fused = tag_scores(logits1, logits2, fusion_weight=1.0)
     assert torch.allclose(fused.exp().sum(-1), torch.ones(2, 4))  # still a distribution
     keyword = logits1.log_softmax(-1)
     expected = (logits2.log_softmax(-1) + keyword[..., [1, 1, 1, 1, 0]]).log_softmax(-1)
     assert torch.allclose(fused, expected)
     # A token head 1 is sure is no keyword gets O.
     sure_no = torch.tensor([[[20.0, -20.0]]])
-    tags = JointRNN(vocab_size=10, fusion_weight=1.0).tag_scores(sure_no, torch.zeros(1, 1, 5)).argmax(-1)
-    assert tags.item() == 4
+    tags = tag_scores(sure_no, torch.zeros(1, 1, 5), fusion_weight=1.0).argmax(-1)
+    assert tags.item() == O
 
 
 def test_words_never_seen_in_training_stay_outside_the_optimizer():
     torch.manual_seed(0)
-    whole = DRNN(vocab_size=30, embedding_dim=6, hidden_size1=5, hidden_size2=5, dropout=0.0)
+    whole = net(30, 6, 5, 5, dropout=0.0)
     torch.manual_seed(0)
-    split = DRNN(vocab_size=30, embedding_dim=6, hidden_size1=5, hidden_size2=5, dropout=0.0, trainable_words=12)
+    split = net(30, 6, 5, 5, dropout=0.0, trainable_words=12)
     # Same initial rows and weights: the split only moves rows 12.. into a buffer.
     assert torch.equal(split.embedding_rows(), whole.embedding_rows())
     assert split.embedding.weight.shape == (12, 6) and split.fixed_embedding.shape == (18, 6)

@@ -3,9 +3,12 @@
 import os
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # trains on Inspec for real
 
 
 def test_quickstart_notebook_runs(inspec_dir, glove_file, tmp_path, monkeypatch):

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import lightning as L
@@ -14,25 +10,13 @@ import pytest
 import torch
 
 from benchmarks.accuracy import score, spans_from_bio
-from tests.conftest import ROOT
+from keyword_lightning.runs import metric_rows
+from tests.conftest import PREPARE, ROOT, run_cli
 
-CLI = [sys.executable, "-m", "keyword_lightning.cli"]
 SMALL = [
     "--model.hidden_size1", "24", "--model.hidden_size2", "24",
     "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false",
 ]  # fmt: skip
-
-
-def run(cmd: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WANDB_SILENT": "true", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, **kw)
-    assert proc.returncode == 0, f"{' '.join(map(str, cmd))}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return proc
-
-
-def read_metrics(run_dir: Path) -> list[dict[str, str]]:
-    with open(run_dir / "metrics.csv") as fh:
-        return list(csv.DictReader(fh))
 
 
 def test_prepared_inspec_matches_the_data_readme(inspec_prepared):
@@ -56,10 +40,7 @@ def test_prepare_cli_from_jsonl(tmp_path):
     ]
     f = tmp_path / "c.jsonl"
     f.write_text("".join(json.dumps(r) + "\n" for r in recs))
-    run(
-        [sys.executable, "-m", "keyword_lightning.prepare", "--format", "jsonl", "--train", str(f), "--out", "out"],
-        tmp_path,
-    )
+    run_cli(["--format", "jsonl", "--train", f, "--out", "out"], tmp_path, module=PREPARE)
     from keyword_lightning.data.formats import load_dataset
 
     doc = load_dataset(tmp_path / "out" / "data_set.pkl").document("train", 2)
@@ -69,10 +50,7 @@ def test_prepare_cli_from_jsonl(tmp_path):
 def test_prepare_cli_error_is_one_line(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("a\tB-KEY\nb\tQ\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "keyword_lightning.prepare", "--train", str(bad), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    proc = run_cli(["--train", bad, "--out", tmp_path / "o"], tmp_path, module=PREPARE, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"keyword-lightning-prepare: error: {bad}:2: unknown tag 'Q' (expected O, B-<type> or I-<type>)"
@@ -80,13 +58,18 @@ def test_prepare_cli_error_is_one_line(tmp_path):
     assert not (tmp_path / "o" / "data_set.pkl").exists()
 
 
+@pytest.mark.slow
 def test_fit_fast_dev_run_in_process(inspec_prepared, tmp_path, monkeypatch):
-    from keyword_lightning.cli import main
+    from keyword_lightning import JointRNN, KeywordDataModule
+    from keyword_lightning.cli import CLI_OPTIONS, KeywordCLI
 
     monkeypatch.chdir(tmp_path)
     dataset = str(inspec_prepared / "data_set.pkl")
-    main(["fit", "--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file", dataset,
-          "--trainer.fast_dev_run", "2", *SMALL])  # fmt: skip
+    cli = KeywordCLI(JointRNN, KeywordDataModule, args=["fit", "--config", str(ROOT / "configs/inspec.yaml"),
+                     "--data.dataset_file", dataset, "--trainer.fast_dev_run", "2", *SMALL], **CLI_OPTIONS)  # fmt: skip
+    assert cli.trainer.state.finished and cli.trainer.global_step == 2
+    assert cli.model.vocabulary == cli.datamodule.vocabulary and cli.model.hparams.hidden_size1 == 24
+    assert cli.model.net.config.doc_features  # the recipe's setting reached the network
 
 
 class _History(L.Callback):
@@ -119,6 +102,7 @@ def _plain_fit(dataset: Path, tmp: Path, epochs: int, **model_kw):
     return trainer, model, dm, history
 
 
+@pytest.mark.slow
 def test_short_real_fit_lowers_val_loss_with_a_plain_trainer(inspec_prepared, tmp_path):
     trainer, model, dm, history = _plain_fit(inspec_prepared / "data_set.pkl", tmp_path, epochs=3, lr=1e-2)
     untrained, *epochs = history.val_loss
@@ -129,32 +113,29 @@ def test_short_real_fit_lowers_val_loss_with_a_plain_trainer(inspec_prepared, tm
     )
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_metrics(inspec_prepared, tmp_path):
     a = _plain_fit(inspec_prepared / "data_set.pkl", tmp_path / "a", epochs=1)[3].val_loss
     b = _plain_fit(inspec_prepared / "data_set.pkl", tmp_path / "b", epochs=1)[3].val_loss
     assert a == b
 
 
+@pytest.mark.slow
 def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_path):
-    config = [
-        "--config",
-        str(ROOT / "configs/inspec.yaml"),
-        "--data.dataset_file",
-        str(inspec_prepared / "data_set.pkl"),
-    ]
-    run([*CLI, "fit", *config, *SMALL, "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "6"], tmp_path)
+    config = ["--config", ROOT / "configs/inspec.yaml", "--data.dataset_file", inspec_prepared / "data_set.pkl"]
+    run_cli(["fit", *config, *SMALL, "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "6"], tmp_path)
     # A second run in the same folder must not crash (its config goes to its own version folder).
-    run([*CLI, "fit", *config, *SMALL, "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2"], tmp_path)
-    ckpts = sorted((tmp_path / "runs/inspec").glob("version_*/checkpoints/last.ckpt"))
+    run_cli(["fit", *config, *SMALL, "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2"], tmp_path)
+    ckpts = sorted((tmp_path / "runs").glob("version_*/checkpoints/last.ckpt"))
     assert len(ckpts) == 2
-    proc = run([*CLI, "test", *config, *SMALL, "--ckpt_path", "best"], tmp_path)
+    proc = run_cli(["test", *config, *SMALL, "--ckpt_path", "best"], tmp_path)
     assert "version_1/checkpoints/best-" in proc.stderr  # newest fit run
-    test_run = sorted((tmp_path / "runs/inspec").glob("version_*"))[-1]
-    logged = {k: float(v) for k, v in read_metrics(test_run)[-1].items() if v and k.startswith("test/")}
+    test_run = sorted((tmp_path / "runs").glob("version_*"))[-1]
+    logged = {k: v for k, v in metric_rows(test_run / "metrics.csv")[-1].items() if k.startswith("test/")}
     assert 0.0 <= logged["test/phrase_f1"] <= 1.0
 
-    run([*CLI, "predict", *config, *SMALL, "--ckpt_path", "best", "--data.predict_split", "test"], tmp_path)
-    pred_file = sorted((tmp_path / "runs/inspec").glob("version_*/predictions.jsonl"))[-1]
+    run_cli(["predict", *config, *SMALL, "--ckpt_path", "best", "--data.predict_split", "test"], tmp_path)
+    pred_file = sorted((tmp_path / "runs").glob("version_*/predictions.jsonl"))[-1]
     records = [json.loads(line) for line in pred_file.read_text().splitlines()]
     gold = spans_from_bio(inspec_dir / "test.txt")  # independent of the package's readers
     assert len(records) == len(gold) == 500
@@ -177,9 +158,9 @@ def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_
     (tmp_path / "in.txt").write_text(text + "\n")
     out = tmp_path / "raw.jsonl"
     # No dataset at all: the checkpoint alone. The config's last callback is the PredictionWriter.
-    run([*CLI, "predict", "--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file", "null", *SMALL,
-         "--ckpt_path", "last", "--data.predict_file", "in.txt", "--trainer.callbacks.output_path", str(out)],
-        tmp_path)  # fmt: skip
+    run_cli(["predict", "--config", ROOT / "configs/inspec.yaml", "--data.dataset_file", "null", *SMALL,
+             "--ckpt_path", "last", "--data.predict_file", "in.txt", "--trainer.callbacks.output_path", out],
+            tmp_path)  # fmt: skip
     lines = text.split("\n")
     recs = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in recs] == ["0", "1", "2"] and recs[1]["tokens"] == [] and recs[1]["keyphrases"] == []
@@ -188,6 +169,7 @@ def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_
             assert line[k["start_char"] : k["end_char"]] == k["text"]
 
 
+@pytest.mark.slow
 def test_checkpoint_alone_predicts_on_cpu(inspec_prepared, tmp_path):
     """A checkpoint carries its vocabulary: load it with nothing else and tag raw text."""
     trainer, model, dm, _ = _plain_fit(inspec_prepared / "data_set.pkl", tmp_path, epochs=1)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
-from tests.conftest import ROOT
+from keyword_lightning.runs import metric_rows
+from tests.conftest import ROOT, run_env
 
 
 def _subset(src: Path, dst: Path, docs: int) -> Path:
@@ -30,10 +30,12 @@ def _fit_cmd(dataset: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _final_metrics(run_dir: Path) -> dict[str, str]:
-    with open(run_dir / "metrics.csv") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("val/phrase_f1")]
+def _final_metrics(run_dir: Path) -> dict[str, float]:
+    rows = [r for r in metric_rows(run_dir / "metrics.csv") if "val/phrase_f1" in r]
     return {k: v for k, v in rows[-1].items() if k.startswith("val/") or k == "epoch"}
+
+
+pytestmark = pytest.mark.slow  # trains on Inspec for real
 
 
 def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(inspec_dir, tmp_path):
@@ -42,17 +44,17 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(inspec_dir, tmp
     train = _subset(inspec_dir / "train.txt", tmp_path / "train.txt", 240)
     val = _subset(inspec_dir / "valid.txt", tmp_path / "valid.txt", 60)
     dataset = prepare(train=str(train), val=str(val), out=str(tmp_path / "data"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+    env = run_env(WANDB_MODE="offline")
 
     whole = tmp_path / "whole"
     whole.mkdir()
     subprocess.run(_fit_cmd(dataset), cwd=whole, env=env, check=True, capture_output=True, timeout=600)
-    expected = _final_metrics(whole / "runs/inspec/version_0")
+    expected = _final_metrics(whole / "runs/version_0")
 
     crash = tmp_path / "crash"
     crash.mkdir()
     proc = subprocess.Popen(_fit_cmd(dataset), cwd=crash, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    last = crash / "runs/inspec/version_0/checkpoints/last.ckpt"
+    last = crash / "runs/version_0/checkpoints/last.ckpt"
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
         if last.is_file():
@@ -71,5 +73,5 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(inspec_dir, tmp
 
     subprocess.run(_fit_cmd(dataset, "--ckpt_path", "last"), cwd=crash, env=env, check=True, capture_output=True,
                    timeout=600)  # fmt: skip
-    resumed = _final_metrics(crash / "runs/inspec/version_1")
+    resumed = _final_metrics(crash / "runs/version_1")
     assert resumed == expected

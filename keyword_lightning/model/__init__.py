@@ -1,6 +1,16 @@
-"""The network (``DRNN``) and its LightningModule (``JointRNN``)."""
+"""The network (``DRNN``, ``NetworkConfig``) and its LightningModule (``JointRNN``)."""
 
-from keyword_lightning.model.module import JointRNN
-from keyword_lightning.model.network import DRNN
+__all__ = ["DRNN", "JointRNN", "NetworkConfig"]
 
-__all__ = ["DRNN", "JointRNN"]
+
+def __getattr__(name: str):
+    # Lazy: the network needs torch only; the LightningModule pulls in Lightning.
+    if name == "JointRNN":
+        from keyword_lightning.model.module import JointRNN
+
+        return JointRNN
+    if name in ("DRNN", "NetworkConfig"):
+        from keyword_lightning.model import network
+
+        return getattr(network, name)
+    raise AttributeError(f"module 'keyword_lightning.model' has no attribute {name!r}")

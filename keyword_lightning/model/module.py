@@ -2,7 +2,7 @@
 
 loss = alpha * CE(head 1) + (1 - alpha) * CE(head 2), padding ignored.
 One ``model_step`` serves train, validation and test; each stage has its own metric objects.
-The vocabulary travels inside every checkpoint, so prediction needs nothing else.
+The vocabulary travels inside every checkpoint (``checkpoint.py``), so prediction needs nothing else.
 """
 
 from __future__ import annotations
@@ -14,20 +14,20 @@ import torch
 import torch.nn.functional as F
 from lightning.pytorch.loggers import WandbLogger
 from torchmetrics import MeanMetric, MetricCollection
-from torchmetrics.classification import BinaryF1Score, MulticlassConfusionMatrix
+from torchmetrics.classification import MulticlassConfusionMatrix
 
-from keyword_lightning.data.datamodule import CHAR_BUCKETS, DOC_FEATURES, PAD, UNK, Batch
-from keyword_lightning.data.embeddings import load_embeddings
-from keyword_lightning.metrics import KeyphraseSetF1, MaskedAccuracy, PhraseF1
-from keyword_lightning.model.network import DRNN, SEQUENCE_MODES
-from keyword_lightning.tagging import BINARY, IGNORE_INDEX, SBMEO, viterbi_decode
+from keyword_lightning import checkpoint
+from keyword_lightning.data.batch import Batch
+from keyword_lightning.data.embeddings import Embeddings, load_embeddings
+from keyword_lightning.data.vocabulary import PAD, UNK
+from keyword_lightning.decoding import DECODERS, Decoding, decode, tag_batch, tag_scores
+from keyword_lightning.metrics import KeyphraseSetF1, PhraseF1, token_metrics
+from keyword_lightning.model.network import DRNN, NetworkConfig
+from keyword_lightning.model.rnn import SEQUENCE_MODES
+from keyword_lightning.tagging import IGNORE_INDEX, SBMEO
 
-CHECKPOINT_KEY = "keyword_lightning"
-CHECKPOINT_VERSION = 1
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that is not a valid keyword-lightning checkpoint."""
+LOSSES = ("loss", "loss1", "loss2")  # alpha-weighted total, head 1, head 2
+_NET = NetworkConfig()  # the network's defaults, stated once
 
 
 class JointRNN(L.LightningModule):
@@ -53,13 +53,13 @@ class JointRNN(L.LightningModule):
         context_window: odd number of neighbouring word embeddings per token (Zhang et al.: 3).
         char_dim / char_channels: character CNN sizes; ``char_dim: 0`` turns it off.
         doc_features: add each token's document statistics (count in the document, first
-            occurrence; see ``data.datamodule.document_features``) to its input.
+            occurrence; see ``data.features.document_features``) to its input.
         alpha: weight of head 1 in the loss.
         lr / weight_decay: Adam's settings (LightningCLI's ``--optimizer`` overrides them).
         decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
         fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
             S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
-        sequence_mode: ``auto``, ``packed``, ``padded`` or ``segmented`` (see ``model/network.py``).
+        sequence_mode: ``auto``, ``packed``, ``padded`` or ``segmented`` (see ``model/rnn.py``).
 
     """
 
@@ -71,18 +71,18 @@ class JointRNN(L.LightningModule):
         embedding_file: str | None = None,
         trainable_words: int | None = None,
         freeze_embeddings: bool = False,
-        embedding_dim: int = 300,
-        hidden_size1: int = 300,
-        hidden_size2: int = 300,
-        cell: str = "lstm",
-        bidirectional: bool = True,
-        dropout: float = 0.5,
-        locked_dropout: bool = False,
+        embedding_dim: int = _NET.embedding_dim,
+        hidden_size1: int = _NET.hidden_size1,
+        hidden_size2: int = _NET.hidden_size2,
+        cell: str = _NET.cell,
+        bidirectional: bool = _NET.bidirectional,
+        dropout: float = _NET.dropout,
+        locked_dropout: bool = _NET.locked_dropout,
         word_dropout: float = 0.0,
-        context_window: int = 1,
-        char_dim: int = 0,
-        char_channels: int = 50,
-        doc_features: bool = False,
+        context_window: int = _NET.context_window,
+        char_dim: int = _NET.char_dim,
+        char_channels: int = _NET.char_channels,
+        doc_features: bool = _NET.doc_features,
         alpha: float = 0.5,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -94,66 +94,53 @@ class JointRNN(L.LightningModule):
         self.save_hyperparameters(ignore=["vocabulary", "lowercase", "embedding_file"])
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-        if decoder not in ("viterbi", "argmax") or sequence_mode not in SEQUENCE_MODES:
-            raise ValueError("decoder must be viterbi|argmax and sequence_mode auto|packed|padded|segmented")
+        if decoder not in DECODERS or sequence_mode not in SEQUENCE_MODES:
+            raise ValueError(f"decoder must be {'|'.join(DECODERS)} and sequence_mode {'|'.join(SEQUENCE_MODES)}")
         if vocabulary is not None:
-            self.hparams.vocab_size = vocab_size = len(vocabulary)
-        if not vocab_size:
+            self.hparams.vocab_size = len(vocabulary)
+        if not self.hparams.vocab_size:
             raise ValueError("JointRNN needs a vocabulary (from the data module) or vocab_size")
         pretrained = load_embeddings(embedding_file) if embedding_file and vocabulary is not None else None
         if pretrained is not None:
-            self.hparams.embedding_dim = embedding_dim = pretrained.dim
+            self.hparams.embedding_dim = pretrained.dim
         self.vocabulary = vocabulary
         self.lowercase = lowercase
-        self.net = DRNN(
-            vocab_size, embedding_dim, hidden_size1, hidden_size2, cell, bidirectional, dropout,
-            context_window, CHAR_BUCKETS, char_dim, char_channels, DOC_FEATURES if doc_features else 0,
-            locked_dropout, trainable_words,
-        )  # fmt: skip
+        self.net = DRNN(NetworkConfig.from_hparams(self.hparams))
         if pretrained is not None:
             self._load_pretrained(vocabulary, pretrained)
         if freeze_embeddings:
             self.net.embedding.weight.requires_grad_(False)
 
-        def token_metrics(prefix: str) -> MetricCollection:
-            # Written so that an update never waits for the GPU: no boolean indexing, no input
-            # checks. F1 sees pads as true negatives, which F1 does not count.
-            return MetricCollection(
-                {
-                    "keyword_acc": MaskedAccuracy(),
-                    "keyword_f1": BinaryF1Score(validate_args=False),
-                    "position_acc": MaskedAccuracy(),
-                },
-                prefix=prefix,
-                compute_groups=False,
-            )
-
         self.train_metrics = token_metrics("train/")
         # Training losses averaged over the epoch's batches, logged once an epoch: a `self.log`
         # call costs milliseconds of Python, too much for every step of a short-step model.
         self.train_losses = MetricCollection(
-            {key: MeanMetric(nan_strategy="disable") for key in ("loss", "loss1", "loss2")}, compute_groups=False
+            {key: MeanMetric(nan_strategy="disable") for key in LOSSES}, compute_groups=False
         )
         self.val_metrics = token_metrics("val/")
         self.test_metrics = token_metrics("test/")
         self.val_phrase = PhraseF1()
         self.test_phrase = PhraseF1()
         self.test_set = KeyphraseSetF1()
-        self.test_confusion = MulticlassConfusionMatrix(5, ignore_index=IGNORE_INDEX, normalize="true")
+        self.test_confusion = MulticlassConfusionMatrix(len(SBMEO), ignore_index=IGNORE_INDEX, normalize="true")
         self.test_confusion_matrix: list[list[float]] | None = None  # set after each test, for plots
 
-    def _load_pretrained(self, vocabulary: list[str], pretrained) -> None:
+    def _load_pretrained(self, vocabulary: list[str], pretrained: Embeddings) -> None:
         """Copy pretrained rows; other rows get the pretrained vectors' scale."""
         rows = {w: i for i, w in enumerate(pretrained.words)}
         weight = torch.empty(self.net.vocab_size, self.net.embedding.embedding_dim)
-        std = float(pretrained.vectors.std())
-        weight.normal_(0.0, std)
+        weight.normal_(0.0, float(pretrained.vectors.std()))
         hit = [(i, rows[w]) for i, w in enumerate(vocabulary) if w in rows]
         if hit:
             ours, theirs = zip(*hit)
             weight[list(ours)] = torch.from_numpy(pretrained.vectors[list(theirs)])
         weight[PAD].zero_()
         self.net.set_embedding_rows(weight)
+
+    @property
+    def decoding(self) -> Decoding:
+        """The decoding settings of this model (``decoder``, ``fusion_weight``)."""
+        return Decoding(self.hparams.decoder, self.hparams.get("fusion_weight", 0.0))
 
     # ------------------------------------------------------------------ forward and loss
 
@@ -164,47 +151,18 @@ class JointRNN(L.LightningModule):
     def model_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Losses and logits of one batch (shared by train, validation and test)."""
         logits1, logits2 = self(batch)
-        loss1 = F.cross_entropy(logits1.flatten(0, 1), batch.keyword.flatten(), ignore_index=IGNORE_INDEX)
-        loss2 = F.cross_entropy(logits2.flatten(0, 1), batch.position.flatten(), ignore_index=IGNORE_INDEX)
+        loss1 = F.cross_entropy(logits1.flatten(0, 1), batch.labels1.flatten(), ignore_index=IGNORE_INDEX)
+        loss2 = F.cross_entropy(logits2.flatten(0, 1), batch.labels2.flatten(), ignore_index=IGNORE_INDEX)
         alpha = self.hparams.alpha
         loss = alpha * loss1 + (1 - alpha) * loss2
         return {"loss": loss, "loss1": loss1, "loss2": loss2, "logits1": logits1, "logits2": logits2}
 
-    def tag_scores(self, logits1: torch.Tensor, logits2: torch.Tensor) -> torch.Tensor:
-        """Per-token S/B/M/E/O log-scores [B,T,5]: head 2, plus ``fusion_weight`` times head 1.
-
-        Head 1's log P(keyword) goes to S, B, M and E, its log P(not keyword) to O, so the two
-        heads vote together; the result is renormalised to log-probabilities.
-        """
-        scores = logits2.float().log_softmax(dim=-1)
-        w = self.hparams.get("fusion_weight", 0.0)
-        if w:
-            head1 = logits1.float().log_softmax(dim=-1)  # [B,T,2]: not keyword, keyword
-            scores = scores + w * head1[..., [1, 1, 1, 1, 0]]  # S, B, M, E, O
-            scores = scores.log_softmax(dim=-1)
-        return scores
-
-    def decode(self, scores: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """S/B/M/E/O ids [B,T] from ``tag_scores``, by Viterbi or argmax."""
-        if self.hparams.decoder == "argmax":
-            return scores.argmax(dim=-1)
-        return viterbi_decode(scores, lengths)
-
-    def _log_losses(self, stage: str, out: dict[str, torch.Tensor], batch: Batch) -> None:
-        size = batch.words.shape[0]
-        for key in ("loss", "loss1", "loss2"):
-            self.log(f"{stage}/{key}", out[key], on_step=False, on_epoch=True, batch_size=size, sync_dist=True)
-
-    def _update_token_metrics(
-        self, metrics: MetricCollection, out: dict[str, torch.Tensor], batch: Batch, log: bool = True
-    ) -> None:
-        mask = batch.keyword != IGNORE_INDEX  # [B,T] real tokens
-        keyword = out["logits1"].argmax(-1)
-        metrics["keyword_acc"].update(keyword, batch.keyword, mask)
-        metrics["keyword_f1"].update(keyword * mask, batch.keyword * mask)
-        metrics["position_acc"].update(out["logits2"].argmax(-1), batch.position, mask)
-        if log:
-            self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=batch.words.shape[0])
+    def _update_token_metrics(self, metrics: MetricCollection, out: dict[str, torch.Tensor], batch: Batch) -> None:
+        mask = batch.labels1 != IGNORE_INDEX  # [B,T] real tokens
+        predicted1 = out["logits1"].argmax(-1)
+        metrics["keyword_acc"].update(predicted1, batch.labels1, mask)
+        metrics["keyword_f1"].update(predicted1 * mask, batch.labels1 * mask)
+        metrics["position_acc"].update(out["logits2"].argmax(-1), batch.labels2, mask)
 
     # ------------------------------------------------------------------ stages
 
@@ -217,7 +175,7 @@ class JointRNN(L.LightningModule):
         out = self.model_step(batch)
         for key, metric in self.train_losses.items():
             metric.update(out[key].detach())
-        self._update_token_metrics(self.train_metrics, out, batch, log=False)
+        self._update_token_metrics(self.train_metrics, out, batch)
         trainer = self._trainer
         if trainer is not None and (self.global_step + 1) % max(1, trainer.log_every_n_steps) == 0:
             self.log("train/loss_step", out["loss"], on_step=True, on_epoch=False)  # the step curve
@@ -234,10 +192,14 @@ class JointRNN(L.LightningModule):
 
     def _eval_step(self, stage: str, batch: Batch, metrics: MetricCollection, phrase: PhraseF1) -> torch.Tensor:
         out = self.model_step(batch)
-        self._log_losses(stage, out, batch)
+        size = batch.words.shape[0]
+        for key in LOSSES:
+            self.log(f"{stage}/{key}", out[key], on_step=False, on_epoch=True, batch_size=size, sync_dist=True)
         self._update_token_metrics(metrics, out, batch)
-        tags = self.decode(self.tag_scores(out["logits1"], out["logits2"]), batch.lengths)
-        phrase.update(tags, batch.position)
+        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=size)
+        scores = tag_scores(out["logits1"], out["logits2"], self.decoding.fusion_weight)
+        tags = decode(scores, batch.lengths, self.decoding.decoder)
+        phrase.update(tags, batch.labels2)
         return tags
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
@@ -247,8 +209,8 @@ class JointRNN(L.LightningModule):
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on test data."""
         tags = self._eval_step("test", batch, self.test_metrics, self.test_phrase)
-        self.test_set.update(tags, batch.position, batch.types)
-        self.test_confusion.update(tags, batch.position)
+        self.test_set.update(tags, batch.labels2, batch.types)
+        self.test_confusion.update(tags, batch.labels2)
 
     def _log_phrase(self, stage: str, phrase: PhraseF1) -> None:
         for key, value in phrase.compute().items():
@@ -269,16 +231,8 @@ class JointRNN(L.LightningModule):
         self.test_confusion.reset()
 
     def predict_step(self, batch: Batch, batch_idx: int) -> dict[str, Any]:
-        """Decoded tags and each token's probability of its tag, per item (pads cut off)."""
-        scores = self.tag_scores(*self(batch))
-        tags = self.decode(scores, batch.lengths)
-        probs = scores.exp().gather(-1, tags.unsqueeze(-1)).squeeze(-1)
-        lengths = batch.lengths.tolist()
-        return {
-            "index": batch.index.tolist(),
-            "tags": [t[:n] for t, n in zip(tags.tolist(), lengths)],
-            "probs": [p[:n] for p, n in zip(probs.tolist(), lengths)],
-        }
+        """Decoded tags and each token's probability of its tag, per item (``decoding.tag_batch``)."""
+        return tag_batch(*self(batch), batch.lengths, batch.index, self.decoding)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         """Adam over the trainable parameters (the seed's optimizer)."""
@@ -294,18 +248,16 @@ class JointRNN(L.LightningModule):
             torch.set_rng_state(state.cpu())
         self._resume_rng_state = None
 
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+    def on_save_checkpoint(self, ckpt: dict[str, Any]) -> None:
         """Store the vocabulary and label maps beside the weights."""
-        checkpoint[CHECKPOINT_KEY] = {
-            "version": CHECKPOINT_VERSION,
-            "vocabulary": list(self.vocabulary or []),
-            "lowercase": self.lowercase,
-            "labels": {"keyword": list(BINARY), "position": list(SBMEO)},
+        ckpt[checkpoint.CHECKPOINT_KEY] = checkpoint.metadata(
+            self.vocabulary or [],
+            self.lowercase,
             # Dropout draws from torch's global RNG: a resumed run continues the same stream.
-            "torch_rng_state": torch.get_rng_state(),
+            torch_rng_state=torch.get_rng_state(),
             # The CLI continues this wandb run when the checkpoint is resumed or tested.
-            "wandb_run_id": self._wandb_run_id(),
-        }
+            wandb_run_id=self._wandb_run_id(),
+        )
 
     def _wandb_run_id(self) -> str | None:
         trainer = self._trainer
@@ -314,34 +266,16 @@ class JointRNN(L.LightningModule):
                 return str(logger.version)
         return None
 
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Restore and validate the vocabulary; resize the embedding if the data's differed."""
-        meta = checkpoint.get(CHECKPOINT_KEY)
-        if not isinstance(meta, dict) or meta.get("version") != CHECKPOINT_VERSION:
-            raise CheckpointError("not a keyword-lightning checkpoint (no vocabulary inside)")
-        vocab = meta.get("vocabulary")
-        if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab) or len(set(vocab)) != len(vocab):
-            raise CheckpointError("checkpoint vocabulary must be a list of distinct strings")
-        state = checkpoint.get("state_dict", {})
-        rows, fixed = state.get("net.embedding.weight"), state.get("net.fixed_embedding")
-        total = None if rows is None else rows.shape[0] + (0 if fixed is None else fixed.shape[0])
-        if total != len(vocab) or vocab[:2] != ["<pad>", "<unk>"]:
-            raise CheckpointError(f"checkpoint vocabulary ({len(vocab)} words) does not match its embedding")
-        if meta.get("labels") != {"keyword": list(BINARY), "position": list(SBMEO)}:
-            raise CheckpointError(f"checkpoint label maps {meta.get('labels')} differ from this release's")
+    def on_load_checkpoint(self, ckpt: dict[str, Any]) -> None:
+        """Validate and restore the vocabulary; resize the embedding if the data's differed."""
+        meta = checkpoint.validate(ckpt)
+        trainable, fixed = checkpoint.embedding_rows(ckpt)
         net = self.net
         have_fixed = None if net.fixed_embedding is None else net.fixed_embedding.shape[0]
-        want_fixed = None if fixed is None else fixed.shape[0]
-        if net.embedding.num_embeddings != rows.shape[0] or have_fixed != want_fixed:
-            # This model was built for another vocabulary (e.g. the data's): take the checkpoint's shapes.
-            old = net.embedding
-            net.embedding = torch.nn.Embedding(rows.shape[0], old.embedding_dim, padding_idx=PAD).to(old.weight.device)
-            net.embedding.weight.requires_grad_(old.weight.requires_grad)
-            net.fixed_embedding = None if fixed is None else torch.zeros_like(fixed, device=old.weight.device)
-        self.hparams.trainable_words = None if fixed is None else int(rows.shape[0])
-        if not isinstance(meta.get("lowercase"), bool):
-            raise CheckpointError("checkpoint has no valid 'lowercase' setting")
-        self.vocabulary = vocab
+        if net.embedding.num_embeddings != trainable or have_fixed != fixed:
+            net.resize_embedding(trainable, fixed)  # built for another vocabulary (e.g. the data's)
+        self.hparams.trainable_words = None if fixed is None else trainable
+        self.vocabulary = meta["vocabulary"]
         self.lowercase = meta["lowercase"]
         self._resume_rng_state = meta.get("torch_rng_state")
-        self.hparams.vocab_size = len(vocab)
+        self.hparams.vocab_size = len(self.vocabulary)

@@ -1,0 +1,87 @@
+"""Checkpoints: the one reader and validator used by the CLI, the LightningModule and the extractor.
+
+A keyword-lightning checkpoint is a Lightning checkpoint plus, under ``CHECKPOINT_KEY``, the
+vocabulary, the casing and the label maps (and the wandb run id and RNG state for resuming),
+so prediction needs nothing but the file. It holds no pickled objects: everything loads with
+``torch.load(weights_only=True)``, and anything that would need more is refused.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from keyword_lightning.data.vocabulary import SPECIALS
+from keyword_lightning.tagging import KEYWORD_LABELS, SBMEO
+
+CHECKPOINT_KEY = "keyword_lightning"
+CHECKPOINT_VERSION = 1
+LABEL_MAPS = {"keyword": list(KEYWORD_LABELS), "position": list(SBMEO)}  # head 1's and head 2's classes
+EMBEDDING_KEYS = ("net.embedding.weight", "net.fixed_embedding")  # trainable rows, fixed rows (or absent)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, unreadable, unsafe or not a keyword-lightning checkpoint."""
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load ``path`` with ``weights_only=True`` and validate it; errors are one line naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols before failing
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch's own messages are long and deep; one line is enough here
+        raise CheckpointError(f"{path}: cannot load checkpoint ({type(err).__name__}: {str(err)[:160]})") from None
+    try:
+        validate(ckpt)
+    except CheckpointError as err:
+        raise CheckpointError(f"{path}: {err}") from None
+    return ckpt
+
+
+def validate(ckpt: Any) -> dict[str, Any]:
+    """Check the keyword-lightning part of a loaded checkpoint; return it (``CHECKPOINT_KEY``'s dict).
+
+    Checked: the format version, a vocabulary of distinct strings that starts with the special
+    tokens and has one embedding row per word, the casing, and label maps equal to this release's.
+    """
+    meta = ckpt.get(CHECKPOINT_KEY) if isinstance(ckpt, dict) else None
+    if not isinstance(meta, dict) or meta.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError("not a keyword-lightning checkpoint (no vocabulary inside)")
+    vocab = meta.get("vocabulary")
+    if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab) or len(set(vocab)) != len(vocab):
+        raise CheckpointError("checkpoint vocabulary must be a list of distinct strings")
+    rows = embedding_rows(ckpt)
+    if sum(n for n in rows if n is not None) != len(vocab) or vocab[: len(SPECIALS)] != list(SPECIALS):
+        raise CheckpointError(f"checkpoint vocabulary ({len(vocab)} words) does not match its embedding")
+    if meta.get("labels") != LABEL_MAPS:
+        raise CheckpointError(f"checkpoint label maps {meta.get('labels')} differ from this release's")
+    if not isinstance(meta.get("lowercase"), bool):
+        raise CheckpointError("checkpoint has no valid 'lowercase' setting")
+    return meta
+
+
+def embedding_rows(ckpt: dict[str, Any]) -> tuple[int, int | None]:
+    """``(trainable, fixed)`` embedding row counts of a checkpoint's weights (``fixed`` None: no buffer)."""
+    state = ckpt.get("state_dict") or {}
+    trainable, fixed = (state.get(key) for key in EMBEDDING_KEYS)
+    if not isinstance(trainable, torch.Tensor):
+        raise CheckpointError("checkpoint has no embedding weights")
+    return trainable.shape[0], None if fixed is None else fixed.shape[0]
+
+
+def metadata(vocabulary: list[str], lowercase: bool, **extra: Any) -> dict[str, Any]:
+    """The ``CHECKPOINT_KEY`` entry to store: vocabulary, casing, label maps, and ``extra``."""
+    return {
+        "version": CHECKPOINT_VERSION,
+        "vocabulary": list(vocabulary),
+        "lowercase": lowercase,
+        "labels": LABEL_MAPS,
+        **extra,
+    }

@@ -1,0 +1,130 @@
+"""Encoding: tokens -> model ids in compact flat arrays (``Corpus``), for training and for tagging.
+
+Work is per distinct string, not per token: each string is looked up and hashed into characters
+once, then gathered for all its occurrences; nothing per token is a Python object.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset as TorchDataset
+
+from keyword_lightning.data.batch import Example
+from keyword_lightning.data.features import DOC_FEATURES, MAX_WORD_CHARS, char_ids, chunk_offsets, document_features
+from keyword_lightning.data.inputs import PredictDocument
+from keyword_lightning.data.sampler import BucketBatchSampler
+from keyword_lightning.data.vocabulary import UNK
+from keyword_lightning.tagging import IGNORE_INDEX, bio_codes_to_labels
+from keyword_lightning.text import normalize_token
+
+
+class Corpus(TorchDataset):
+    """Documents as flat arrays: item ``i`` is tokens ``offsets[i]:offsets[i+1]``.
+
+    Stored compactly (int32 ids, int8 labels, int16 characters per distinct string: about
+    20 bytes a token with the document features) and widened per item to what ``collate_fun2``
+    pads.
+    """
+
+    def __init__(
+        self,
+        words: np.ndarray,
+        strings: np.ndarray,
+        char_table: np.ndarray,
+        offsets: np.ndarray,
+        codes: np.ndarray | None = None,
+        types: np.ndarray | None = None,
+        features: np.ndarray | None = None,
+    ) -> None:
+        self.words = torch.from_numpy(words.astype(np.int32, copy=False))
+        self.strings = torch.from_numpy(strings.astype(np.int32, copy=False))  # [N] row of each token in char_table
+        self.char_table = torch.from_numpy(char_table.astype(np.int16, copy=False))  # [n_strings, C]
+        self.offsets = offsets.astype(np.int64, copy=False)
+        self.types = torch.from_numpy((strings if types is None else types).astype(np.int32, copy=False))
+        if features is None:
+            features = np.zeros((len(words), DOC_FEATURES), dtype=np.float32)
+        self.features = torch.from_numpy(features.astype(np.float32, copy=False))
+        if codes is None:  # unlabelled (predict): labels are all IGNORE_INDEX
+            labels1 = labels2 = np.full(len(words), IGNORE_INDEX, dtype=np.int8)
+        else:
+            starts = np.zeros(len(words), dtype=bool)
+            starts[self.offsets[:-1]] = True
+            labels1, labels2 = bio_codes_to_labels(codes, starts)
+        self.labels1 = torch.from_numpy(labels1.astype(np.int8, copy=False))
+        self.labels2 = torch.from_numpy(labels2.astype(np.int8, copy=False))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def lengths(self) -> np.ndarray:
+        """Token count of each item."""
+        return np.diff(self.offsets)
+
+    def __getitem__(self, i: int) -> Example:
+        lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
+        return Example(
+            i,
+            self.words[lo:hi].long(),
+            self.char_table[self.strings[lo:hi].long()].long(),
+            self.labels1[lo:hi].long(),
+            self.labels2[lo:hi].long(),
+            self.types[lo:hi].long(),
+            self.features[lo:hi],
+        )
+
+
+def encode_corpus(
+    strings: list[str],
+    token_strings: np.ndarray,
+    offsets: np.ndarray,
+    codes: np.ndarray | None,
+    vocabulary: list[str],
+    lowercase: bool,
+    max_length: int | None,
+) -> tuple[Corpus, np.ndarray]:
+    """Map a flat corpus (indices into ``strings``) to model ids; split long documents.
+
+    Returns ``(corpus, source)``: item ``i`` of the corpus comes from document ``source[i]``.
+    Document features are computed on whole documents, before long ones are split.
+    """
+    index = {w: i for i, w in enumerate(vocabulary)}
+    # int32 per token (a KP20k-size corpus has ~100M tokens); Corpus stores int32 anyway.
+    lookup = np.array([index.get(normalize_token(s, lowercase), UNK) for s in strings], dtype=np.int32)
+    lowered: dict[str, int] = {}
+    type_of = np.array([lowered.setdefault(s.lower(), len(lowered)) for s in strings], dtype=np.int32)
+    types = type_of[token_strings] if len(strings) else np.zeros(0, dtype=np.int32)
+    features = document_features(types, offsets)
+    table = np.zeros((max(1, len(strings)), MAX_WORD_CHARS), dtype=np.int16)
+    for row, s in enumerate(strings):
+        ids = char_ids(s)
+        table[row, : len(ids)] = ids
+    offsets, source = chunk_offsets(offsets, max_length)
+    words = lookup[token_strings] if len(strings) else np.zeros(0, dtype=np.int32)
+    return Corpus(words, token_strings, table, offsets, codes, types, features), source
+
+
+def encode_documents(
+    docs: list[PredictDocument], vocabulary: list[str], lowercase: bool, max_length: int | None
+) -> tuple[Corpus, np.ndarray, np.ndarray]:
+    """Encode documents to tag; returns ``(corpus, source, piece_start)``.
+
+    Item ``i`` of the corpus is tokens ``piece_start[i]:...`` of document ``source[i]``
+    (long documents become several items).
+    """
+    table: dict[str, int] = {}
+    flat = [table.setdefault(t, len(table)) for d in docs for t in d.tokens]
+    lengths = np.array([len(d.tokens) for d in docs], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    corpus, source = encode_corpus(
+        list(table), np.asarray(flat, dtype=np.int64), offsets, None, vocabulary, lowercase, max_length
+    )
+    return corpus, source, corpus.offsets[:-1] - offsets[source]
+
+
+def prediction_sampler(corpus: Corpus, batch_size: int, replicas: int = 1, rank: int = 0) -> BucketBatchSampler:
+    """Length-sorted batches over the non-empty items (empty documents get no model call)."""
+    items = np.flatnonzero(corpus.lengths() > 0)
+    return BucketBatchSampler(
+        corpus.lengths(), batch_size, shuffle=False, num_replicas=replicas, rank=rank, items=items
+    )

@@ -1,0 +1,61 @@
+"""Raw text to tag: ``PredictDocument`` and the readers of ``--data.predict_file``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from keyword_lightning.data.formats import DataError, read_jsonl_records
+from keyword_lightning.text import tokenize
+
+STDIN = "-"  # ``predict_file`` value that reads standard input
+
+
+@dataclass
+class PredictDocument:
+    """A document to tag. ``spans`` are the tokens' ``(start, end)`` char offsets in ``text``."""
+
+    id: str
+    tokens: list[str]
+    text: str | None = None
+    spans: list[tuple[int, int]] | None = None
+
+
+def documents_from_texts(texts: list[str], ids: list[str] | None = None) -> list[PredictDocument]:
+    """Tokenize raw texts into ``PredictDocument`` objects with char offsets."""
+    docs = []
+    for i, text in enumerate(texts):
+        triples = tokenize(text)
+        doc_id = ids[i] if ids is not None else str(i)
+        docs.append(PredictDocument(doc_id, [t for t, _, _ in triples], text, [(s, e) for _, s, e in triples]))
+    return docs
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not valid UTF-8 (byte {err.start})") from None
+
+
+def _numbered(lines: list[str]) -> list[PredictDocument]:
+    return documents_from_texts(lines, [str(i) for i in range(len(lines))])
+
+
+def read_predict_input(source: str) -> list[PredictDocument]:
+    """Documents from a ``.txt`` file (one a line), a folder of ``.txt`` files, JSONL, or ``-`` (stdin)."""
+    if source == STDIN:
+        return _numbered(sys.stdin.read().splitlines())
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(path.glob("*.txt"))
+        if not files:
+            raise DataError(f"{path}: folder holds no .txt files")
+        return documents_from_texts([_read_text(f) for f in files], [f.name for f in files])
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if path.suffix in (".jsonl", ".json"):
+        records = read_jsonl_records(path, need_keyphrases=False)
+        return documents_from_texts([r["text"] for r in records], [r["id"] for r in records])
+    return _numbered(_read_text(path).splitlines())

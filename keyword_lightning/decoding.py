@@ -1,0 +1,65 @@
+"""From the two heads' logits to S/B/M/E/O tags: fusion, Viterbi or argmax, per-token probabilities.
+
+Shared by the LightningModule (validation, test, predict) and ``KeywordExtractor``, so a
+checkpoint decodes the same way everywhere. The transition constraints and Viterbi itself
+are in ``tagging.py`` (pure logic).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import torch
+
+from keyword_lightning.tagging import KEYWORD_OF_TAG, viterbi_decode
+
+DECODERS = ("viterbi", "argmax")
+
+
+class Decoding(NamedTuple):
+    """How trained weights are decoded; settable at test or predict time without retraining."""
+
+    decoder: str = "viterbi"  # ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``
+    fusion_weight: float = 0.0  # weight of head 1's log-probability added to head 2's scores
+
+
+DEFAULT_DECODING = Decoding()
+
+
+def tag_scores(logits1: torch.Tensor, logits2: torch.Tensor, fusion_weight: float = 0.0) -> torch.Tensor:
+    """Per-token S/B/M/E/O log-scores [B,T,5]: head 2, plus ``fusion_weight`` times head 1.
+
+    Head 1's log P(keyword) goes to S, B, M and E, its log P(not keyword) to O, so the two
+    heads vote together; the result is renormalised to log-probabilities.
+    """
+    scores = logits2.float().log_softmax(dim=-1)
+    if fusion_weight:
+        head1 = logits1.float().log_softmax(dim=-1)  # [B,T,2]
+        scores = (scores + fusion_weight * head1[..., list(KEYWORD_OF_TAG)]).log_softmax(dim=-1)
+    return scores
+
+
+def decode(scores: torch.Tensor, lengths: torch.Tensor, decoder: str = "viterbi") -> torch.Tensor:
+    """S/B/M/E/O ids [B,T] from ``tag_scores``, by Viterbi or argmax."""
+    if decoder == "argmax":
+        return scores.argmax(dim=-1)
+    return viterbi_decode(scores, lengths)
+
+
+def tag_batch(
+    logits1: torch.Tensor, logits2: torch.Tensor, lengths: torch.Tensor, index: torch.Tensor, decoding: Decoding
+) -> dict[str, Any]:
+    """Decoded tags and each token's probability of its tag, per item (pads cut off).
+
+    Returns ``{"index": [B], "tags": [[...], ...], "probs": [[...], ...]}``: plain lists, what
+    ``predictions.stitch`` joins back into documents.
+    """
+    scores = tag_scores(logits1, logits2, decoding.fusion_weight)
+    tags = decode(scores, lengths, decoding.decoder)
+    probs = scores.exp().gather(-1, tags.unsqueeze(-1)).squeeze(-1)
+    n = lengths.tolist()
+    return {
+        "index": index.tolist(),
+        "tags": [t[:k] for t, k in zip(tags.tolist(), n)],
+        "probs": [p[:k] for p, k in zip(probs.tolist(), n)],
+    }
