@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from keyword_lightning.tagging import BIO_B, BIO_I, TagError, bio_codes
-from keyword_lightning.text import tokenize
+from keyword_lightning.tagging import BIO_B, BIO_I, BIO_O, TagError, bio_codes
+from keyword_lightning.text import ABSENT, OVERLAPPED, PRESENT, SPLIT, find_keyphrases, get_tokenizer
 
 DATASET_FORMAT = "keyword-lightning/dataset"
 DATASET_VERSION = 1
@@ -162,22 +162,39 @@ def read_conll(path: str | os.PathLike) -> list[Document]:
     return list(iter_conll(path))
 
 
-def _mark_keyphrases(tokens: list[str], phrases: Iterable[str]) -> list[int]:
-    """BIO codes marking every case-insensitive occurrence of each phrase, longest first."""
-    lowered = [t.lower() for t in tokens]
-    codes = [0] * len(tokens)
-    taken = [False] * len(tokens)
-    patterns = {tuple(t.lower() for t, _, _ in tokenize(p)) for p in phrases}
-    for pattern in sorted((p for p in patterns if p), key=len, reverse=True):
-        n = len(pattern)
-        for start in range(len(tokens) - n + 1):
-            if tuple(lowered[start : start + n]) == pattern and not any(taken[start : start + n]):
-                codes[start] = BIO_B
-                for i in range(start, start + n):
-                    taken[i] = True
-                    if i > start:
-                        codes[i] = BIO_I
-    return codes
+@dataclass
+class KeyphraseCounts:
+    """What became of the keyphrases of a JSONL file (``text.find_keyphrases``); each is counted once."""
+
+    documents: int = 0
+    keyphrases: int = 0
+    present: int = 0  # marked at least once
+    split: int = 0  # occurs only with a boundary inside a token: not marked
+    overlapped: int = 0  # occurs only where a longer (or tied, earlier) keyphrase is marked: not marked
+    absent: int = 0  # not in the text
+
+    def add(self, fates: Iterable[str]) -> None:
+        """Count one document, given its keyphrases' fates (``text.PRESENT``, ``SPLIT`` ...)."""
+        self.documents += 1
+        for fate in fates:
+            self.keyphrases += 1
+            if fate == PRESENT:
+                self.present += 1
+            elif fate == SPLIT:
+                self.split += 1
+            elif fate == OVERLAPPED:
+                self.overlapped += 1
+            else:
+                assert fate == ABSENT, fate
+                self.absent += 1
+
+    def summary(self) -> str:
+        """One line: ``800 documents, 4143 keyphrases: 3521 present, ...``."""
+        return (
+            f"{self.documents} documents, {self.keyphrases} keyphrases: {self.present} present, "
+            f"{self.split} inside a token (not marked), {self.overlapped} overlapping another keyphrase "
+            f"(not marked), {self.absent} absent"
+        )
 
 
 def read_jsonl_records(path: str | os.PathLike, need_keyphrases: bool) -> list[dict]:
@@ -210,17 +227,34 @@ def read_jsonl_records(path: str | os.PathLike, need_keyphrases: bool) -> list[d
     return records
 
 
-def read_jsonl(path: str | os.PathLike) -> list[Document]:
-    """Read tagged documents from JSONL, tokenized as ``predict`` tokenizes raw text."""
+def read_jsonl_counted(path: str | os.PathLike, tokenizer: str = "ptb") -> tuple[list[Document], KeyphraseCounts]:
+    """Read tagged documents from JSONL and count what became of their keyphrases.
+
+    Each text is split by ``tokenizer`` (one of ``text.TOKENIZERS``), as ``predict`` will split
+    raw text, and every occurrence of each keyphrase is marked as ``text.find_keyphrases``
+    describes; keyphrases that could not be marked are counted, never dropped unseen.
+    """
+    split_text = get_tokenizer(tokenizer)
     docs = []
+    counts = KeyphraseCounts()
     for record in read_jsonl_records(path, need_keyphrases=True):
-        tokens = [t for t, _, _ in tokenize(record["text"])]
-        if not tokens:
+        triples = split_text(record["text"])
+        if not triples:
             raise DataError(f"{path}:{record['line']}: document {record['id']!r} has no tokens")
-        docs.append(Document(record["id"], tokens, _mark_keyphrases(tokens, record["keyphrases"])))
+        spans, fates = find_keyphrases(record["text"], triples, record["keyphrases"], tokenizer)
+        codes = [BIO_O] * len(triples)
+        for first, last in spans:
+            codes[first : last + 1] = [BIO_B] + [BIO_I] * (last - first)
+        docs.append(Document(record["id"], [t for t, _, _ in triples], codes))
+        counts.add(fates)
     if not docs:
         raise DataError(f"{path}: no documents")
-    return docs
+    return docs, counts
+
+
+def read_jsonl(path: str | os.PathLike, tokenizer: str = "ptb") -> list[Document]:
+    """Read tagged documents from JSONL, tokenized as ``predict`` tokenizes raw text (see ``read_jsonl_counted``)."""
+    return read_jsonl_counted(path, tokenizer)[0]
 
 
 # --------------------------------------------------------------------------- the pickle
