@@ -1,4 +1,5 @@
 import json
+import pickle
 import unicodedata
 
 import numpy as np
@@ -238,3 +239,47 @@ def test_marking_on_char_offsets_matches_brute_force(tokenizer, pieces, cuts, ex
     phrases = [text[i : i + n] for i, n in cuts] + extra  # substrings: present, split or overlapped
     triples = get_tokenizer(tokenizer)(text)
     assert find_keyphrases(text, triples, phrases, tokenizer) == _oracle(text, triples, phrases)
+
+
+# --------------------------------------------------------------------------- the tokenizer in the pickle
+
+
+def test_dataset_records_its_tokenizer(tmp_path):
+    f = _write_jsonl(tmp_path / "z.jsonl", [{"id": "z", "text": "深度学习模型。", "keyphrases": ["深度学习"]}])
+    fm.save_pickle(fm.build_dataset({"train": fm.read_jsonl(f, "chars")}, "chars"), tmp_path / "ds.pkl")
+    ds = fm.load_dataset(tmp_path / "ds.pkl")
+    assert ds.tokenizer == "chars" and ds.document("train", 0).codes == [1, 2, 2, 2, 0, 0, 0]
+    assert fm.load_dataset(_tiny_pickle(tmp_path)).tokenizer == "ptb"  # the default
+    with pytest.raises(ValueError, match=r"unknown tokenizer 'spacy' \(known: ptb, chars, jieba\)"):
+        fm.build_dataset({"train": fm.read_jsonl(f, "chars")}, "spacy")
+
+
+def _tiny_pickle(tmp_path, **changes):
+    obj = fm.build_dataset({"train": fm.read_conll(write_conll(tmp_path / "t.txt", TINY_DOCS))})
+    obj.update(changes)
+    for key in [k for k, v in changes.items() if v is None]:
+        del obj[key]
+    path = tmp_path / "ds.pkl"
+    path.write_bytes(pickle.dumps(obj))
+    return path
+
+
+def test_version_1_pickle_without_tokenizer_loads_as_ptb(tmp_path):
+    ds = fm.load_dataset(_tiny_pickle(tmp_path, version=1, tokenizer=None))
+    assert ds.tokenizer == "ptb" and len(ds.splits["train"]) == len(TINY_DOCS)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"tokenizer": "spacy"}, "unknown tokenizer 'spacy' (this release knows ptb, chars, jieba)"),
+        ({"tokenizer": ["chars"]}, "unknown tokenizer ['chars'] (this release knows ptb, chars, jieba)"),
+        ({"version": 3}, "format version 3 is not supported (this release reads 1 and 2)"),
+        ({"version": True}, "format version True is not supported (this release reads 1 and 2)"),
+    ],
+)
+def test_bad_tokenizer_or_version_is_a_one_line_error(tmp_path, changes, message):
+    path = _tiny_pickle(tmp_path, **changes)
+    with pytest.raises(fm.DataError) as err:
+        fm.load_dataset(path)
+    assert str(err.value) == f"{path}: {message}"

@@ -1,9 +1,10 @@
 """File formats: CoNLL and JSONL readers, the dataset pickle, a safe unpickler, atomic writes.
 
 The dataset pickle (``data_set.pkl``, the seed's file name) holds only built-in types, so it
-loads without importing anything. Format ``keyword-lightning/dataset``, version 1::
+loads without importing anything. Format ``keyword-lightning/dataset``, version 2::
 
-    {"format": "keyword-lightning/dataset", "version": 1,
+    {"format": "keyword-lightning/dataset", "version": 2,
+     "tokenizer": "ptb" | "chars" | "jieba",  # how raw text is split like the training text (text.py)
      "strings": [str, ...],                # every distinct token string, as written
      "splits": {"train" | "val" | "test": {
          "ids": [str, ...],                # one per document
@@ -12,7 +13,8 @@ loads without importing anything. Format ``keyword-lightning/dataset``, version 
          "tags": bytes}}}                  # uint8 [n_tokens], BIO codes 0=O 1=B 2=I
 
 Token data are flat arrays rather than per-token Python objects, so a corpus of 100M tokens
-stays a few hundred MB in memory.
+stays a few hundred MB in memory. Version 1, written before there were other tokenizers, has
+no ``"tokenizer"``: it loads as ``ptb``.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from pathlib import Path
 import numpy as np
 
 from keyword_lightning.tagging import BIO_B, BIO_I, BIO_O, TagError, bio_codes
-from keyword_lightning.text import ABSENT, OVERLAPPED, PRESENT, SPLIT, find_keyphrases, get_tokenizer
+from keyword_lightning.text import ABSENT, OVERLAPPED, PRESENT, SPLIT, TOKENIZERS, find_keyphrases, get_tokenizer
 
 DATASET_FORMAT = "keyword-lightning/dataset"
-DATASET_VERSION = 1
+DATASET_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 has no "tokenizer" and means ptb
 SPLITS = ("train", "val", "test")
 
 
@@ -70,10 +73,11 @@ class Split:
 
 @dataclass
 class Dataset:
-    """A loaded dataset pickle: the string table and the splits it holds."""
+    """A loaded dataset pickle: the string table, the splits it holds, the tokenizer of its raw text."""
 
     strings: list[str]
     splits: dict[str, Split]
+    tokenizer: str = "ptb"
 
     def document(self, split: str, index: int) -> Document:
         """Document ``index`` of ``split`` as Python lists (for display and tests)."""
@@ -260,12 +264,15 @@ def read_jsonl(path: str | os.PathLike, tokenizer: str = "ptb") -> list[Document
 # --------------------------------------------------------------------------- the pickle
 
 
-def build_dataset(splits: dict[str, Iterable[Document]]) -> dict:
+def build_dataset(splits: dict[str, Iterable[Document]], tokenizer: str = "ptb") -> dict:
     """The picklable dataset object (module docstring) for documents per split.
 
     Documents are consumed one at a time (a generator such as ``iter_conll`` works): tokens go
     straight into flat arrays, so no per-token Python object outlives its document.
+    ``tokenizer`` (one of ``text.TOKENIZERS``) is recorded: raw text must be split that way.
     """
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {tokenizer!r} (known: {', '.join(TOKENIZERS)})")
     table: dict[str, int] = {}
     out: dict[str, dict] = {}
     for name, docs in splits.items():
@@ -286,7 +293,13 @@ def build_dataset(splits: dict[str, Iterable[Document]]) -> dict:
             "tokens": np.frombuffer(tokens, dtype=np.int32).astype("<i4").tobytes(),
             "tags": bytes(tags),
         }
-    return {"format": DATASET_FORMAT, "version": DATASET_VERSION, "strings": list(table), "splits": out}
+    return {
+        "format": DATASET_FORMAT,
+        "version": DATASET_VERSION,
+        "tokenizer": tokenizer,
+        "strings": list(table),
+        "splits": out,
+    }
 
 
 class _NoGlobalsUnpickler(pickle.Unpickler):
@@ -326,9 +339,17 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
     )
     _check(obj.get("format") == DATASET_FORMAT, where, f"format is {obj.get('format')!r}, expected {DATASET_FORMAT!r}")
     _check(
-        obj.get("version") == DATASET_VERSION,
+        type(obj.get("version")) is int and obj.get("version") in READABLE_VERSIONS,
         where,
-        f"format version {obj.get('version')!r} is not supported (this release reads {DATASET_VERSION})",
+        f"format version {obj.get('version')!r} is not supported (this release reads "
+        + " and ".join(map(str, READABLE_VERSIONS))
+        + ")",
+    )
+    tokenizer = obj.get("tokenizer", "ptb")
+    _check(
+        tokenizer in TOKENIZERS,
+        where,
+        f"unknown tokenizer {tokenizer!r} (this release knows {', '.join(TOKENIZERS)})",
     )
     strings = obj.get("strings")
     _check(
@@ -372,7 +393,7 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
             bad = int(np.searchsorted(offsets[1:], bad_pos, side="right"))
             _check(False, f"{at}, document {bad}", f"unknown tag code {int(tags[bad_pos])} (expected 0=O, 1=B, 2=I)")
         splits[name] = Split(list(ids), offsets, tokens, tags)
-    return Dataset(strings, splits)
+    return Dataset(strings, splits, tokenizer)
 
 
 # --------------------------------------------------------------------------- atomic writes
