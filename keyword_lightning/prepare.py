@@ -6,7 +6,16 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from keyword_lightning.data.formats import DataError, build_dataset, iter_conll, load_dataset, read_jsonl, save_pickle
+from keyword_lightning.data.formats import (
+    DataError,
+    KeyphraseCounts,
+    build_dataset,
+    iter_conll,
+    load_dataset,
+    read_jsonl_counted,
+    save_pickle,
+)
+from keyword_lightning.text import get_tokenizer
 
 
 def prepare(
@@ -15,6 +24,7 @@ def prepare(
     test: str | None = None,
     out: str = "data",
     format: Literal["conll", "jsonl"] = "conll",
+    tokenizer: Literal["ptb", "chars", "jieba"] = "ptb",
     embeddings: str | None = None,
     lowercase: bool = True,
     max_extra_words: int | None = None,
@@ -27,21 +37,35 @@ def prepare(
         test: test file.
         out: output folder.
         format: ``conll`` or ``jsonl``.
+        tokenizer: how raw text is split into tokens, recorded in ``data_set.pkl`` so that
+            ``predict`` splits raw text the same way: ``ptb`` (English, Inspec's tokens), ``chars``
+            (one token per Han character; Latin words and numbers whole) or ``jieba`` (Chinese
+            words; ``pip install 'keyword-lightning[zh]'``). JSONL text is split by it and every
+            occurrence of each keyphrase marked; keyphrases that cannot be marked are counted
+            per split. CoNLL files are already split: give the tokenizer that splits such text.
         embeddings: GloVe or word2vec text file (gzip or not) for ``embedding.pkl``.
         lowercase: lowercase words before looking up their vectors (GloVe 6B is uncased).
         max_extra_words: pretrained words outside the training vocabulary to keep (default all).
 
     """
-    reader = iter_conll if format == "conll" else read_jsonl  # CoNLL streams, one document at a time
-    files = {"train": train, "val": val, "test": test}
-    splits = {name: reader(path) for name, path in files.items() if path}
+    get_tokenizer(tokenizer)  # an unknown name or a missing jieba fails before any reading
+    files = {name: path for name, path in {"train": train, "val": val, "test": test}.items() if path}
+    counts: dict[str, KeyphraseCounts] = {}
+    if format == "conll":
+        splits = {name: iter_conll(path) for name, path in files.items()}  # streams, one document at a time
+    else:
+        splits = {}
+        for name, path in files.items():
+            splits[name], counts[name] = read_jsonl_counted(path, tokenizer)
     out_dir = Path(out)
     target = out_dir / "data_set.pkl"
-    save_pickle(build_dataset(splits), target)
+    save_pickle(build_dataset(splits, tokenizer), target)
     dataset = load_dataset(target)  # read back: what we wrote must load
     for name, part in dataset.splits.items():
         print(f"{name}: {len(part)} documents, {len(part.tokens)} tokens", file=sys.stderr)
-    print(f"wrote {target}", file=sys.stderr)
+        if name in counts:
+            print(f"{name}: {counts[name].summary()}", file=sys.stderr)
+    print(f"wrote {target} (tokenizer {dataset.tokenizer})", file=sys.stderr)
     if embeddings:
         from keyword_lightning.data.embeddings import build_embeddings
 
@@ -63,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         auto_cli(prepare, args=argv, as_positional=False)
-    except DataError as err:
+    except (DataError, ModuleNotFoundError) as err:  # bad input; jieba not installed
         print(f"keyword-lightning-prepare: error: {err}", file=sys.stderr)
         sys.exit(2)
 

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("KW_SHARED_DATA", ROOT.parent / "shared" / "data"))
 INSPEC = SHARED / "inspec"
 GLOVE = SHARED / "glove" / "glove.6B.50d.top100k.txt.gz"
+CSL = SHARED / "csl-kg"
 
 
 CLI = "keyword_lightning.cli"
@@ -58,6 +59,12 @@ def _need(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def inspec_dir() -> Path:
     return _need(INSPEC)
+
+
+@pytest.fixture(scope="session")
+def csl_dir() -> Path:
+    """Chinese keywords (CSL keyword task): train.jsonl and valid.jsonl."""
+    return _need(CSL)
 
 
 @pytest.fixture(scope="session")

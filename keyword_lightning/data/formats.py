@@ -1,9 +1,10 @@
 """File formats: CoNLL and JSONL readers, the dataset pickle, a safe unpickler, atomic writes.
 
 The dataset pickle (``data_set.pkl``, the seed's file name) holds only built-in types, so it
-loads without importing anything. Format ``keyword-lightning/dataset``, version 1::
+loads without importing anything. Format ``keyword-lightning/dataset``, version 2::
 
-    {"format": "keyword-lightning/dataset", "version": 1,
+    {"format": "keyword-lightning/dataset", "version": 2,
+     "tokenizer": "ptb" | "chars" | "jieba",  # how raw text is split like the training text (text.py)
      "strings": [str, ...],                # every distinct token string, as written
      "splits": {"train" | "val" | "test": {
          "ids": [str, ...],                # one per document
@@ -12,7 +13,8 @@ loads without importing anything. Format ``keyword-lightning/dataset``, version 
          "tags": bytes}}}                  # uint8 [n_tokens], BIO codes 0=O 1=B 2=I
 
 Token data are flat arrays rather than per-token Python objects, so a corpus of 100M tokens
-stays a few hundred MB in memory.
+stays a few hundred MB in memory. Version 1, written before there were other tokenizers, has
+no ``"tokenizer"``: it loads as ``ptb``.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from keyword_lightning.tagging import BIO_B, BIO_I, TagError, bio_codes
-from keyword_lightning.text import tokenize
+from keyword_lightning.tagging import BIO_B, BIO_I, BIO_O, TagError, bio_codes
+from keyword_lightning.text import ABSENT, OVERLAPPED, PRESENT, SPLIT, TOKENIZERS, find_keyphrases, get_tokenizer
 
 DATASET_FORMAT = "keyword-lightning/dataset"
-DATASET_VERSION = 1
+DATASET_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 has no "tokenizer" and means ptb
 SPLITS = ("train", "val", "test")
 
 
@@ -70,10 +73,11 @@ class Split:
 
 @dataclass
 class Dataset:
-    """A loaded dataset pickle: the string table and the splits it holds."""
+    """A loaded dataset pickle: the string table, the splits it holds, the tokenizer of its raw text."""
 
     strings: list[str]
     splits: dict[str, Split]
+    tokenizer: str = "ptb"
 
     def document(self, split: str, index: int) -> Document:
         """Document ``index`` of ``split`` as Python lists (for display and tests)."""
@@ -162,22 +166,39 @@ def read_conll(path: str | os.PathLike) -> list[Document]:
     return list(iter_conll(path))
 
 
-def _mark_keyphrases(tokens: list[str], phrases: Iterable[str]) -> list[int]:
-    """BIO codes marking every case-insensitive occurrence of each phrase, longest first."""
-    lowered = [t.lower() for t in tokens]
-    codes = [0] * len(tokens)
-    taken = [False] * len(tokens)
-    patterns = {tuple(t.lower() for t, _, _ in tokenize(p)) for p in phrases}
-    for pattern in sorted((p for p in patterns if p), key=len, reverse=True):
-        n = len(pattern)
-        for start in range(len(tokens) - n + 1):
-            if tuple(lowered[start : start + n]) == pattern and not any(taken[start : start + n]):
-                codes[start] = BIO_B
-                for i in range(start, start + n):
-                    taken[i] = True
-                    if i > start:
-                        codes[i] = BIO_I
-    return codes
+@dataclass
+class KeyphraseCounts:
+    """What became of the keyphrases of a JSONL file (``text.find_keyphrases``); each is counted once."""
+
+    documents: int = 0
+    keyphrases: int = 0
+    present: int = 0  # marked at least once
+    split: int = 0  # occurs only with a boundary inside a token: not marked
+    overlapped: int = 0  # occurs only where a longer (or tied, earlier) keyphrase is marked: not marked
+    absent: int = 0  # not in the text
+
+    def add(self, fates: Iterable[str]) -> None:
+        """Count one document, given its keyphrases' fates (``text.PRESENT``, ``SPLIT`` ...)."""
+        self.documents += 1
+        for fate in fates:
+            self.keyphrases += 1
+            if fate == PRESENT:
+                self.present += 1
+            elif fate == SPLIT:
+                self.split += 1
+            elif fate == OVERLAPPED:
+                self.overlapped += 1
+            else:
+                assert fate == ABSENT, fate
+                self.absent += 1
+
+    def summary(self) -> str:
+        """One line: ``800 documents, 4143 keyphrases: 3521 present, ...``."""
+        return (
+            f"{self.documents} documents, {self.keyphrases} keyphrases: {self.present} present, "
+            f"{self.split} inside a token (not marked), {self.overlapped} overlapping another keyphrase "
+            f"(not marked), {self.absent} absent"
+        )
 
 
 def read_jsonl_records(path: str | os.PathLike, need_keyphrases: bool) -> list[dict]:
@@ -210,28 +231,48 @@ def read_jsonl_records(path: str | os.PathLike, need_keyphrases: bool) -> list[d
     return records
 
 
-def read_jsonl(path: str | os.PathLike) -> list[Document]:
-    """Read tagged documents from JSONL, tokenized as ``predict`` tokenizes raw text."""
+def read_jsonl_counted(path: str | os.PathLike, tokenizer: str = "ptb") -> tuple[list[Document], KeyphraseCounts]:
+    """Read tagged documents from JSONL and count what became of their keyphrases.
+
+    Each text is split by ``tokenizer`` (one of ``text.TOKENIZERS``), as ``predict`` will split
+    raw text, and every occurrence of each keyphrase is marked as ``text.find_keyphrases``
+    describes; keyphrases that could not be marked are counted, never dropped unseen.
+    """
+    split_text = get_tokenizer(tokenizer)
     docs = []
+    counts = KeyphraseCounts()
     for record in read_jsonl_records(path, need_keyphrases=True):
-        tokens = [t for t, _, _ in tokenize(record["text"])]
-        if not tokens:
+        triples = split_text(record["text"])
+        if not triples:
             raise DataError(f"{path}:{record['line']}: document {record['id']!r} has no tokens")
-        docs.append(Document(record["id"], tokens, _mark_keyphrases(tokens, record["keyphrases"])))
+        spans, fates = find_keyphrases(record["text"], triples, record["keyphrases"], tokenizer)
+        codes = [BIO_O] * len(triples)
+        for first, last in spans:
+            codes[first : last + 1] = [BIO_B] + [BIO_I] * (last - first)
+        docs.append(Document(record["id"], [t for t, _, _ in triples], codes))
+        counts.add(fates)
     if not docs:
         raise DataError(f"{path}: no documents")
-    return docs
+    return docs, counts
+
+
+def read_jsonl(path: str | os.PathLike, tokenizer: str = "ptb") -> list[Document]:
+    """Read tagged documents from JSONL, tokenized as ``predict`` tokenizes raw text (see ``read_jsonl_counted``)."""
+    return read_jsonl_counted(path, tokenizer)[0]
 
 
 # --------------------------------------------------------------------------- the pickle
 
 
-def build_dataset(splits: dict[str, Iterable[Document]]) -> dict:
+def build_dataset(splits: dict[str, Iterable[Document]], tokenizer: str = "ptb") -> dict:
     """The picklable dataset object (module docstring) for documents per split.
 
     Documents are consumed one at a time (a generator such as ``iter_conll`` works): tokens go
     straight into flat arrays, so no per-token Python object outlives its document.
+    ``tokenizer`` (one of ``text.TOKENIZERS``) is recorded: raw text must be split that way.
     """
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {tokenizer!r} (known: {', '.join(TOKENIZERS)})")
     table: dict[str, int] = {}
     out: dict[str, dict] = {}
     for name, docs in splits.items():
@@ -252,7 +293,13 @@ def build_dataset(splits: dict[str, Iterable[Document]]) -> dict:
             "tokens": np.frombuffer(tokens, dtype=np.int32).astype("<i4").tobytes(),
             "tags": bytes(tags),
         }
-    return {"format": DATASET_FORMAT, "version": DATASET_VERSION, "strings": list(table), "splits": out}
+    return {
+        "format": DATASET_FORMAT,
+        "version": DATASET_VERSION,
+        "tokenizer": tokenizer,
+        "strings": list(table),
+        "splits": out,
+    }
 
 
 class _NoGlobalsUnpickler(pickle.Unpickler):
@@ -292,9 +339,17 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
     )
     _check(obj.get("format") == DATASET_FORMAT, where, f"format is {obj.get('format')!r}, expected {DATASET_FORMAT!r}")
     _check(
-        obj.get("version") == DATASET_VERSION,
+        type(obj.get("version")) is int and obj.get("version") in READABLE_VERSIONS,
         where,
-        f"format version {obj.get('version')!r} is not supported (this release reads {DATASET_VERSION})",
+        f"format version {obj.get('version')!r} is not supported (this release reads "
+        + " and ".join(map(str, READABLE_VERSIONS))
+        + ")",
+    )
+    tokenizer = obj.get("tokenizer", "ptb")
+    _check(
+        tokenizer in TOKENIZERS,
+        where,
+        f"unknown tokenizer {tokenizer!r} (this release knows {', '.join(TOKENIZERS)})",
     )
     strings = obj.get("strings")
     _check(
@@ -338,7 +393,7 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
             bad = int(np.searchsorted(offsets[1:], bad_pos, side="right"))
             _check(False, f"{at}, document {bad}", f"unknown tag code {int(tags[bad_pos])} (expected 0=O, 1=B, 2=I)")
         splits[name] = Split(list(ids), offsets, tokens, tags)
-    return Dataset(strings, splits)
+    return Dataset(strings, splits, tokenizer)
 
 
 # --------------------------------------------------------------------------- atomic writes
