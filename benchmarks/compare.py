@@ -55,6 +55,8 @@ def raw_texts(docs: list[list[str]]) -> tuple[list[str], list[list[tuple[int, in
 def fit_default(data: Path, glove: Path, work: Path) -> tuple[Path, float]:
     """Prepare the split and fit configs/inspec.yaml in ``work``; the best checkpoint and minutes taken."""
     start = time.time()
+    # the child processes use this checkout's package, as this process does
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     run([sys.executable, "-m", "keyword_lightning.prepare", "--format", "conll", "--train", str(data / "train.txt"),
          "--val", str(data / "valid.txt"), "--test", str(data / "test.txt"), "--embeddings", str(glove),
          "--out", str(work / "data")], work)  # fmt: skip
