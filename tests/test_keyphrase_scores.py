@@ -1,0 +1,163 @@
+"""The independent ranked-list scorer of benchmarks/keyphrase_scores.py: hand counts and a brute-force twin."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.keyphrase_scores import normalize, read_conll_gold, read_records, score_ranked
+
+# Document A: two gold phrases equal after lowercasing; "neural network(s)" merge only when stemmed.
+DOC_A_PRED = [
+    ("neural network", 0.9),
+    ("Neural  Network", 0.8),  # duplicate of the first after normalising
+    ("back propagation", 0.7),
+    ("gradient", 0.6),
+    ("neural networks", 0.5),  # a hit exactly; a duplicate of "neural network" when stemmed
+    ("learning rate", 0.4),
+    ("momentum", 0.3),
+    ("weights", 0.2),
+]
+DOC_A_GOLD = ["neural networks", "Neural Networks", "back propagation", "learning rate"]
+DOC_B_PRED, DOC_B_GOLD = [("foo", 1.0), ("bar", 0.5)], []  # no gold
+DOC_C_PRED, DOC_C_GOLD = [], ["support vector machine"]  # no predictions
+
+
+def test_normalize():
+    assert normalize("  Neural \t Networks ", stem=False) == ("neural", "networks")
+    assert normalize("Neural Networks", stem=True) == normalize("neural network", stem=True) == ("neural", "network")
+    assert normalize(" \n ", stem=True) == ()
+
+
+def test_hand_count():
+    # Exact, unique ranked A: neural network, back propagation*, gradient, neural networks*, learning rate*,
+    # momentum, weights (7; * = hit); gold A 3, B 0, C 1.
+    # @5: tp 3, pred 5+2+0, gold 4 -> 6/11. @10 and @M: tp 3, pred 7+2 -> 6/13.
+    # Stemmed A: neural network*, back propagation*, gradient, learning rate*, momentum, weights (6).
+    # @5: tp 3, pred 5+2 -> 6/11. @10 and @M: tp 3, pred 6+2 -> 6/12.
+    # Macro F1@M over A and C (B has no gold): exact (2*3/(7+3) + 0)/2, stemmed (2*3/(6+3) + 0)/2.
+    s = score_ranked([DOC_A_PRED, DOC_B_PRED, DOC_C_PRED], [DOC_A_GOLD, DOC_B_GOLD, DOC_C_GOLD])
+    assert s["docs"] == 3
+    assert s["f1@5"] == pytest.approx(6 / 11)
+    assert s["precision@5"] == pytest.approx(3 / 7) and s["recall@5"] == pytest.approx(3 / 4)
+    assert s["f1@10"] == s["f1@M"] == pytest.approx(6 / 13)
+    assert s["precision@M"] == pytest.approx(3 / 9)
+    assert s["f1@5_stem"] == pytest.approx(6 / 11)
+    assert s["f1@10_stem"] == s["f1@M_stem"] == pytest.approx(0.5)
+    assert s["macro_f1@M"] == pytest.approx(0.3)
+    assert s["macro_f1@M_stem"] == pytest.approx(1 / 3)
+
+
+def test_cut_at_ten_differs_from_all():
+    pred = [(f"p{i}", 13.0 - i) for i in range(1, 13)]  # p1 best ... p12 worst
+    s = score_ranked([pred], [["P11", "p2"]])
+    assert s["f1@5"] == pytest.approx(2 * 1 / (5 + 2))
+    assert s["f1@10"] == pytest.approx(2 * 1 / (10 + 2))
+    assert s["f1@M"] == pytest.approx(2 * 2 / (12 + 2))
+    assert s["recall@M"] == 1.0
+
+
+def test_rank_by_score_and_ties_keep_input_order():
+    # Sorted: a (0.5), c (0.5, after a: input order), b; the cut at 1 keeps a only.
+    s = score_ranked([[("b", 0.1), ("a", 0.5), ("c", 0.5)]], [["c"]], ks=(1, 2))
+    assert s["f1@1"] == 0.0
+    assert s["f1@2"] == pytest.approx(2 * 1 / (2 + 1))
+    # the best-scored duplicate is the one kept, wherever it stands in the input
+    s = score_ranked([[("x", 0.1), ("y", 0.2), ("X", 0.9)]], [["x"]], ks=(1,))
+    assert s["f1@1"] == 1.0
+
+
+def test_empty_and_bad_input():
+    s = score_ranked([], [])
+    assert s["f1@M"] == s["macro_f1@M"] == s["f1@5_stem"] == 0.0
+    with pytest.raises(ValueError, match="2 documents"):
+        score_ranked([[], []], [[]])
+    with pytest.raises(ValueError, match="positive"):
+        score_ranked([[]], [[]], ks=(0,))
+    with pytest.raises(ValueError, match="document 0: scores must be finite"):
+        score_ranked([[("a", float("nan"))]], [["a"]])
+
+
+def _brute(predicted, gold, k, stem):
+    """Counts (tp, pred, gold) summed over documents, written as plainly as possible."""
+    tp = npred = ngold = 0
+    per_doc = []
+    for ranked, phrases in zip(predicted, gold):
+        order = sorted(range(len(ranked)), key=lambda i: (-ranked[i][1], i))
+        uniq = []
+        for i in order:
+            key = " ".join(normalize(ranked[i][0], stem))
+            if key and key not in uniq:
+                uniq.append(key)
+        ref = []
+        for phrase in phrases:
+            key = " ".join(normalize(phrase, stem))
+            if key and key not in ref:
+                ref.append(key)
+        top = uniq if k is None else uniq[:k]
+        hits = len([p for p in top if p in ref])
+        tp, npred, ngold = tp + hits, npred + len(top), ngold + len(ref)
+        if ref:
+            all_hits = len([p for p in uniq if p in ref])
+            per_doc.append(2 * all_hits / (len(uniq) + len(ref)))
+    return tp, npred, ngold, per_doc
+
+
+WORDS = st.sampled_from(["network", "Networks", "NETWORK", "learning", "learn", "rate", "graph", "the", " "])
+PHRASE = st.lists(WORDS, min_size=0, max_size=3).map(lambda ws: "  ".join(ws))
+SCORE = st.sampled_from([0.0, 0.25, 0.5, 1.0, -1.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.tuples(PHRASE, SCORE), max_size=14), st.lists(PHRASE, max_size=5)), max_size=5))
+def test_matches_brute_force(docs):
+    predicted, gold = [d[0] for d in docs], [d[1] for d in docs]
+    s = score_ranked(predicted, gold, ks=(1, 5, 10))
+    for stem, suffix in ((False, ""), (True, "_stem")):
+        for k, name in ((1, "1"), (5, "5"), (10, "10"), (None, "M")):
+            tp, npred, ngold, per_doc = _brute(predicted, gold, k, stem)
+            p = tp / npred if npred else 0.0
+            r = tp / ngold if ngold else 0.0
+            assert s[f"precision@{name}{suffix}"] == pytest.approx(p)
+            assert s[f"recall@{name}{suffix}"] == pytest.approx(r)
+            assert s[f"f1@{name}{suffix}"] == pytest.approx(2 * p * r / (p + r) if p + r else 0.0)
+        assert s[f"macro_f1@M{suffix}"] == pytest.approx(sum(per_doc) / len(per_doc) if per_doc else 0.0)
+
+
+def test_read_conll_gold(tmp_path):
+    path = tmp_path / "x.txt"
+    rows = [("Deep", "B-KEY"), ("nets", "I-KEY"), ("and", "O"), ("graph", "I-KEY"), ("cuts", "I-KEY"),
+            ("on", "B-A"), ("GPUs", "I-B"), ("", ""), ("Deep", "B-KEY"), ("nets", "I-KEY"), ("!", "O")]  # fmt: skip
+    path.write_text("\n".join(f"{t}\t{g}" if t else "" for t, g in rows) + "\n\n", encoding="utf-8")
+    tokens, gold = read_conll_gold(path)
+    assert tokens == [["Deep", "nets", "and", "graph", "cuts", "on", "GPUs"], ["Deep", "nets", "!"]]
+    # an I- after O opens a phrase; an I- of another type than the open phrase opens another
+    assert gold == [["Deep nets", "graph cuts", "on", "GPUs"], ["Deep nets"]]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Deep\tB-KEY\nnets KEY\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.txt:2: expected 'token<TAB>tag'"):
+        read_conll_gold(bad)
+    bad.write_text("Deep\tB-\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.txt:1:"):
+        read_conll_gold(bad)
+
+
+def test_read_records(tmp_path):
+    path = tmp_path / "predictions.jsonl"
+    recs = [{"id": "0", "tokens": ["a", "b"], "tags": ["B-KEY", "I-KEY"],
+             "keyphrases": [{"text": "a b", "start_token": 0, "end_token": 1, "score": 0.75}]},
+            {"id": "1", "tokens": [], "tags": [], "keyphrases": []}]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    assert read_records(path) == [[("a b", 0.75)], []]
+    path.write_text(json.dumps(recs[0]) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"predictions.jsonl:2: not JSON"):
+        read_records(path)
+    path.write_text(json.dumps({"keyphrases": [{"text": "a"}]}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"predictions.jsonl:1: expected keyphrases with text and score"):
+        read_records(path)
+    path.write_text(json.dumps({"keyphrases": [{"text": "a", "score": "nan"}]}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"predictions.jsonl:1:.*not finite"):
+        read_records(path)
