@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   set up, prepare Inspec, fit, test, predict (about 8 minutes on 2 CPU cores)
 #   make test   set up and run lint and the whole test suite
+#   make test-fast   lint and the tests that do not train on Inspec (pytest -m "not slow"), for development
 # Both start from nothing: a .venv with the CPU build of torch (pinned: an unpinned torch
 # pulls a multi-GB CUDA build), then this project with its dev extras.
 
@@ -12,7 +13,7 @@ GLOVE ?= ../shared/data/glove/glove.6B.50d.top100k.txt.gz
 TORCH ?= torch==2.13.0
 WORK ?= demo
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test test-fast lint clean
 
 $(BIN)/keyword-lightning: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,9 @@ lint: setup
 
 test: setup lint
 	$(BIN)/python -m pytest -q
+
+test-fast: setup lint
+	$(BIN)/python -m pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) $(WORK) runs .pytest_cache

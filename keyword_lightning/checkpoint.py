@@ -1,7 +1,7 @@
 """Checkpoints: the one reader and validator used by the CLI, the LightningModule and the extractor.
 
 A keyword-lightning checkpoint is a Lightning checkpoint plus, under ``CHECKPOINT_KEY``, the
-vocabulary, the casing and the label maps (and the wandb run id and RNG state for resuming),
+vocabulary, the casing, the tokenizer of raw text and the label maps (and the wandb run id and RNG state for resuming),
 so prediction needs nothing but the file. It holds no pickled objects: everything loads with
 ``torch.load(weights_only=True)``, and anything that would need more is refused.
 """
@@ -16,6 +16,7 @@ import torch
 
 from keyword_lightning.data.vocabulary import SPECIALS
 from keyword_lightning.tagging import KEYWORD_LABELS, SBMEO
+from keyword_lightning.text import TOKENIZERS
 
 CHECKPOINT_KEY = "keyword_lightning"
 CHECKPOINT_VERSION = 1
@@ -64,7 +65,14 @@ def validate(ckpt: Any) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint label maps {meta.get('labels')} differ from this release's")
     if not isinstance(meta.get("lowercase"), bool):
         raise CheckpointError("checkpoint has no valid 'lowercase' setting")
+    if tokenizer_of(meta) not in TOKENIZERS:
+        raise CheckpointError(f"checkpoint tokenizer {meta['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
     return meta
+
+
+def tokenizer_of(meta: dict[str, Any]) -> str:
+    """How raw text is split for this checkpoint's model (checkpoints from before tokenizers: ``ptb``)."""
+    return meta.get("tokenizer", "ptb")
 
 
 def embedding_rows(ckpt: dict[str, Any]) -> tuple[int, int | None]:
@@ -76,12 +84,13 @@ def embedding_rows(ckpt: dict[str, Any]) -> tuple[int, int | None]:
     return trainable.shape[0], None if fixed is None else fixed.shape[0]
 
 
-def metadata(vocabulary: list[str], lowercase: bool, **extra: Any) -> dict[str, Any]:
-    """The ``CHECKPOINT_KEY`` entry to store: vocabulary, casing, label maps, and ``extra``."""
+def metadata(vocabulary: list[str], lowercase: bool, tokenizer: str, **extra: Any) -> dict[str, Any]:
+    """The ``CHECKPOINT_KEY`` entry to store: vocabulary, casing, tokenizer, label maps, and ``extra``."""
     return {
         "version": CHECKPOINT_VERSION,
         "vocabulary": list(vocabulary),
         "lowercase": lowercase,
+        "tokenizer": tokenizer,
         "labels": LABEL_MAPS,
         **extra,
     }

@@ -61,10 +61,11 @@ class KeywordCLI(LightningCLI):
         super().__init__(*args, **kwargs)
 
     def add_arguments_to_parser(self, parser) -> None:
-        """The model's vocabulary, casing and pretrained vectors come from the data."""
+        """The model's vocabulary, casing, tokenizer and pretrained vectors come from the data."""
         parser.link_arguments("data.vocabulary", "model.vocabulary", apply_on="instantiate")
         parser.link_arguments("data.trainable_words", "model.trainable_words", apply_on="instantiate")
         parser.link_arguments("data.lowercase", "model.lowercase")
+        parser.link_arguments("data.tokenizer", "model.tokenizer", apply_on="instantiate")
         parser.link_arguments("data.embedding_path", "model.embedding_file", apply_on="instantiate")
 
     def instantiate_trainer(self, **kwargs):

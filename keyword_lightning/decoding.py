@@ -46,6 +46,11 @@ def decode(scores: torch.Tensor, lengths: torch.Tensor, decoder: str = "viterbi"
     return viterbi_decode(scores, lengths)
 
 
+def tag_probabilities(scores: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
+    """Each token's probability [B,T] of its decoded tag, from ``tag_scores`` [B,T,5] and ``tags`` [B,T]."""
+    return scores.exp().gather(-1, tags.unsqueeze(-1)).squeeze(-1)
+
+
 def tag_batch(
     logits1: torch.Tensor, logits2: torch.Tensor, lengths: torch.Tensor, index: torch.Tensor, decoding: Decoding
 ) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def tag_batch(
     """
     scores = tag_scores(logits1, logits2, decoding.fusion_weight)
     tags = decode(scores, lengths, decoding.decoder)
-    probs = scores.exp().gather(-1, tags.unsqueeze(-1)).squeeze(-1)
+    probs = tag_probabilities(scores, tags)
     n = lengths.tolist()
     return {
         "index": index.tolist(),

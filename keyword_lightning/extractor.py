@@ -28,6 +28,7 @@ class KeywordExtractor:
         net: the trained ``DRNN``.
         vocabulary: its embedding rows' words.
         lowercase: how tokens are normalised before lookup.
+        tokenizer: how raw text is split (``text.TOKENIZERS``), as the training text was.
         decoding: how tags are decoded from the two heads.
         sequence_mode: how RNN layers run over padded batches (``model/rnn.py``).
         batch_size: documents per forward pass (grouped by length).
@@ -40,6 +41,7 @@ class KeywordExtractor:
         net: DRNN,
         vocabulary: list[str],
         lowercase: bool = True,
+        tokenizer: str = "ptb",
         decoding: Decoding = DEFAULT_DECODING,
         sequence_mode: str = "auto",
         batch_size: int = 64,
@@ -50,7 +52,7 @@ class KeywordExtractor:
         if len(vocabulary) != net.vocab_size:
             raise checkpoint.CheckpointError(f"{len(vocabulary)} vocabulary words for {net.vocab_size} embedding rows")
         self.net = net.eval()
-        self.vocabulary, self.lowercase = vocabulary, lowercase
+        self.vocabulary, self.lowercase, self.tokenizer = vocabulary, lowercase, tokenizer
         self.decoding, self.sequence_mode = decoding, sequence_mode
         self.batch_size, self.max_length = batch_size, max_length
 
@@ -58,7 +60,6 @@ class KeywordExtractor:
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs: Any) -> KeywordExtractor:
         """Load a checkpoint (weights only: no pickled code runs) onto ``device``."""
         ckpt = checkpoint.read_checkpoint(path)
-        meta = checkpoint.CHECKPOINT_KEY
         hparams = dict(ckpt.get("hyper_parameters") or {})
         trainable, fixed = checkpoint.embedding_rows(ckpt)
         hparams.update(vocab_size=trainable + (fixed or 0), trainable_words=None if fixed is None else trainable)
@@ -70,13 +71,14 @@ class KeywordExtractor:
             raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None
         decoding = Decoding(hparams.get("decoder", "viterbi"), hparams.get("fusion_weight", 0.0))
         kwargs = {"decoding": decoding, "sequence_mode": hparams.get("sequence_mode", "auto"), **kwargs}
-        return cls(net.to(device), ckpt[meta]["vocabulary"], ckpt[meta]["lowercase"], **kwargs)
+        meta = ckpt[checkpoint.CHECKPOINT_KEY]
+        return cls(net.to(device), meta["vocabulary"], meta["lowercase"], checkpoint.tokenizer_of(meta), **kwargs)
 
     @classmethod
     def from_model(cls, model: Any, **kwargs: Any) -> KeywordExtractor:
         """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary and decoding)."""
         kwargs = {"decoding": model.decoding, "sequence_mode": model.hparams.sequence_mode, **kwargs}
-        return cls(model.net, model.vocabulary, model.lowercase, **kwargs)
+        return cls(model.net, model.vocabulary, model.lowercase, model.tokenizer, **kwargs)
 
     @property
     def device(self) -> torch.device:
@@ -86,7 +88,7 @@ class KeywordExtractor:
     @torch.no_grad()
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[dict[str, Any]]:
         """Full records (``id``, ``tokens``, ``tags``, ``keyphrases``) for each text, in order."""
-        docs = documents_from_texts(texts, ids)
+        docs = documents_from_texts(texts, ids, self.tokenizer)
         corpus, source, piece_start = encode_documents(docs, self.vocabulary, self.lowercase, self.max_length)
         parts = []
         for items in prediction_sampler(corpus, self.batch_size):

@@ -6,6 +6,7 @@ import torch
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import BinaryF1Score
 
+from keyword_lightning.ranking import ALL, hits_at, phrase_score, rank_unique
 from keyword_lightning.tagging import IGNORE_INDEX, sbmeo_to_spans
 
 
@@ -167,3 +168,81 @@ def token_metrics(prefix: str) -> MetricCollection:
         prefix=prefix,
         compute_groups=False,
     )
+
+
+class RankedKeyphraseF1(Metric):
+    """F1@5, F1@10 and F1@M of each document's unique keyphrases, exact and Porter-stemmed.
+
+    Inputs to ``update``:
+        preds: int ``[B, T]`` S/B/M/E/O tag ids (decoded predictions).
+        probs: float ``[B, T]`` the model's probability of each predicted tag.
+        target: int ``[B, T]`` gold S/B/M/E/O ids, ``IGNORE_INDEX`` on padding.
+        exact: int ``[B, T]`` an id per token, equal exactly when the lowercased tokens are equal
+            (``Batch.types``).
+        stems: int ``[B, T]`` an id per token, equal exactly when their Porter stems are equal
+            (``Batch.stems``).
+
+    Per document, the predicted spans (``tagging.sbmeo_to_spans``) become phrases keyed by the
+    tuple of their tokens' ids (``exact`` or ``stems``), scored by ``ranking.phrase_score`` (as in
+    ``predictions.jsonl``), ranked best first (ties in text order) and de-duplicated after keying;
+    the gold phrases are the unique keys of the gold spans. For a cut ``k`` (5, 10, or M = all)
+    with ``tp_d`` gold phrases among the top ``k`` and ``p_d = min(k, predicted)``, summed over
+    documents (micro): ``f1@k = 2 sum tp_d / (sum p_d + sum g_d)``. ``macro_f1@M`` is the mean of
+    the per-document F1@M over documents with gold phrases. Keys: ``f1@5``, ``f1@10``, ``f1@M``,
+    ``macro_f1@M``, and the same with ``_stem``.
+    """
+
+    full_state_update = False
+    is_differentiable = False
+    higher_is_better = True
+    MATCHES = ("exact", "stem")
+    CUTS = (5, 10, ALL)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        for m in self.MATCHES:
+            self.add_state(f"gold_{m}", torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+            self.add_state(f"macro_{m}", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+            for k in self.CUTS:
+                self.add_state(f"tp_{m}_{k}", torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+                self.add_state(f"pred_{m}_{k}", torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+        self.add_state("documents", torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+
+    def update(
+        self, preds: torch.Tensor, probs: torch.Tensor, target: torch.Tensor, exact: torch.Tensor, stems: torch.Tensor
+    ) -> None:
+        """Add the ranked phrases of a batch of documents."""
+        lengths = (target != IGNORE_INDEX).sum(dim=1).tolist()
+        counts: dict[str, float] = {}
+        docs = 0
+        rows = zip(preds.tolist(), probs.tolist(), target.tolist(), exact.tolist(), stems.tolist(), lengths)
+        for p, q, t, e, s, n in rows:
+            spans, gold_spans = sbmeo_to_spans(p[:n]), sbmeo_to_spans(t[:n])
+            scores = [phrase_score(q[a : b + 1]) for a, b in spans]
+            docs += bool(gold_spans)
+            for m, ids in zip(self.MATCHES, (e, s)):
+                gold = {tuple(ids[a : b + 1]) for a, b in gold_spans}
+                ranked = rank_unique([tuple(ids[a : b + 1]) for a, b in spans], scores)
+                counts[f"gold_{m}"] = counts.get(f"gold_{m}", 0) + len(gold)
+                for k in self.CUTS:
+                    tp, pred = hits_at(ranked, gold, k)
+                    counts[f"tp_{m}_{k}"] = counts.get(f"tp_{m}_{k}", 0) + tp
+                    counts[f"pred_{m}_{k}"] = counts.get(f"pred_{m}_{k}", 0) + pred
+                    if k == ALL and gold:
+                        counts[f"macro_{m}"] = counts.get(f"macro_{m}", 0.0) + 2 * tp / (pred + len(gold))
+        for name, value in counts.items():  # not in place (see PhraseF1.update)
+            setattr(self, name, getattr(self, name) + value)
+        self.documents = self.documents + docs
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        """``{"f1@5", "f1@10", "f1@M", "macro_f1@M"}`` and each with ``_stem`` (0 where undefined)."""
+        out = {}
+        docs = self.documents.double()
+        for m in self.MATCHES:
+            suffix = "" if m == "exact" else "_stem"
+            gold = getattr(self, f"gold_{m}")
+            for k in self.CUTS:
+                out[f"f1@{k}{suffix}"] = _prf(getattr(self, f"tp_{m}_{k}"), getattr(self, f"pred_{m}_{k}"), gold)["f1"]
+            macro = getattr(self, f"macro_{m}")
+            out[f"macro_f1@M{suffix}"] = macro / docs if docs > 0 else torch.zeros_like(macro)
+        return out

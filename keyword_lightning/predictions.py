@@ -10,14 +10,12 @@ A record: ``{"id", "tokens", "tags", "keyphrases": [{"text", "start_token", "end
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from keyword_lightning.data.inputs import PredictDocument
+from keyword_lightning.ranking import phrase_score
 from keyword_lightning.tagging import SBMEO, O, sbmeo_to_spans
-
-MIN_PROB = 1e-12  # floor of a tag probability before its log (a phrase score is never exactly 0)
 
 
 def token_char_spans(doc: PredictDocument) -> tuple[str, list[tuple[int, int]]]:
@@ -34,13 +32,13 @@ def token_char_spans(doc: PredictDocument) -> tuple[str, list[tuple[int, int]]]:
 def assemble_prediction(doc: PredictDocument, tags: Sequence[int], probs: Sequence[float]) -> dict[str, Any]:
     """One record: tags, and keyphrases with token and char offsets and a score.
 
-    A keyphrase's score is the geometric mean of the model's probabilities of its tags.
+    A keyphrase's score is the geometric mean of the model's probabilities of its tags
+    (``ranking.phrase_score``).
     """
     text, char_spans = token_char_spans(doc)
     phrases = []
     for start, end in sbmeo_to_spans(tags):
         lo, hi = char_spans[start][0], char_spans[end][1]
-        logp = sum(math.log(max(p, MIN_PROB)) for p in probs[start : end + 1]) / (end - start + 1)
         phrases.append(
             {
                 "text": text[lo:hi],
@@ -48,7 +46,7 @@ def assemble_prediction(doc: PredictDocument, tags: Sequence[int], probs: Sequen
                 "end_token": end,
                 "start_char": lo,
                 "end_char": hi,
-                "score": round(math.exp(logp), 6),
+                "score": phrase_score(probs[start : end + 1]),
             }
         )
     return {"id": doc.id, "tokens": doc.tokens, "tags": [SBMEO[t] for t in tags], "keyphrases": phrases}

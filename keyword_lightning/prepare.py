@@ -6,15 +6,8 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from keyword_lightning.data.formats import (
-    DataError,
-    KeyphraseCounts,
-    build_dataset,
-    iter_conll,
-    load_dataset,
-    read_jsonl_counted,
-    save_pickle,
-)
+from keyword_lightning.data.formats import DataError, build_dataset, load_dataset, save_pickle
+from keyword_lightning.data.readers import KeyphraseCounts, iter_conll, read_jsonl_counted
 from keyword_lightning.text import get_tokenizer
 
 

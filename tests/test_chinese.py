@@ -113,3 +113,66 @@ def test_prepare_without_jieba_is_a_one_line_error(tmp_path):
         "keyword-lightning-prepare: error: the jieba tokenizer needs jieba: pip install 'keyword-lightning[zh]'"
     ]
     assert not (tmp_path / "o").exists()
+
+
+# ----------------------------------------------------------------------------- end to end
+
+ZH_DOCS = [
+    {"id": "a", "text": "深度学习用于关键词抽取。", "keyphrases": ["深度学习", "关键词抽取"]},
+    {"id": "b", "text": "我们研究图论和优化方法。", "keyphrases": ["图论", "优化"]},
+    {"id": "c", "text": "关键词抽取基于图论。", "keyphrases": ["关键词抽取", "图论"]},
+    {"id": "d", "text": "优化深度学习模型（CNN）。", "keyphrases": ["优化", "深度学习"]},
+]
+
+
+@pytest.fixture()
+def zh_checkpoint(tmp_path):
+    """A tiny model trained on Chinese text split by the chars tokenizer."""
+    from tests.conftest import fit_tiny
+
+    src = tmp_path / "zh.jsonl"
+    src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in ZH_DOCS * 4), encoding="utf-8")
+    dataset = prepare(train=str(src), val=str(src), test=str(src), out=str(tmp_path / "zh"), format="jsonl",
+                      tokenizer="chars")  # fmt: skip
+    trainer, model, _ = fit_tiny(dataset, tmp_path / "fit", epochs=40)
+    assert model.tokenizer == "chars"  # training took the dataset's tokenizer
+    path = tmp_path / "zh.ckpt"
+    trainer.save_checkpoint(path)
+    return path
+
+
+def test_chinese_raw_text_in_keyphrases_out(zh_checkpoint):
+    from keyword_lightning import KeywordExtractor
+
+    text = "我们用深度学习做关键词抽取，并研究图论。"
+    (record,) = KeywordExtractor.from_checkpoint(zh_checkpoint).predict([text])
+    assert record["tokens"][:4] == ["我", "们", "用", "深"]  # split by the checkpoint's tokenizer, chars
+    assert record["keyphrases"], record["tags"]
+    for k in record["keyphrases"]:
+        assert text[k["start_char"] : k["end_char"]] == k["text"]
+    assert "深度学习" in {k["text"] for k in record["keyphrases"]}
+
+
+def test_chinese_predict_from_stdin_with_the_cli(zh_checkpoint, tmp_path):
+    from tests.conftest import run_cli, run_env
+
+    args = ["predict", "--ckpt_path", zh_checkpoint, "--data.predict_file", "-", "--trainer.logger", "false",
+            "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+            "--trainer.callbacks.format", "table"]  # fmt: skip
+    proc = run_cli(args, tmp_path, env=run_env(WANDB_MODE="disabled"), input="深度学习用于图论。\n")
+    assert "[深度学习]" in proc.stdout, proc.stdout
+
+
+def test_checkpoint_refuses_data_prepared_with_another_tokenizer(zh_checkpoint, tmp_path):
+    from tests.conftest import run_cli, run_env
+
+    src = tmp_path / "other.jsonl"
+    src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in ZH_DOCS), encoding="utf-8")
+    other = prepare(train=str(src), test=str(src), out=str(tmp_path / "ptb"), format="jsonl")  # ptb
+    args = ["test", "--ckpt_path", zh_checkpoint, "--data.dataset_file", other, "--trainer.logger", "false"]
+    proc = run_cli(args, tmp_path, env=run_env(WANDB_MODE="disabled"), check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"keyword-lightning: error: {other}: prepared with the 'ptb' tokenizer, but the model reads text "
+        "split by 'chars' (prepare the data with --tokenizer chars)"
+    )

@@ -124,13 +124,14 @@ def test_document_features_match_a_per_document_count():
 
 def test_vocabulary_puts_every_training_word_before_the_other_pretrained_words(tmp_path):
     from keyword_lightning.data import formats as fm
+    from keyword_lightning.data import readers as rd
     from keyword_lightning.data.embeddings import build_embeddings
     from keyword_lightning.data.vocabulary import build_vocabulary
     from tests.conftest import write_conll
 
     doc = [("deep", "B-KEY"), ("nets", "I-KEY"), ("learn", "O"), ("deep", "O"), ("zzyzx", "O")]
     write_conll(tmp_path / "train.txt", [doc])
-    fm.save_pickle(fm.build_dataset({"train": fm.read_conll(tmp_path / "train.txt")}), tmp_path / "ds.pkl")
+    fm.save_pickle(fm.build_dataset({"train": rd.read_conll(tmp_path / "train.txt")}), tmp_path / "ds.pkl")
     dataset = fm.load_dataset(tmp_path / "ds.pkl")
     (tmp_path / "vec.txt").write_text("the 1 0\nnets 0 1\nlearn 1 1\nzebra 0 0\ndeep 1 2\n")
     obj, _ = build_embeddings(dataset, tmp_path / "vec.txt")

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keyword_lightning.data import formats as fm
+from keyword_lightning.data import readers as rd
 from keyword_lightning.data.embeddings import build_embeddings, load_embeddings, read_word_vectors
 from keyword_lightning.tagging import bio_codes_to_spans
 from keyword_lightning.text import ABSENT, OVERLAPPED, PRESENT, SPLIT, find_keyphrases, get_tokenizer, tokenize
@@ -18,7 +19,7 @@ def test_read_conll_any_type_and_edge_cases(tmp_path):
     f = tmp_path / "a.txt"
     # BOM, CRLF, typed tags, an I- after O, no final blank line.
     f.write_bytes("\ufeffDeep\tB-Task\r\nnets\tI-Task\r\nrun\tO\r\nfast\tI-Process\r\n\r\nx\tO".encode())
-    docs = fm.read_conll(f)
+    docs = rd.read_conll(f)
     assert [d.tokens for d in docs] == [["Deep", "nets", "run", "fast"], ["x"]]
     assert docs[0].codes == [1, 2, 0, 1]
 
@@ -31,7 +32,7 @@ def test_read_jsonl_marks_every_occurrence_case_insensitively(tmp_path):
         "keyphrases": ["graph theory", "neural networks"],
     }
     f.write_text(json.dumps(rec) + "\n\n", encoding="utf-8")
-    (doc,) = fm.read_jsonl(f)
+    (doc,) = rd.read_jsonl(f)
     from keyword_lightning.tagging import bio_codes_to_spans
 
     phrases = [" ".join(doc.tokens[s : e + 1]) for s, e in bio_codes_to_spans(doc.codes)]
@@ -41,7 +42,7 @@ def test_read_jsonl_marks_every_occurrence_case_insensitively(tmp_path):
 
 def test_dataset_roundtrip(tmp_path):
     f = write_conll(tmp_path / "t.txt", TINY_DOCS)
-    docs = fm.read_conll(f)
+    docs = rd.read_conll(f)
     fm.save_pickle(fm.build_dataset({"train": docs, "test": docs[:1]}), tmp_path / "ds.pkl")
     ds = fm.load_dataset(tmp_path / "ds.pkl")
     assert len(ds.splits["train"]) == len(TINY_DOCS)
@@ -54,14 +55,14 @@ def test_conll_streams_one_document_at_a_time(tmp_path):
     f = write_conll(tmp_path / "t.txt", TINY_DOCS)
     with open(f, "a", encoding="utf-8") as fh:
         fh.write("\nbroken line with three fields\n")
-    stream = fm.iter_conll(f)
+    stream = rd.iter_conll(f)
     first = next(stream)  # read before the bad line further down is reached
     assert first.tokens == [t for t, _ in TINY_DOCS[0]]
     with pytest.raises(fm.DataError, match=r"t\.txt:\d+: expected"):
         list(stream)
     # build_dataset takes the stream as it takes a list
     good = write_conll(tmp_path / "g.txt", TINY_DOCS)
-    assert fm.build_dataset({"train": fm.iter_conll(good)}) == fm.build_dataset({"train": fm.read_conll(good)})
+    assert fm.build_dataset({"train": rd.iter_conll(good)}) == fm.build_dataset({"train": rd.read_conll(good)})
 
 
 def test_atomic_write_keeps_old_file_on_error(tmp_path):
@@ -84,7 +85,7 @@ def test_word_vectors_gzip_word2vec_and_embedding_pickle(tmp_path):
     words, vectors, dups = read_word_vectors(vec)
     assert words == ["neural", "networks"] and dups == 1
     assert vectors.tolist() == [[1, 2], [3, 4]]
-    docs = fm.read_conll(write_conll(tmp_path / "t.txt", TINY_DOCS))
+    docs = rd.read_conll(write_conll(tmp_path / "t.txt", TINY_DOCS))
     fm.save_pickle(fm.build_dataset({"train": docs}), tmp_path / "ds.pkl")
     obj, report = build_embeddings(fm.load_dataset(tmp_path / "ds.pkl"), vec)
     fm.save_pickle(obj, tmp_path / "emb.pkl")
@@ -113,9 +114,9 @@ def test_jsonl_marking_english_is_as_before(tmp_path):
         "keyphrases": ["graph theory", "neural networks"],
     }
     f = _write_jsonl(tmp_path / "e.jsonl", [rec])
-    (doc,) = fm.read_jsonl(f)
+    (doc,) = rd.read_jsonl(f)
     assert doc.codes == [0, 0, 1, 2, 0, 1, 2, 0]
-    assert fm.read_jsonl(f, "ptb") == [doc]
+    assert rd.read_jsonl(f, "ptb") == [doc]
 
 
 def test_jsonl_marking_chinese_longest_first_every_occurrence(tmp_path):
@@ -126,7 +127,7 @@ def test_jsonl_marking_chinese_longest_first_every_occurrence(tmp_path):
     }
     f = _write_jsonl(tmp_path / "z.jsonl", [rec])
     for tokenizer in ("chars", "jieba"):
-        (doc,), counts = fm.read_jsonl_counted(f, tokenizer)
+        (doc,), counts = rd.read_jsonl_counted(f, tokenizer)
         # the longest phrase first, then every occurrence of the others that is still free
         assert _phrases(doc) == ["深度学习模型", "深度学习", "BERT模型"], tokenizer
         assert (counts.documents, counts.keyphrases, counts.present) == (1, 5, 3)
@@ -136,7 +137,7 @@ def test_jsonl_marking_chinese_longest_first_every_occurrence(tmp_path):
 def test_jsonl_keyphrase_splitting_a_jieba_word_is_counted_not_marked(tmp_path):
     rec = {"id": "j", "text": "水运工程项目作为我国航运的重要组成部分。", "keyphrases": ["水运工程", "航运", "水利"]}
     f = _write_jsonl(tmp_path / "j.jsonl", [rec])
-    (doc,), counts = fm.read_jsonl_counted(f, "jieba")
+    (doc,), counts = rd.read_jsonl_counted(f, "jieba")
     assert doc.tokens[:2] == ["水运", "工程项目"]  # 水运工程 ends inside 工程项目
     assert _phrases(doc) == ["航运"]
     assert (counts.present, counts.split, counts.absent) == (1, 1, 1)
@@ -144,7 +145,7 @@ def test_jsonl_keyphrase_splitting_a_jieba_word_is_counted_not_marked(tmp_path):
         "1 documents, 3 keyphrases: 1 present, 1 inside a token (not marked), "
         "0 overlapping another keyphrase (not marked), 1 absent"
     )
-    (doc,), counts = fm.read_jsonl_counted(f, "chars")  # one token per character: nothing is inside one
+    (doc,), counts = rd.read_jsonl_counted(f, "chars")  # one token per character: nothing is inside one
     assert _phrases(doc) == ["水运工程", "航运"] and counts.split == 0
 
 
@@ -246,16 +247,16 @@ def test_marking_on_char_offsets_matches_brute_force(tokenizer, pieces, cuts, ex
 
 def test_dataset_records_its_tokenizer(tmp_path):
     f = _write_jsonl(tmp_path / "z.jsonl", [{"id": "z", "text": "深度学习模型。", "keyphrases": ["深度学习"]}])
-    fm.save_pickle(fm.build_dataset({"train": fm.read_jsonl(f, "chars")}, "chars"), tmp_path / "ds.pkl")
+    fm.save_pickle(fm.build_dataset({"train": rd.read_jsonl(f, "chars")}, "chars"), tmp_path / "ds.pkl")
     ds = fm.load_dataset(tmp_path / "ds.pkl")
     assert ds.tokenizer == "chars" and ds.document("train", 0).codes == [1, 2, 2, 2, 0, 0, 0]
     assert fm.load_dataset(_tiny_pickle(tmp_path)).tokenizer == "ptb"  # the default
     with pytest.raises(ValueError, match=r"unknown tokenizer 'spacy' \(known: ptb, chars, jieba\)"):
-        fm.build_dataset({"train": fm.read_jsonl(f, "chars")}, "spacy")
+        fm.build_dataset({"train": rd.read_jsonl(f, "chars")}, "spacy")
 
 
 def _tiny_pickle(tmp_path, **changes):
-    obj = fm.build_dataset({"train": fm.read_conll(write_conll(tmp_path / "t.txt", TINY_DOCS))})
+    obj = fm.build_dataset({"train": rd.read_conll(write_conll(tmp_path / "t.txt", TINY_DOCS))})
     obj.update(changes)
     for key in [k for k, v in changes.items() if v is None]:
         del obj[key]

@@ -17,6 +17,7 @@ import torch
 
 from keyword_lightning import KeywordExtractor
 from keyword_lightning.data import formats as fm
+from keyword_lightning.data import readers as rd
 from keyword_lightning.data.embeddings import read_word_vectors
 from keyword_lightning.prepare import prepare
 from tests.conftest import TINY_DOCS, run_cli, run_env, write_conll
@@ -51,7 +52,7 @@ def test_code_running_pickle_is_refused_and_never_runs(tmp_path, exploit, global
 
 
 def _good_dataset(tmp_path) -> dict:
-    return fm.build_dataset({"train": fm.read_conll(write_conll(tmp_path / "t.txt", TINY_DOCS))})
+    return fm.build_dataset({"train": rd.read_conll(write_conll(tmp_path / "t.txt", TINY_DOCS))})
 
 
 def test_truncated_pickle(tmp_path):
@@ -123,12 +124,12 @@ def test_pickle_token_tag_mismatches_name_the_document(tmp_path, field, value, m
 def test_malformed_conll(tmp_path, content, message):
     (tmp_path / "a.txt").write_bytes(content)
     with pytest.raises(fm.DataError, match=message):
-        fm.read_conll(tmp_path / "a.txt")
+        rd.read_conll(tmp_path / "a.txt")
 
 
 def test_conll_crlf_bom_and_no_final_blank_line_read_correctly(tmp_path):
     (tmp_path / "a.txt").write_bytes("\ufeffGraph\tB-KEY\r\ntheory\tI-KEY\r\n\r\nx\tO".encode())
-    docs = fm.read_conll(tmp_path / "a.txt")
+    docs = rd.read_conll(tmp_path / "a.txt")
     assert [(d.tokens, d.codes) for d in docs] == [(["Graph", "theory"], [1, 2]), (["x"], [0])]
 
 
@@ -149,7 +150,7 @@ def test_conll_crlf_bom_and_no_final_blank_line_read_correctly(tmp_path):
 def test_malformed_jsonl(tmp_path, line, message):
     (tmp_path / "d.jsonl").write_bytes(line + b"\n")
     with pytest.raises(fm.DataError, match=r"d\.jsonl:1: .*" + message):
-        fm.read_jsonl(tmp_path / "d.jsonl")
+        rd.read_jsonl(tmp_path / "d.jsonl")
 
 
 def test_ragged_embedding_file(tmp_path):

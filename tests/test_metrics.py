@@ -3,7 +3,7 @@ import torch
 from torchmetrics.classification import BinaryAccuracy, MulticlassAccuracy
 from torchmetrics.utilities.data import dim_zero_sum
 
-from keyword_lightning.metrics import KeyphraseSetF1, MaskedAccuracy, PhraseF1
+from keyword_lightning.metrics import KeyphraseSetF1, MaskedAccuracy, PhraseF1, RankedKeyphraseF1
 from keyword_lightning.tagging import IGNORE_INDEX
 
 S, B, M, E, O = range(5)
@@ -80,3 +80,53 @@ def test_masked_accuracy_matches_torchmetrics_with_ignore_index(seed):
     bp, bt = preds % 2, torch.where(target == P, P, target % 2)
     binary.update(bp, bt, bt != P)
     assert binary.compute().item() == pytest.approx(BinaryAccuracy(ignore_index=P)(bp, bt).item(), abs=1e-6)
+
+
+def _ranked_batch():
+    """Three documents (see test_ranked_keyphrase_f1_against_a_hand_count), padded to one batch."""
+    S, B, E, O = 0, 1, 3, 4
+    docs = []
+    # 1: predicted (0,0) "x" 0.9, (2,3) 0.8, (5,5) "x" again 0.95; gold (0,0) "x", (6,7), which
+    # only stemming matches to (2,3).
+    docs.append(([S, O, B, E, O, S, O, O], [0.9, 1, 0.8, 0.8, 1, 0.95, 1, 1], [S, O, O, O, O, O, B, E],
+                 [1, 9, 2, 3, 9, 1, 9, 9], [1, 9, 5, 6, 9, 1, 5, 6]))  # fmt: skip
+    # 2: twelve one-token phrases, best first in text order; gold: the 1st, 7th and 12th.
+    tags = [S, O] * 12
+    gold = [O] * 24
+    for i in (0, 6, 11):
+        gold[2 * i] = S
+    ids = [100 + i // 2 for i in range(24)]
+    docs.append((tags, [0.99 - 0.01 * (i // 2) for i in range(24)], gold, ids, ids))
+    # 3: one prediction, no gold.
+    docs.append(([S], [0.5], [O], [7], [7]))
+    length = max(len(d[0]) for d in docs)
+
+    def pad(values, fill):
+        return [v + [fill] * (length - len(v)) for v in values]
+
+    preds, probs, target, exact, stems = zip(*docs)
+    return (torch.tensor(pad(preds, O)), torch.tensor(pad(probs, 1.0)), torch.tensor(pad(target, IGNORE_INDEX)),
+            torch.tensor(pad(exact, -1)), torch.tensor(pad(stems, -1)))  # fmt: skip
+
+
+def test_ranked_keyphrase_f1_against_a_hand_count():
+    metric = RankedKeyphraseF1()
+    metric.update(*_ranked_batch())
+    out = {k: float(v) for k, v in metric.compute().items()}
+    # exact: tp / predicted / gold per cut, summed over the documents (gold 2 + 3 + 0 = 5)
+    #   @5: 1+1 / 2+5+1    @10: 1+2 / 2+10+1    @M: 1+3 / 2+12+1
+    expected = {"f1@5": 4 / 13, "f1@10": 6 / 18, "f1@M": 8 / 20, "macro_f1@M": (0.5 + 6 / 15) / 2,
+                "f1@5_stem": 6 / 13, "f1@10_stem": 8 / 18, "f1@M_stem": 10 / 20,
+                "macro_f1@M_stem": (1.0 + 6 / 15) / 2}  # fmt: skip
+    assert out == pytest.approx(expected, abs=1e-12)
+
+
+def test_ranked_keyphrase_f1_states_merge_across_batches():
+    whole = RankedKeyphraseF1()
+    whole.update(*_ranked_batch())
+    parts = [RankedKeyphraseF1(), RankedKeyphraseF1()]
+    batch = _ranked_batch()
+    parts[0].update(*(t[:1] for t in batch))
+    parts[1].update(*(t[1:] for t in batch))
+    parts[0].merge_state(parts[1])
+    assert {k: float(v) for k, v in parts[0].compute().items()} == {k: float(v) for k, v in whole.compute().items()}

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from benchmarks.accuracy import score, spans_from_bio
+from benchmarks.keyphrase_scores import read_conll_gold, read_records, score_ranked
 from keyword_lightning.runs import metric_rows
 from tests.conftest import PREPARE, ROOT, run_cli
 
@@ -152,6 +153,14 @@ def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_
     scored = score(pred_file, gold)
     assert scored["set_f1"] == pytest.approx(logged["test/set_f1"], abs=1e-6)
     assert scored["set_macro_f1"] == pytest.approx(logged["test/set_macro_f1"], abs=1e-6)
+    # Ranked F1@5 / @10 / @M, exact and Porter-stemmed: the comparison benchmark's scorer.
+    _, gold_phrases = read_conll_gold(inspec_dir / "test.txt")
+    ranked = score_ranked(read_records(pred_file), gold_phrases)
+    for cut in ("5", "10", "M"):
+        for suffix in ("", "_stem"):
+            key = f"f1@{cut}{suffix}"
+            assert ranked[key] == pytest.approx(logged[f"test/{key}"], abs=1e-6), key
+    assert ranked["macro_f1@M_stem"] == pytest.approx(logged["test/macro_f1@M_stem"], abs=1e-6)
 
     # Raw text: char offsets slice back to each phrase; empty lines give empty documents.
     text = "Neural networks for keyphrase extraction (KE).\n\nA survey of graph theory and optimization methods."

@@ -25,6 +25,7 @@ class Batch(NamedTuple):
     index: torch.Tensor  # int64 [B] item index in the dataset (restores input order)
     types: torch.Tensor  # int64 [B, T] id of each token's lowercased string (for set F1), PAD_TYPE on pads
     features: torch.Tensor  # float32 [B, T, DOC_FEATURES] document statistics per token, 0 on pads
+    stems: torch.Tensor  # int64 [B, T] id of each token's Porter stem (for F1@k; = types unless encoded with stems)
 
 
 class Example(NamedTuple):
@@ -37,6 +38,7 @@ class Example(NamedTuple):
     labels2: torch.Tensor  # [L]
     types: torch.Tensor  # [L]
     features: torch.Tensor  # [L, DOC_FEATURES]
+    stems: torch.Tensor  # [L]
 
 
 def collate_fun2(examples: list[Example]) -> Batch:
@@ -50,6 +52,7 @@ def collate_fun2(examples: list[Example]) -> Batch:
         index=torch.tensor([e.index for e in examples], dtype=torch.long),
         types=pad_sequence([e.types for e in examples], batch_first=True, padding_value=PAD_TYPE),
         features=pad_sequence([e.features for e in examples], batch_first=True, padding_value=0.0),
+        stems=pad_sequence([e.stems for e in examples], batch_first=True, padding_value=PAD_TYPE),
     )
 
 

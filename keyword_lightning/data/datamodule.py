@@ -112,26 +112,41 @@ class KeywordDataModule(L.LightningDataModule):
         """How many leading vocabulary words occur in training (the rest keep their vectors)."""
         return None if self.vocabulary is None else self._trainable_words
 
-    def _encoder(self) -> tuple[list[str], bool]:
-        """Vocabulary and lowercasing of the model being run (its checkpoint wins)."""
+    @property
+    def tokenizer(self) -> str:
+        """How the dataset's raw text was split (``text.TOKENIZERS``); ``ptb`` without a dataset."""
+        return self.dataset.tokenizer if self.hparams.dataset_file else "ptb"
+
+    def _encoder(self) -> tuple[list[str], bool, str]:
+        """Vocabulary, lowercasing and tokenizer of the model being run (its checkpoint wins)."""
         model = self.trainer.lightning_module if self.trainer is not None else None
         if getattr(model, "vocabulary", None):
-            return model.vocabulary, model.lowercase
+            return model.vocabulary, model.lowercase, model.tokenizer
         if self.vocabulary is None:
             raise DataError("no vocabulary: give data.dataset_file or a checkpoint")
-        return self.vocabulary, self.hparams.lowercase
+        return self.vocabulary, self.hparams.lowercase, self.tokenizer
+
+    def _check_tokenizer(self, tokenizer: str) -> None:
+        """The dataset's text must be split the way the model's training text was."""
+        if tokenizer != self.tokenizer:
+            raise DataError(
+                f"{self.hparams.dataset_file}: prepared with the {self.tokenizer!r} tokenizer, but the model "
+                f"reads text split by {tokenizer!r} (prepare the data with --tokenizer {tokenizer})"
+            )
 
     def split_corpus(self, split: str) -> Corpus:
         """The encoded corpus of a dataset split (built once per vocabulary)."""
-        words, lowercase = self._encoder()
+        words, lowercase, tokenizer = self._encoder()
+        self._check_tokenizer(tokenizer)
         key = (split, id(words), lowercase)
         if key not in self._corpora:
             part = self.dataset.splits.get(split)
             if part is None:
                 raise DataError(f"{self.hparams.dataset_file}: no {split!r} split")
+            strings, max_length = self.dataset.strings, self.hparams.max_length
             self._corpora[key], _ = encode_corpus(
-                self.dataset.strings, part.tokens, part.offsets, part.tags, words, lowercase, self.hparams.max_length
-            )
+                strings, part.tokens, part.offsets, part.tags, words, lowercase, max_length, stems=split == "test"
+            )  # stems: for stemmed F1@k, a test metric
         return self._corpora[key]
 
     def setup(self, stage: str) -> None:
@@ -201,7 +216,9 @@ class KeywordDataModule(L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         """Documents of ``predict_file`` or ``predict_split``; empty documents yield no items."""
         h = self.hparams
+        words, lowercase, tokenizer = self._encoder()
         if h.predict_split:
+            self._check_tokenizer(tokenizer)
             part = self.dataset.splits.get(h.predict_split)
             if part is None:
                 raise DataError(f"{h.dataset_file}: no {h.predict_split!r} split")
@@ -212,10 +229,9 @@ class KeywordDataModule(L.LightningDataModule):
         elif h.predict_file:
             if h.predict_file == STDIN and self._distributed()[0] > 1:
                 raise DataError("--data.predict_file -: standard input can be read by one process only (not under DDP)")
-            self.predict_documents = read_predict_input(h.predict_file)
+            self.predict_documents = read_predict_input(h.predict_file, tokenizer)
         else:
             raise DataError("nothing to predict: give data.predict_file or data.predict_split")
-        words, lowercase = self._encoder()
         corpus, self.predict_source, self.predict_piece_start = encode_documents(
             self.predict_documents, words, lowercase, h.max_length
         )

@@ -15,6 +15,7 @@ from keyword_lightning.data.features import DOC_FEATURES, MAX_WORD_CHARS, char_i
 from keyword_lightning.data.inputs import PredictDocument
 from keyword_lightning.data.sampler import BucketBatchSampler
 from keyword_lightning.data.vocabulary import UNK
+from keyword_lightning.ranking import stem
 from keyword_lightning.tagging import IGNORE_INDEX, bio_codes_to_labels
 from keyword_lightning.text import normalize_token
 
@@ -36,12 +37,14 @@ class Corpus(TorchDataset):
         codes: np.ndarray | None = None,
         types: np.ndarray | None = None,
         features: np.ndarray | None = None,
+        stems: np.ndarray | None = None,
     ) -> None:
         self.words = torch.from_numpy(words.astype(np.int32, copy=False))
         self.strings = torch.from_numpy(strings.astype(np.int32, copy=False))  # [N] row of each token in char_table
         self.char_table = torch.from_numpy(char_table.astype(np.int16, copy=False))  # [n_strings, C]
         self.offsets = offsets.astype(np.int64, copy=False)
         self.types = torch.from_numpy((strings if types is None else types).astype(np.int32, copy=False))
+        self.stems = self.types if stems is None else torch.from_numpy(stems.astype(np.int32, copy=False))
         if features is None:
             features = np.zeros((len(words), DOC_FEATURES), dtype=np.float32)
         self.features = torch.from_numpy(features.astype(np.float32, copy=False))
@@ -71,6 +74,7 @@ class Corpus(TorchDataset):
             self.labels2[lo:hi].long(),
             self.types[lo:hi].long(),
             self.features[lo:hi],
+            self.stems[lo:hi].long(),
         )
 
 
@@ -82,11 +86,13 @@ def encode_corpus(
     vocabulary: list[str],
     lowercase: bool,
     max_length: int | None,
+    stems: bool = False,
 ) -> tuple[Corpus, np.ndarray]:
     """Map a flat corpus (indices into ``strings``) to model ids; split long documents.
 
     Returns ``(corpus, source)``: item ``i`` of the corpus comes from document ``source[i]``.
-    Document features are computed on whole documents, before long ones are split.
+    Document features are computed on whole documents, before long ones are split. With
+    ``stems`` each token also gets the id of its Porter stem (what stemmed F1@k compares).
     """
     index = {w: i for i, w in enumerate(vocabulary)}
     # int32 per token (a KP20k-size corpus has ~100M tokens); Corpus stores int32 anyway.
@@ -99,9 +105,14 @@ def encode_corpus(
     for row, s in enumerate(strings):
         ids = char_ids(s)
         table[row, : len(ids)] = ids
+    stem_ids = None
+    if stems and len(strings):
+        by_stem: dict[str, int] = {}
+        stem_of = np.array([by_stem.setdefault(stem(s), len(by_stem)) for s in strings], dtype=np.int32)
+        stem_ids = stem_of[token_strings]
     offsets, source = chunk_offsets(offsets, max_length)
     words = lookup[token_strings] if len(strings) else np.zeros(0, dtype=np.int32)
-    return Corpus(words, token_strings, table, offsets, codes, types, features), source
+    return Corpus(words, token_strings, table, offsets, codes, types, features, stem_ids), source
 
 
 def encode_documents(

@@ -6,8 +6,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from keyword_lightning.data.formats import DataError, read_jsonl_records
-from keyword_lightning.text import tokenize
+from keyword_lightning.data.formats import DataError
+from keyword_lightning.data.readers import read_jsonl_records
+from keyword_lightning.text import get_tokenizer
 
 STDIN = "-"  # ``predict_file`` value that reads standard input
 
@@ -22,11 +23,14 @@ class PredictDocument:
     spans: list[tuple[int, int]] | None = None
 
 
-def documents_from_texts(texts: list[str], ids: list[str] | None = None) -> list[PredictDocument]:
-    """Tokenize raw texts into ``PredictDocument`` objects with char offsets."""
+def documents_from_texts(
+    texts: list[str], ids: list[str] | None = None, tokenizer: str = "ptb"
+) -> list[PredictDocument]:
+    """Tokenize raw texts with ``text.get_tokenizer(tokenizer)`` into ``PredictDocument``s with char offsets."""
+    split = get_tokenizer(tokenizer)
     docs = []
     for i, text in enumerate(texts):
-        triples = tokenize(text)
+        triples = split(text)
         doc_id = ids[i] if ids is not None else str(i)
         docs.append(PredictDocument(doc_id, [t for t, _, _ in triples], text, [(s, e) for _, s, e in triples]))
     return docs
@@ -39,23 +43,26 @@ def _read_text(path: Path) -> str:
         raise DataError(f"{path}: not valid UTF-8 (byte {err.start})") from None
 
 
-def _numbered(lines: list[str]) -> list[PredictDocument]:
-    return documents_from_texts(lines, [str(i) for i in range(len(lines))])
+def read_predict_input(source: str, tokenizer: str = "ptb") -> list[PredictDocument]:
+    """Documents from a ``.txt`` file (one a line), a folder of ``.txt`` files, JSONL, or ``-`` (stdin).
 
+    Raw text is split by ``tokenizer``, the one the model was trained on (``text.TOKENIZERS``).
+    """
 
-def read_predict_input(source: str) -> list[PredictDocument]:
-    """Documents from a ``.txt`` file (one a line), a folder of ``.txt`` files, JSONL, or ``-`` (stdin)."""
+    def numbered(lines: list[str]) -> list[PredictDocument]:
+        return documents_from_texts(lines, [str(i) for i in range(len(lines))], tokenizer)
+
     if source == STDIN:
-        return _numbered(sys.stdin.read().splitlines())
+        return numbered(sys.stdin.read().splitlines())
     path = Path(source)
     if path.is_dir():
         files = sorted(path.glob("*.txt"))
         if not files:
             raise DataError(f"{path}: folder holds no .txt files")
-        return documents_from_texts([_read_text(f) for f in files], [f.name for f in files])
+        return documents_from_texts([_read_text(f) for f in files], [f.name for f in files], tokenizer)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     if path.suffix in (".jsonl", ".json"):
         records = read_jsonl_records(path, need_keyphrases=False)
-        return documents_from_texts([r["text"] for r in records], [r["id"] for r in records])
-    return _numbered(_read_text(path).splitlines())
+        return documents_from_texts([r["text"] for r in records], [r["id"] for r in records], tokenizer)
+    return numbered(_read_text(path).splitlines())

@@ -18,10 +18,10 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 
 from keyword_lightning import checkpoint
 from keyword_lightning.data.batch import Batch
-from keyword_lightning.data.embeddings import Embeddings, load_embeddings
+from keyword_lightning.data.embeddings import load_embeddings
 from keyword_lightning.data.vocabulary import PAD, UNK
-from keyword_lightning.decoding import DECODERS, Decoding, decode, tag_batch, tag_scores
-from keyword_lightning.metrics import KeyphraseSetF1, PhraseF1, token_metrics
+from keyword_lightning.decoding import DECODERS, Decoding, decode, tag_batch, tag_probabilities, tag_scores
+from keyword_lightning.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, token_metrics
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.model.rnn import SEQUENCE_MODES
 from keyword_lightning.tagging import IGNORE_INDEX, SBMEO
@@ -38,6 +38,8 @@ class JointRNN(L.LightningModule):
         vocab_size: only when no vocabulary is given (set from checkpoints).
         lowercase: how tokens are normalised before lookup (linked from the data; kept with
             the vocabulary in checkpoints rather than in the hyperparameters).
+        tokenizer: how raw text is split into tokens like the training text (``text.TOKENIZERS``;
+            linked from the data, kept in checkpoints like ``lowercase``).
         embedding_file: ``embedding.pkl`` with pretrained vectors (linked from the data).
         trainable_words: how many leading vocabulary rows occur in training (linked from the
             data); the other rows, pretrained words never seen in training, are kept fixed
@@ -68,6 +70,7 @@ class JointRNN(L.LightningModule):
         vocabulary: list[str] | None = None,
         vocab_size: int | None = None,
         lowercase: bool = True,
+        tokenizer: str = "ptb",
         embedding_file: str | None = None,
         trainable_words: int | None = None,
         freeze_embeddings: bool = False,
@@ -91,7 +94,7 @@ class JointRNN(L.LightningModule):
         sequence_mode: str = "auto",
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(ignore=["vocabulary", "lowercase", "embedding_file"])
+        self.save_hyperparameters(ignore=["vocabulary", "lowercase", "tokenizer", "embedding_file"])
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         if decoder not in DECODERS or sequence_mode not in SEQUENCE_MODES:
@@ -105,9 +108,10 @@ class JointRNN(L.LightningModule):
             self.hparams.embedding_dim = pretrained.dim
         self.vocabulary = vocabulary
         self.lowercase = lowercase
+        self.tokenizer = tokenizer
         self.net = DRNN(NetworkConfig.from_hparams(self.hparams))
         if pretrained is not None:
-            self._load_pretrained(vocabulary, pretrained)
+            self.net.load_vectors(vocabulary, pretrained.words, pretrained.vectors)
         if freeze_embeddings:
             self.net.embedding.weight.requires_grad_(False)
 
@@ -122,20 +126,9 @@ class JointRNN(L.LightningModule):
         self.val_phrase = PhraseF1()
         self.test_phrase = PhraseF1()
         self.test_set = KeyphraseSetF1()
+        self.test_ranked = RankedKeyphraseF1()
         self.test_confusion = MulticlassConfusionMatrix(len(SBMEO), ignore_index=IGNORE_INDEX, normalize="true")
         self.test_confusion_matrix: list[list[float]] | None = None  # set after each test, for plots
-
-    def _load_pretrained(self, vocabulary: list[str], pretrained: Embeddings) -> None:
-        """Copy pretrained rows; other rows get the pretrained vectors' scale."""
-        rows = {w: i for i, w in enumerate(pretrained.words)}
-        weight = torch.empty(self.net.vocab_size, self.net.embedding.embedding_dim)
-        weight.normal_(0.0, float(pretrained.vectors.std()))
-        hit = [(i, rows[w]) for i, w in enumerate(vocabulary) if w in rows]
-        if hit:
-            ours, theirs = zip(*hit)
-            weight[list(ours)] = torch.from_numpy(pretrained.vectors[list(theirs)])
-        weight[PAD].zero_()
-        self.net.set_embedding_rows(weight)
 
     @property
     def decoding(self) -> Decoding:
@@ -190,7 +183,9 @@ class JointRNN(L.LightningModule):
         self.train_losses.reset()
         self.train_metrics.reset()
 
-    def _eval_step(self, stage: str, batch: Batch, metrics: MetricCollection, phrase: PhraseF1) -> torch.Tensor:
+    def _eval_step(
+        self, stage: str, batch: Batch, metrics: MetricCollection, phrase: PhraseF1
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         out = self.model_step(batch)
         size = batch.words.shape[0]
         for key in LOSSES:
@@ -200,7 +195,7 @@ class JointRNN(L.LightningModule):
         scores = tag_scores(out["logits1"], out["logits2"], self.decoding.fusion_weight)
         tags = decode(scores, batch.lengths, self.decoding.decoder)
         phrase.update(tags, batch.labels2)
-        return tags
+        return tags, scores
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on validation data."""
@@ -208,8 +203,10 @@ class JointRNN(L.LightningModule):
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on test data."""
-        tags = self._eval_step("test", batch, self.test_metrics, self.test_phrase)
+        tags, scores = self._eval_step("test", batch, self.test_metrics, self.test_phrase)
         self.test_set.update(tags, batch.labels2, batch.types)
+        probs = tag_probabilities(scores, tags)  # [B,T], as predict_step scores phrases
+        self.test_ranked.update(tags, probs, batch.labels2, batch.types, batch.stems)
         self.test_confusion.update(tags, batch.labels2)
 
     def _log_phrase(self, stage: str, phrase: PhraseF1) -> None:
@@ -222,11 +219,14 @@ class JointRNN(L.LightningModule):
         self._log_phrase("val", self.val_phrase)
 
     def on_test_epoch_end(self) -> None:
-        """Log ``test/phrase_{precision,recall,f1}`` and ``test/set_{precision,recall,f1,macro_f1}``."""
+        """Log ``test/phrase_*``, ``test/set_*`` and the ranked ``test/f1@{5,10,M}`` (and ``_stem``)."""
         self._log_phrase("test", self.test_phrase)
         for key, value in self.test_set.compute().items():
             self.log(f"test/set_{key}", value)
         self.test_set.reset()
+        for key, value in self.test_ranked.compute().items():
+            self.log(f"test/{key}", value)
+        self.test_ranked.reset()
         self.test_confusion_matrix = self.test_confusion.compute().nan_to_num(0.0).tolist()
         self.test_confusion.reset()
 
@@ -241,6 +241,12 @@ class JointRNN(L.LightningModule):
 
     # ------------------------------------------------------------------ checkpoints
 
+    def setup(self, stage: str) -> None:
+        """Training on a prepared dataset: raw text will be split as its text was (its tokenizer)."""
+        datamodule = getattr(self._trainer, "datamodule", None)
+        if stage == "fit" and getattr(datamodule, "tokenizer", None):
+            self.tokenizer = datamodule.tokenizer
+
     def on_train_start(self) -> None:
         """When fit resumes from a checkpoint, continue its random stream (exact resume on CPU)."""
         state = getattr(self, "_resume_rng_state", None)
@@ -253,6 +259,7 @@ class JointRNN(L.LightningModule):
         ckpt[checkpoint.CHECKPOINT_KEY] = checkpoint.metadata(
             self.vocabulary or [],
             self.lowercase,
+            self.tokenizer,
             # Dropout draws from torch's global RNG: a resumed run continues the same stream.
             torch_rng_state=torch.get_rng_state(),
             # The CLI continues this wandb run when the checkpoint is resumed or tested.
@@ -277,5 +284,6 @@ class JointRNN(L.LightningModule):
         self.hparams.trainable_words = None if fixed is None else trainable
         self.vocabulary = meta["vocabulary"]
         self.lowercase = meta["lowercase"]
+        self.tokenizer = checkpoint.tokenizer_of(meta)
         self._resume_rng_state = meta.get("torch_rng_state")
         self.hparams.vocab_size = len(self.vocabulary)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -106,6 +107,20 @@ class DRNN(nn.Module):
             self.embedding.weight.copy_(rows[:n])
             if self.fixed_embedding is not None:
                 self.fixed_embedding.copy_(rows[n:])
+
+    def load_vectors(self, vocabulary: list[str], words: list[str], vectors: np.ndarray) -> None:
+        """Embedding rows of ``vocabulary`` from pretrained ``vectors`` [N,E] of ``words``.
+
+        Words without a vector get random rows on the pretrained vectors' scale; the pad row is zero.
+        """
+        rows = {w: i for i, w in enumerate(words)}
+        weight = torch.empty(self.vocab_size, self.embedding.embedding_dim).normal_(0.0, float(vectors.std()))
+        hit = [(i, rows[w]) for i, w in enumerate(vocabulary) if w in rows]
+        if hit:
+            ours, theirs = zip(*hit)
+            weight[list(ours)] = torch.from_numpy(vectors[list(theirs)])
+        weight[PAD].zero_()
+        self.set_embedding_rows(weight)
 
     def resize_embedding(self, trainable: int, fixed: int | None) -> None:
         """Give the embedding ``trainable`` parameter rows and ``fixed`` buffer rows (values: zero).
