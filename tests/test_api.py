@@ -132,6 +132,7 @@ def test_command_line_decoder_wins_over_the_checkpoint(decoder, tiny_checkpoint,
     from keyword_lightning.cli import KeywordCLI
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["keyword-lightning"])  # pytest's own flags are not the CLI's
     assert torch.load(tiny_checkpoint, weights_only=False)["hyper_parameters"]["decoder"] == "viterbi"
     args = ["test", "--ckpt_path", str(tiny_checkpoint), "--data.dataset_file", str(tiny_corpus),
             "--model.decoder", decoder, "--model.fusion_weight", "0.25", "--trainer.logger", "false",

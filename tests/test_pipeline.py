@@ -65,6 +65,7 @@ def test_fit_fast_dev_run_in_process(inspec_prepared, tmp_path, monkeypatch):
     from keyword_lightning.cli import CLI_OPTIONS, KeywordCLI
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["keyword-lightning"])  # pytest's own flags are not the CLI's
     dataset = str(inspec_prepared / "data_set.pkl")
     cli = KeywordCLI(JointRNN, KeywordDataModule, args=["fit", "--config", str(ROOT / "configs/inspec.yaml"),
                      "--data.dataset_file", dataset, "--trainer.fast_dev_run", "2", *SMALL], **CLI_OPTIONS)  # fmt: skip
