@@ -1,8 +1,9 @@
 """CSL benchmark: Chinese keyword recipes against jieba TF-IDF and TextRank on csl-kg's valid split.
 
-    python benchmarks/csl.py                                    # the csl recipe, 3 seeds, + jieba rows
-    python benchmarks/csl.py --recipes csl jieba --seeds 42 --workdir /tmp/csl-runs
-    python benchmarks/csl.py --recipes explore --seeds 42 --parallel 2 --workdir /tmp/csl-runs
+    python benchmarks/csl.py --parallel 2 --workdir /tmp/csl-runs   # csl recipe, 3 seeds, + jieba rows
+    python benchmarks/csl.py --recipes explore --seeds 42 --workdir /tmp/csl-runs --out csl-explore.md
+    python benchmarks/csl.py --recipes jieba-tfidf jieba-textrank      # the jieba rows only (seconds)
+    python benchmarks/csl.py --write-vectors ppmi.txt                  # PPMI-SVD char vectors, for prepare
 
 Each recipe is prepared with its own tokenizer (``keyword-lightning-prepare --format jsonl
 --tokenizer ...``), fitted with the real CLI in a fresh process per seed (early stop and the best
@@ -47,23 +48,23 @@ from keyword_lightning.runs import logged_values  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 CONFIG = "configs/csl.yaml"
-# name -> (config, tokenizer given to prepare, PPMI-SVD vectors from the training text (their
-# dimension) or None for random embeddings, extra CLI overrides). Exploration recipes change one
-# thing of configs/csl.yaml.
-RECIPES: dict[str, tuple[str, str, int | None, list[str]]] = {
-    "csl": (CONFIG, "chars", None, []),
-    "jieba-words": (CONFIG, "jieba", None, []),
-    "jieba-chars-25": (CONFIG, "jieba", None, ["--model.char_dim", "25"]),
-    "ppmi-vectors": (CONFIG, "chars", 128, []),
-    "no-doc-features": (CONFIG, "chars", None, ["--model.doc_features", "false"]),
-    "window-3": (CONFIG, "chars", None, ["--model.context_window", "3"]),
-    "hidden-256": (CONFIG, "chars", None, ["--model.hidden_size1", "256", "--model.hidden_size2", "256"]),
-    "alpha-0.3": (CONFIG, "chars", None, ["--model.alpha", "0.3"]),
+F1_STOP = "configs/trainer/csl.yaml"  # early stop on val/phrase_f1 (patience 10) instead of val/loss
+# name -> (configs, tokenizer given to prepare, PPMI-SVD vectors from the training text (their
+# dimension) or None for random embeddings, extra CLI overrides). chars, jieba-words and
+# ppmi-vectors keep the shared trainer (early stop on val/loss, patience 7); csl and the *-f1-stop
+# recipes add configs/trainer/csl.yaml (early stop on val/phrase_f1, patience 10).
+RECIPES: dict[str, tuple[tuple[str, ...], str, int | None, list[str]]] = {
+    "csl": ((CONFIG, F1_STOP), "chars", None, []),  # the chosen recipe
+    "chars": ((CONFIG,), "chars", None, []),
+    "jieba-words": ((CONFIG,), "jieba", None, []),
+    "ppmi-vectors": ((CONFIG,), "chars", 128, []),
+    "jieba-f1-stop": ((CONFIG, F1_STOP), "jieba", None, []),
+    "ppmi-f1-stop": ((CONFIG, F1_STOP), "chars", 128, []),
 }
 BASELINES = ("jieba-tfidf", "jieba-textrank")  # measured in-process, no seeds
 GROUPS = {
     "main": ["csl", *BASELINES],
-    "explore": ["csl", "jieba-words", "no-doc-features", "window-3", "hidden-256", "alpha-0.3"],
+    "explore": ["csl", "chars", "jieba-words", "ppmi-vectors"],
 }
 METRICS = ("f1@5", "f1@10", "f1@M")
 
@@ -202,11 +203,11 @@ def one_run(name: str, seed: int, work: Path, data: Path, docs, threads: int | N
     if done.is_file():
         print(f"{name} seed {seed}: reusing {done}", flush=True)
         return json.loads(done.read_text())
-    config, tokenizer, vectors, extra = RECIPES[name]
+    configs, tokenizer, vectors, extra = RECIPES[name]
     dataset = data_dir(work, tokenizer, vectors) / "data_set.pkl"
     run_dir.mkdir(exist_ok=True)
     cli = [sys.executable, "-m", "keyword_lightning.cli"]
-    common = ["--config", str(ROOT / config), "--data.dataset_file", str(dataset),
+    common = [*(arg for c in configs for arg in ("--config", str(ROOT / c))), "--data.dataset_file", str(dataset),
               "--trainer.enable_progress_bar", "false", "--seed_everything", str(seed), *extra]  # fmt: skip
     t0 = time.time()
     run([*cli, "fit", *common], run_dir, threads)
@@ -247,7 +248,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "csl.md")
     ap.add_argument("--workdir", type=Path, default=None, help="keep runs here and reuse finished ones")
     ap.add_argument("--parallel", type=int, default=1, help="runs at once (each gets its share of the CPU threads)")
+    ap.add_argument(
+        "--write-vectors",
+        type=Path,
+        metavar="FILE",
+        help="only write the PPMI-SVD vectors of the training text (chars, 128-d) to FILE, for prepare",
+    )
     args = ap.parse_args()
+    if args.write_vectors:
+        print(build_vectors(args.data / "train.jsonl", "chars", args.write_vectors, dim=128))
+        return
     names = list(dict.fromkeys(n for r in args.recipes for n in GROUPS.get(r, [r])))
     unknown = [n for n in names if n not in RECIPES and n not in BASELINES]
     if unknown:
