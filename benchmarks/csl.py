@@ -64,7 +64,7 @@ RECIPES: dict[str, tuple[tuple[str, ...], str, int | None, list[str]]] = {
 BASELINES = ("jieba-tfidf", "jieba-textrank")  # measured in-process, no seeds
 GROUPS = {
     "main": ["csl", *BASELINES],
-    "explore": ["csl", "chars", "jieba-words", "ppmi-vectors"],
+    "explore": ["csl", "chars", "jieba-words", "jieba-f1-stop", "ppmi-vectors"],
 }
 METRICS = ("f1@5", "f1@10", "f1@M")
 
