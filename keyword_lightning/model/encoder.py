@@ -207,7 +207,13 @@ class TransformerEncoder(nn.Module):
         with tempfile.TemporaryDirectory(prefix="encoder-") as folder:
             self.tokenizer.save_pretrained(folder)
             self.model.config.to_json_file(str(Path(folder) / "config.json"))
-            return {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(folder).iterdir()) if p.is_file()}
+            files = {}
+            for path in sorted(Path(folder).iterdir()):
+                try:
+                    files[path.name] = path.read_text(encoding="utf-8")
+                except UnicodeDecodeError:  # a slow tokenizer's binary model (spiece.model): tokenizer.json suffices
+                    continue
+            return files
 
     def fingerprint(self) -> str:
         """A digest of the weights, the config and the tokenizer (what cached vectors depend on)."""
