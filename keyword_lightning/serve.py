@@ -24,6 +24,7 @@ from keyword_lightning.checkpoint import CheckpointError
 from keyword_lightning.runs import RunError, find_run_checkpoint
 from keyword_lightning.serve_requests import DEFAULT_LIMITS, MB, Limits, texts_of
 
+DESCRIPTION = "Serve a checkpoint over HTTP: POST /predict, GET /health, and a page at /."
 LITSERVE_VERSION = "0.2.19"  # tested with; the loop below uses its request-queue protocol
 
 
@@ -65,7 +66,7 @@ class GatherLoop(BatchedLoop):
 class KeywordAPI(ls.LitAPI):
     """``POST /predict``: texts in, ``predictions.jsonl`` records out, batched across requests."""
 
-    def __init__(self, ckpt_path: str, limits: Limits = DEFAULT_LIMITS, threads: int = 0, **kwargs) -> None:
+    def __init__(self, ckpt_path: str, limits: Limits = DEFAULT_LIMITS, threads: int = 1, **kwargs) -> None:
         super().__init__(loop=GatherLoop(), **kwargs)
         self.ckpt_path, self.limits, self.threads = str(ckpt_path), limits, threads
 
@@ -138,7 +139,7 @@ def resolve_checkpoint(value: str) -> Path:
 
 def parser() -> argparse.ArgumentParser:
     """The options of ``keyword-lightning serve``."""
-    p = argparse.ArgumentParser(prog="keyword-lightning serve", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="keyword-lightning serve", description=DESCRIPTION)
     p.add_argument("--ckpt_path", required=True, help="best | last (newest fit run under the working dir) | PATH")
     p.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "0.0.0.0", "::"])
     p.add_argument("--port", type=int, default=8000)
@@ -146,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch_timeout", type=float, default=0.002, help="seconds to wait for more after a first")
     p.add_argument("--workers", type=int, default=1, help="model worker processes")
     p.add_argument("--accelerator", default="cpu", choices=["cpu", "gpu"])
-    p.add_argument("--threads", type=int, default=0, help="torch threads per worker (0: torch's default)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads per worker (0: torch's default)")
     p.add_argument("--timeout", type=float, default=60, help="seconds a request may wait for a worker")
     p.add_argument("--max_body_mb", type=float, default=Limits.max_body_bytes / MB, help="request body limit")
     p.add_argument("--max_texts", type=int, default=Limits.max_texts, help="texts in one request")
