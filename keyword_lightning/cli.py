@@ -1,8 +1,8 @@
 """``keyword-lightning``: LightningCLI over ``JointRNN`` and ``KeywordDataModule``.
 
 Subcommands ``fit``, ``validate``, ``test``, ``predict``, and ``serve`` (``serve.py``, no
-LightningCLI). ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run below ``trainer.default_root_dir`` (or the working
-directory), also in a new process.
+LightningCLI). ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run below
+``trainer.default_root_dir`` (or the working directory), also in a new process.
 """
 
 from __future__ import annotations
