@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.serving import Server, make_tiny_checkpoint
+from tests.serving import Server
 
 TEXT = "A survey of graph theory in optimization.\nNeural networks learn keyphrase extraction \U0001f600 graph theory."
 
@@ -46,12 +46,12 @@ def browser(tmp_path):
 
 
 @pytest.mark.slow
-def test_paste_submit_and_the_keyphrases_are_highlighted(browser, tmp_path):
+def test_paste_submit_and_the_keyphrases_are_highlighted(browser, tiny_checkpoint):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    server = Server(make_tiny_checkpoint(tmp_path))
+    server = Server(tiny_checkpoint)
     try:
         status, record = server.post({"text": TEXT})
         assert status == 200
