@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -22,8 +23,9 @@ from litserve.loops.base import _SENTINEL_VALUE, _StopLoopError
 
 from keyword_lightning.checkpoint import CheckpointError
 from keyword_lightning.runs import RunError, find_run_checkpoint
-from keyword_lightning.serve_requests import DEFAULT_LIMITS, MB, Limits, texts_of
+from keyword_lightning.serve_requests import DEFAULT_LIMITS, MB, Limits, RequestError, error_body, texts_of
 
+logger = logging.getLogger(__name__)
 DESCRIPTION = "Serve a checkpoint over HTTP: POST /predict, GET /health, and a page at /."
 LITSERVE_VERSION = "0.2.19"  # tested with; the loop below uses its request-queue protocol
 
@@ -85,18 +87,32 @@ class KeywordAPI(ls.LitAPI):
         self.extractor = KeywordExtractor.from_checkpoint(self.ckpt_path, device=device)
 
     def decode_request(self, request):
-        """The request's texts (already checked by ``PredictGuard``; checked again, cheaply)."""
-        return texts_of(request, self.limits)
+        """The request's texts (``PredictGuard`` checked them already), or the ``RequestError``."""
+        try:
+            return texts_of(request, self.limits)
+        except RequestError as err:  # answered alone in encode_response: never fails the batch
+            return err
 
-    def batch(self, inputs: list[list[str]]) -> list[list[str]]:
+    def batch(self, inputs: list) -> list:
         """Keep each request's texts apart; ``predict`` runs them all in one pass."""
         return inputs
 
-    def predict(self, requests: list[list[str]]) -> list[list[dict]]:
-        """One ``KeywordExtractor.predict`` over every text of every request, split back per request."""
-        records = self.extractor.predict([text for texts in requests for text in texts])
+    def predict(self, requests: list) -> list:
+        """One ``KeywordExtractor.predict`` over every text of every request, split back per request.
+
+        Should that pass fail, each request is run alone, so that only the one that fails gets
+        a 500 and the others in its batch are answered.
+        """
+        good = [texts for texts in requests if isinstance(texts, list)]
+        try:
+            records = self.extractor.predict([text for texts in good for text in texts])
+        except Exception:  # noqa: BLE001 - isolate the request that breaks the batch
+            return [self._alone(texts) for texts in requests]
         out, start = [], 0
         for texts in requests:
+            if not isinstance(texts, list):
+                out.append(texts)
+                continue
             part = records[start : start + len(texts)]
             for i, record in enumerate(part):
                 record["id"] = str(i)  # ids count within each request, as for one predict call
@@ -104,10 +120,21 @@ class KeywordAPI(ls.LitAPI):
             start += len(texts)
         return out
 
-    def encode_response(self, records: list[dict]):
-        """``{"records": [...]}`` as JSON bytes, encoded here rather than in the HTTP process."""
+    def _alone(self, texts):
+        if not isinstance(texts, list):
+            return texts
+        try:
+            return self.extractor.predict(texts)
+        except Exception as err:  # noqa: BLE001
+            logger.exception("predict failed on one request")
+            return RequestError(500, f"the model failed on this request ({type(err).__name__})")
+
+    def encode_response(self, records):
+        """``{"records": [...]}`` as JSON bytes (encoded here, not in the HTTP process), or the error."""
         from fastapi.responses import Response
 
+        if isinstance(records, RequestError):
+            return Response(error_body(records.message), status_code=records.status, media_type="application/json")
         body = json.dumps({"records": records}, ensure_ascii=False).encode()
         return Response(body, media_type="application/json")
 

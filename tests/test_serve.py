@@ -189,3 +189,29 @@ def test_serve_help_needs_no_lightning_cli():
         env=run_env(), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0 and "--max_batch_size" in proc.stdout and "--trainer" not in proc.stdout
+
+
+def test_the_api_answers_a_bad_request_alone_and_isolates_a_failing_one(tiny_checkpoint, monkeypatch):
+    from keyword_lightning.serve import KeywordAPI
+    from keyword_lightning.serve_requests import Limits
+
+    api = KeywordAPI(str(tiny_checkpoint), Limits(max_texts=2), max_batch_size=4)
+    api.setup("cpu")
+    inputs = [api.decode_request(r) for r in ({"text": TEXTS[0]}, {"texts": ["a", "b", "c"]}, {"texts": TEXTS[:2]})]
+    responses = [api.encode_response(out) for out in api.predict(api.batch(inputs))]
+    assert [r.status_code for r in responses] == [200, 413, 200]
+    assert json.loads(responses[2].body)["records"] == expected(tiny_checkpoint, TEXTS[:2])
+    assert "over 2" in json.loads(responses[1].body)["error"]
+
+    real = api.extractor.predict
+
+    def broken(texts):
+        if "boom" in texts:
+            raise RuntimeError("boom")
+        return real(texts)
+
+    monkeypatch.setattr(api.extractor, "predict", broken)
+    outs = api.predict([[TEXTS[0]], ["boom"], [TEXTS[1]]])
+    responses = [api.encode_response(out) for out in outs]
+    assert [r.status_code for r in responses] == [200, 500, 200]
+    assert json.loads(responses[0].body)["records"] == expected(tiny_checkpoint, TEXTS[:1])
