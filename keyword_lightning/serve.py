@@ -69,6 +69,27 @@ class GatherLoop(BatchedLoop):
         return payloads, timed_out
 
 
+def steady_malloc() -> None:
+    """A fixed glibc mmap threshold, so that large freed buffers go back to the system at once.
+
+    A batch's tensors differ in size from one batch to the next; with glibc's default, which
+    raises its mmap threshold as it goes, large buffers land on the heap and fragment it, and a
+    worker's RSS crept up by ~30% over 15,000 requests (``malloc_trim`` did not help). Elsewhere
+    than glibc this does nothing.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD (setting it also stops glibc's raising it)
+
+
+MMAP_THRESHOLD = 1024 * 1024
+
+
 class KeywordAPI(ls.LitAPI):
     """``POST /predict``: texts in, ``predictions.jsonl`` records out, batched across requests."""
 
@@ -84,6 +105,7 @@ class KeywordAPI(ls.LitAPI):
 
         if self.threads:
             torch.set_num_threads(self.threads)
+        steady_malloc()
         self.extractor = KeywordExtractor.from_checkpoint(self.ckpt_path, device=device)
 
     def decode_request(self, request):
