@@ -15,12 +15,23 @@ from tests.conftest import TINY_DOCS, fit_tiny, run_env, write_conll
 
 
 def make_tiny_checkpoint(folder: Path) -> Path:
-    """What the ``tiny_checkpoint`` fixture makes, in ``folder`` (for module-scoped servers)."""
+    """What the ``tiny_checkpoint`` fixture makes, in ``folder`` (for module-scoped servers).
+
+    Trained with one torch thread: two threads on cores that other processes keep busy can be
+    many times slower than one.
+    """
+    import torch
+
     from keyword_lightning.prepare import prepare
 
     f = write_conll(folder / "tiny.txt", TINY_DOCS * 4)
     dataset = prepare(train=str(f), val=str(f), test=str(f), out=str(folder / "data"))
-    trainer, _, _ = fit_tiny(dataset, folder / "fit", epochs=20)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        trainer, _, _ = fit_tiny(dataset, folder / "fit", epochs=20)
+    finally:
+        torch.set_num_threads(threads)
     path = folder / "tiny.ckpt"
     trainer.save_checkpoint(path)
     return path

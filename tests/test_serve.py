@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 from keyword_lightning import KeywordExtractor
 from tests.conftest import run_env
@@ -36,7 +37,16 @@ def server(tiny_ckpt):
 
 
 def expected(ckpt, texts):
-    return KeywordExtractor.from_checkpoint(ckpt).predict(texts)
+    """The extractor's records, computed here with one torch thread, as the server's worker runs.
+
+    (Two threads on cores that other processes keep busy can be many times slower than one.)
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return KeywordExtractor.from_checkpoint(ckpt).predict(texts)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_health_page_and_one_text(server, tiny_ckpt):
@@ -133,7 +143,6 @@ def test_other_routes_and_methods_are_4xx(server):
     assert server.request("GET", "/nope")[0] == 404
 
 
-@pytest.mark.slow
 def test_sigterm_answers_the_requests_in_flight_then_exits_0(tiny_ckpt):
     srv = Server(tiny_ckpt, "--max_batch_size", "1")
     texts = ["We study graph theory and optimization of neural networks. " * 80] * 150  # ~0.7M chars
@@ -191,7 +200,8 @@ def test_serve_help_needs_no_lightning_cli():
     assert proc.returncode == 0 and "--max_batch_size" in proc.stdout and "--trainer" not in proc.stdout
 
 
-def test_the_api_answers_a_bad_request_alone_and_isolates_a_failing_one(tiny_checkpoint, monkeypatch):
+def test_the_api_answers_a_bad_request_alone_and_isolates_a_failing_one(tiny_ckpt, monkeypatch):
+    tiny_checkpoint = tiny_ckpt
     from keyword_lightning.serve import KeywordAPI
     from keyword_lightning.serve_requests import Limits
 

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.serving import Server
+from tests.serving import Server, make_tiny_checkpoint
 
 TEXT = "A survey of graph theory in optimization.\nNeural networks learn keyphrase extraction \U0001f600 graph theory."
 
@@ -45,7 +45,11 @@ def browser(tmp_path):
     driver.quit()
 
 
-@pytest.mark.slow
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("page"))
+
+
 def test_paste_submit_and_the_keyphrases_are_highlighted(browser, tiny_checkpoint):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
