@@ -27,12 +27,12 @@ def find_browser() -> tuple[str, str]:
 
 
 @pytest.fixture()
-def browser(tmp_path):
+def browser(tmp_path, monkeypatch):
     binary, driver_path = find_browser()
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not fetch drivers or browsers
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not fetch drivers or browsers
     options = webdriver.ChromeOptions()
     options.binary_location = binary
     for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
