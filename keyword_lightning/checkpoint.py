@@ -1,7 +1,8 @@
 """Checkpoints: the one reader and validator used by the CLI, the LightningModule and the extractor.
 
 A keyword-lightning checkpoint is a Lightning checkpoint plus, under ``CHECKPOINT_KEY``, the
-vocabulary, the casing, the tokenizer of raw text and the label maps (and the wandb run id and RNG state for resuming),
+vocabulary, the casing, the tokenizer of raw text and the label maps (and the wandb run id and RNG state for resuming,
+and a transformer encoder's config and tokenizer files as text: ``encoder_files``),
 so prediction needs nothing but the file. It holds no pickled objects: everything loads with
 ``torch.load(weights_only=True)``, and anything that would need more is refused.
 """
@@ -65,6 +66,9 @@ def validate(ckpt: Any) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint label maps {meta.get('labels')} differ from this release's")
     if not isinstance(meta.get("lowercase"), bool):
         raise CheckpointError("checkpoint has no valid 'lowercase' setting")
+    files = meta.get("encoder_files")
+    if files is not None and not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
+        raise CheckpointError("checkpoint encoder files must map file names to text")
     if tokenizer_of(meta) not in TOKENIZERS:
         raise CheckpointError(f"checkpoint tokenizer {meta['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
     return meta

@@ -21,6 +21,7 @@ from keyword_lightning.checkpoint import CHECKPOINT_KEY, CheckpointError, read_c
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
 from keyword_lightning.decoding import Decoding
+from keyword_lightning.model.encoder import EncoderError
 from keyword_lightning.model.module import JointRNN
 from keyword_lightning.runs import RunError, find_run_checkpoint
 
@@ -89,6 +90,8 @@ class KeywordCLI(LightningCLI):
         model = self.config[sub].get("model") if sub else None
         for key, value in getattr(self, "_decoding", {}).items():
             model[key] = value
+        if getattr(self, "_encoder_files", None) and model is not None:
+            model["encoder_files"] = self._encoder_files  # the checkpoint's encoder: no model files needed
 
     def parse_arguments(self, parser, args) -> None:
         """Parse, then turn ``--ckpt_path best|last`` into a file of the newest fit run."""
@@ -106,6 +109,7 @@ class KeywordCLI(LightningCLI):
         self._decoding = {k: model[k] for k in DECODING if model is not None and k in model}
         if cfg.get("ckpt_path"):
             meta = read_checkpoint(cfg.ckpt_path)[CHECKPOINT_KEY]
+            self._encoder_files = meta.get("encoder_files")
             if sub == "predict" and cfg.data.get("predict_file") and not cfg.data.get("predict_split"):
                 # Raw text needs only the checkpoint (it carries the vocabulary): no dataset is read.
                 cfg.data.dataset_file = cfg.data.embedding_file = None
@@ -135,7 +139,7 @@ def main(args: list[str] | None = None) -> None:
         return
     try:
         KeywordCLI(JointRNN, KeywordDataModule, args=args, **CLI_OPTIONS)
-    except (DataError, CheckpointError, RunError, NonFiniteLossError) as err:
+    except (DataError, CheckpointError, EncoderError, RunError, NonFiniteLossError) as err:
         print(f"keyword-lightning: error: {err}", file=sys.stderr)
         sys.exit(2)
 

@@ -15,8 +15,9 @@ import torch
 from keyword_lightning import checkpoint
 from keyword_lightning.data.batch import batch_to_device, collate_fun2
 from keyword_lightning.data.encoding import encode_documents, prediction_sampler
-from keyword_lightning.data.inputs import documents_from_texts
+from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
 from keyword_lightning.decoding import DEFAULT_DECODING, Decoding, tag_batch
+from keyword_lightning.model.encoder import EncoderError, build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.predictions import stitch
 
@@ -63,15 +64,19 @@ class KeywordExtractor:
         hparams = dict(ckpt.get("hyper_parameters") or {})
         trainable, fixed = checkpoint.embedding_rows(ckpt)
         hparams.update(vocab_size=trainable + (fixed or 0), trainable_words=None if fixed is None else trainable)
+        meta = ckpt[checkpoint.CHECKPOINT_KEY]
         try:
-            net = DRNN(NetworkConfig.from_hparams(hparams))
+            encoder = build_encoder(hparams.get("encoder"), meta.get("encoder_files"))
+        except EncoderError as err:
+            raise checkpoint.CheckpointError(f"{path}: {err}") from None
+        try:
+            net = DRNN(NetworkConfig.from_hparams(hparams), encoder)
             prefix = "net."
             net.load_state_dict({k[len(prefix) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(prefix)})
         except (TypeError, ValueError, RuntimeError) as err:
             raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None
         decoding = Decoding(hparams.get("decoder", "viterbi"), hparams.get("fusion_weight", 0.0))
         kwargs = {"decoding": decoding, "sequence_mode": hparams.get("sequence_mode", "auto"), **kwargs}
-        meta = ckpt[checkpoint.CHECKPOINT_KEY]
         return cls(net.to(device), meta["vocabulary"], meta["lowercase"], checkpoint.tokenizer_of(meta), **kwargs)
 
     @classmethod
@@ -88,13 +93,19 @@ class KeywordExtractor:
     @torch.no_grad()
     def predict(self, texts: list[str], ids: list[str] | None = None) -> list[dict[str, Any]]:
         """Full records (``id``, ``tokens``, ``tags``, ``keyphrases``) for each text, in order."""
-        docs = documents_from_texts(texts, ids, self.tokenizer)
-        corpus, source, piece_start = encode_documents(docs, self.vocabulary, self.lowercase, self.max_length)
+        return self.tag(documents_from_texts(texts, ids, self.tokenizer))
+
+    @torch.no_grad()
+    def tag(self, docs: list[PredictDocument]) -> list[dict[str, Any]]:
+        """Records of documents already split into tokens (e.g. a prepared dataset's), in order."""
+        encoder = self.net.encoder
+        pieces = encoder.word_pieces if encoder is not None else None
+        corpus, source, piece_start = encode_documents(docs, self.vocabulary, self.lowercase, self.max_length, pieces)
         parts = []
         for items in prediction_sampler(corpus, self.batch_size):
-            batch = batch_to_device(collate_fun2([corpus[i] for i in items]), self.device)
-            logits = self.net(batch.words, batch.chars, batch.lengths, self.sequence_mode, batch.features)
-            parts.append(tag_batch(*logits, batch.lengths, batch.index, self.decoding))
+            b = batch_to_device(collate_fun2([corpus[i] for i in items]), self.device)
+            logits = self.net(b.words, b.chars, b.lengths, self.sequence_mode, b.features, b.pieces, b.piece_words)
+            parts.append(tag_batch(*logits, b.lengths, b.index, self.decoding))
         return stitch(docs, source, piece_start, parts)
 
     def extract(

