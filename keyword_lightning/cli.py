@@ -1,8 +1,8 @@
 """``keyword-lightning``: LightningCLI over ``JointRNN`` and ``KeywordDataModule``.
 
-Subcommands ``fit``, ``validate``, ``test``, ``predict``. ``--ckpt_path best`` / ``last``
-resolve to the newest earlier ``fit`` run below ``trainer.default_root_dir`` (or the working
-directory), also in a new process.
+Subcommands ``fit``, ``validate``, ``test``, ``predict``, and ``serve`` (``serve.py``, no
+LightningCLI). ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run below
+``trainer.default_root_dir`` (or the working directory), also in a new process.
 """
 
 from __future__ import annotations
@@ -127,7 +127,16 @@ CLI_OPTIONS = {
 
 
 def main(args: list[str] | None = None) -> None:
-    """Console entry point; data and checkpoint problems end in one line, exit code 2."""
+    """Console entry point; data and checkpoint problems end in one line, exit code 2.
+
+    ``keyword-lightning serve ...`` goes to ``serve.main`` (an HTTP server; no LightningCLI).
+    """
+    argv = sys.argv[1:] if args is None else args
+    if argv[:1] == ["serve"]:
+        from keyword_lightning.serve import main as serve
+
+        serve(argv[1:])
+        return
     try:
         KeywordCLI(JointRNN, KeywordDataModule, args=args, **CLI_OPTIONS)
     except (DataError, CheckpointError, EncoderError, RunError, NonFiniteLossError) as err:

@@ -1,0 +1,306 @@
+"""`keyword-lightning serve` under load: documents/s and latency against offline `predict`, then a soak.
+
+    python benchmarks/serve.py --ckpt runs/version_0/checkpoints/best-....ckpt   # a configs/inspec.yaml fit
+    python benchmarks/serve.py --ckpt CKPT --soak 2000 --out /tmp/serve.md      # a quick check
+
+Starts the server (`python -m keyword_lightning.serve`, its defaults) on a free loopback port and
+sends Inspec test abstracts (CoNLL tokens joined by spaces, PTB escapes undone, as compare.py
+does), one per request, from 1, 8 and 32 concurrent clients (threads, one keep-alive connection
+each; a bounded number of requests per level). Reports documents/s and p50/p95/p99 latency for
+each, next to offline `KeywordExtractor.predict` over the same documents, measured in this run.
+Then a soak: a warm-up of 3,000 requests, then at least 10,000 from 32 clients, one in four with 2-4 texts, each answer
+checked against the request (its records' tokens must be those of its texts, in order), counting
+5xx, lost and reordered answers, and the server's RSS (all its processes) after warm-up and at
+the end. Writes benchmarks/results/serve.md (atomically) with the command, machine and date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: import this checkout's benchmarks and package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.compare import raw_texts  # noqa: E402
+from benchmarks.keyphrase_scores import read_conll_gold  # noqa: E402
+from keyword_lightning.data.formats import atomic_write  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(ckpt: Path, port: int, extra: list[str]) -> subprocess.Popen:
+    """The server in a child process; returns once ``/health`` answers 200."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    cmd = [sys.executable, "-m", "keyword_lightning.serve", "--ckpt_path", str(ckpt), "--port", str(port), *extra]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited {proc.returncode}: {proc.stderr.read()[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not become healthy in 120 s")
+
+
+class Client:
+    """One keep-alive connection; ``post`` returns (status, parsed body, seconds)."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.conn = port, None
+
+    def post(self, payload: dict) -> tuple[int, dict, float]:
+        body = json.dumps(payload).encode()
+        start = time.perf_counter()
+        for attempt in range(2):  # a keep-alive connection the server closed: reconnect once
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.conn.request("POST", "/predict", body, {"Content-Type": "application/json"})
+                resp = self.conn.getresponse()
+                data = resp.read()
+                return resp.status, json.loads(data), time.perf_counter() - start
+            except (http.client.HTTPException, ConnectionError):
+                self.conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def run_clients(port: int, jobs: list[dict], clients: int, check=None) -> tuple[list[float], float, list]:
+    """Send ``jobs`` from ``clients`` threads (client k takes jobs k, k+clients, ...); latencies, seconds, failures."""
+    latencies, failures, lock = [], [], threading.Lock()
+
+    def work(k: int) -> None:
+        client, mine = Client(port), []
+        for i in range(k, len(jobs), clients):
+            try:
+                status, body, seconds = client.post(jobs[i])
+            except Exception as err:  # noqa: BLE001 - a lost answer is a result here
+                failures.append((i, f"lost: {type(err).__name__}: {err}"))
+                continue
+            mine.append(seconds)
+            problem = f"HTTP {status}" if status != 200 else (check(i, body) if check else None)
+            if problem:
+                failures.append((i, problem))
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, time.perf_counter() - start, failures
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def server_rss(pid: int) -> int:
+    """Resident bytes of the server and all its processes (HTTP, model worker, LitServe's manager)."""
+    import psutil
+
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    return sum(p.memory_info().rss for p in procs if p.is_running())
+
+
+def offline_docs_per_s(ckpt: Path, texts: list[str], repeats: int, threads: int) -> tuple[float, list[dict]]:
+    """``KeywordExtractor.predict`` over all texts in one call, ``threads`` torch threads; median of ``repeats``."""
+    import torch
+
+    from keyword_lightning import KeywordExtractor
+
+    default = torch.get_num_threads()
+    torch.set_num_threads(threads or default)
+    extractor = KeywordExtractor.from_checkpoint(ckpt)
+    extractor.predict(texts[:8])  # warm-up
+    rates, records = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        records = extractor.predict(texts)
+        rates.append(len(texts) / (time.perf_counter() - start))
+    torch.set_num_threads(default)
+    return statistics.median(rates), records
+
+
+def soak_jobs(texts: list[str], n: int) -> list[dict]:
+    """``n`` requests cycling through ``texts``; every fourth holds 2-4 texts (order must be kept)."""
+    jobs, pos = [], 0
+    for i in range(n):
+        count = 2 + i % 3 if i % 4 == 3 else 1
+        chunk = [texts[(pos + j) % len(texts)] for j in range(count)]
+        pos += count
+        jobs.append({"text": chunk[0]} if count == 1 else {"texts": chunk})
+    return jobs
+
+
+def machine() -> str:
+    import litserve
+    import torch
+
+    return (f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
+            f"({torch.get_num_threads()} threads), litserve {litserve.__version__}, "
+            f"Python {platform.python_version()}")  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ckpt", type=Path, required=True, help="a checkpoint (the GloVe default: configs/inspec.yaml)")
+    ap.add_argument("--data", type=Path, default=SHARED / "inspec", help="folder with test.txt (CoNLL)")
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
+    ap.add_argument("--requests", type=int, nargs="+", default=[300, 1000, 2000], help="per client level")
+    ap.add_argument("--repeats", type=int, default=3, help="offline timings (median)")
+    ap.add_argument("--soak", type=int, default=10_000, help="soak requests (32 clients)")
+    ap.add_argument("--warmup", type=int, default=3000, help="requests before the soak's first RSS reading")
+    ap.add_argument("--server-args", default="", help="extra `serve` options, e.g. '--max_batch_size 64'")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "serve.md")
+    args = ap.parse_args()
+    if not args.ckpt.is_file():
+        ap.error(f"checkpoint not found: {args.ckpt}")
+    texts, _ = raw_texts(read_conll_gold(args.data / "test.txt")[0])
+    loads, started = [os.getloadavg()[0]], time.time()
+
+    # Offline with one torch thread (the server's worker setting) and with torch's default; the
+    # better of the two is the baseline. (Two threads on a CPU that other work also uses can be
+    # many times slower than one: the threads wait on each other.)
+    offline_1, records = offline_docs_per_s(args.ckpt, texts, args.repeats, 1)
+    offline_n, _ = offline_docs_per_s(args.ckpt, texts, args.repeats, 0)
+    offline = max(offline_1, offline_n)
+    expected = {t: r["tokens"] for t, r in zip(texts, records)}
+    print(f"offline predict: {offline_1:.1f} docs/s (1 thread), {offline_n:.1f} (default)", file=sys.stderr)
+
+    port = free_port()
+    server = start_server(args.ckpt, port, shlex.split(args.server_args))
+    rows = []
+    try:
+        run_clients(port, [{"text": t} for t in texts[:64]], 8)  # warm-up
+        for clients, n in zip(args.clients, args.requests):
+            jobs = [{"text": texts[i % len(texts)]} for i in range(n)]
+            lat, seconds, failures = run_clients(port, jobs, clients)
+            rate = len(lat) / seconds
+            rows.append((clients, n, rate, *(1000 * percentile(lat, q) for q in (50, 95, 99)), len(failures)))
+            print(f"{clients} clients: {rate:.1f} docs/s, p50 {rows[-1][3]:.1f} ms, failures {len(failures)}",
+                  file=sys.stderr)  # fmt: skip
+        loads.append(os.getloadavg()[0])
+
+        jobs = soak_jobs(texts, args.soak)
+
+        def check(i: int, body: dict) -> str | None:
+            sent = [jobs[i]["text"]] if "text" in jobs[i] else jobs[i]["texts"]
+            got = [r["tokens"] for r in body.get("records", [])]
+            if len(got) != len(sent):
+                return f"lost: {len(got)} records for {len(sent)} texts"
+            return None if got == [expected[t] for t in sent] else "reordered: records do not match the texts"
+
+        # Warm-up for the RSS baseline: the model worker's allocator grows over its first few thousand
+        # requests (batches of every shape), by less each round, then holds.
+        run_clients(port, soak_jobs(texts[::-1], args.warmup), 32, check)
+        rss_warm = server_rss(server.pid)
+        lat, seconds, failures = run_clients(port, jobs, 32, check)
+        rss_end = server_rss(server.pid)
+    finally:
+        server.terminate()
+        code = server.wait(60)
+    loads.append(os.getloadavg()[0])
+    kinds = {k: sum(1 for _, p in failures if p.startswith(k)) for k in ("HTTP 5", "lost", "reordered")}
+    other = len(failures) - sum(kinds.values())
+    growth = rss_end / rss_warm - 1
+    soak_ok = not failures and abs(growth) <= 0.10 and code == 0
+    at32 = next((r for r in rows if r[0] == 32), None)
+    at1 = next((r for r in rows if r[0] == 1), None)
+
+    cmd = "python benchmarks/serve.py " + shlex.join(sys.argv[1:])
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# `keyword-lightning serve` under load",
+        "",
+        f"`{cmd}`, {date}, {machine()}; git {git_rev()}. Checkpoint `{args.ckpt.name}`; the server with its "
+        f"defaults{' and ' + args.server_args if args.server_args else ''}; clients in the benchmark's own process "
+        f"on the same machine, over loopback. Load average (1 min) before / after the load levels / at the end: "
+        + " / ".join(f"{x:.2f}" for x in loads)
+        + ". The CPU was shared with other work during this run, so treat the figures as noisy.",
+        "",
+        f"Inspec test, {len(texts)} abstracts (mean {sum(map(len, texts)) / len(texts):.0f} characters), "
+        "one per request.",
+        "",
+        "| clients | requests | documents/s | p50 ms | p95 ms | p99 ms | failed |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        *(f"| {c} | {n} | {r:.1f} | {a:.1f} | {b:.1f} | {d:.1f} | {f} |" for c, n, r, a, b, d, f in rows),
+        f"| offline `KeywordExtractor.predict`, all {len(texts)} in one call, 1 torch thread (median of "
+        f"{args.repeats}) | | {offline_1:.1f} | | | | |",
+        f"| the same, torch's default threads ({default_threads()}) | | {offline_n:.1f} | | | | |",
+        "",
+    ]
+    if at32:
+        lines.append(f"At 32 clients the server (one worker, one torch thread) reaches {at32[2] / offline:.0%} of "
+                     "offline predict's documents/s (the better offline row).")  # fmt: skip
+    if at1:
+        lines.append(f"p50 latency at 1 client: {at1[3]:.1f} ms.")
+    lines += [
+        "",
+        f"## Soak: {len(jobs)} requests from 32 clients ({sum(len(j.get('texts', [0])) for j in jobs)} texts)",
+        "",
+        f"- {len(jobs) / seconds:.1f} requests/s, p50 {1000 * percentile(lat, 50):.1f} ms, "
+        f"p99 {1000 * percentile(lat, 99):.1f} ms",
+        f"- 5xx: {kinds['HTTP 5']}, lost: {kinds['lost']}, reordered: {kinds['reordered']}, other: {other}",
+        f"- server RSS (all processes) after a warm-up of {args.warmup} requests {rss_warm / 2**20:.1f} MiB, "
+        f"at the end {rss_end / 2**20:.1f} MiB ({growth:+.1%})",
+        f"- SIGTERM at the end: exit status {code}",
+        f"- **{'passed' if soak_ok else 'FAILED'}**" + ("" if soak_ok else f": first failures {failures[:5]}"),
+        "",
+        f"Total time {(time.time() - started) / 60:.1f} minutes.",
+    ]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    with atomic_write(args.out, "w") as fh:
+        fh.write(report)
+    if not soak_ok:
+        sys.exit(1)
+
+
+def default_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def git_rev() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""``keyword-lightning serve``: a checkpoint behind HTTP, on LitServe.
+
+``POST /predict`` with ``{"text": "..."}`` or ``{"texts": [...]}`` answers ``{"records": [...]}``,
+the records of ``predictions.jsonl`` in request order; ``GET /health``; ``GET /`` is a page
+to paste text into. Requests from many clients are gathered into one forward pass.
+The model worker runs ``KeywordExtractor`` (torch only, no Lightning); requests are checked
+before they reach it (``serve_http.PredictGuard``, ``serve_requests``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import litserve as ls
+
+from keyword_lightning.checkpoint import CheckpointError
+from keyword_lightning.runs import RunError, find_run_checkpoint
+from keyword_lightning.serve_loop import GatherLoop, steady_malloc
+from keyword_lightning.serve_requests import DEFAULT_LIMITS, MB, Limits, RequestError, error_body, texts_of
+
+logger = logging.getLogger(__name__)
+DESCRIPTION = "Serve a checkpoint over HTTP: POST /predict, GET /health, and a page at /."
+
+
+class KeywordAPI(ls.LitAPI):
+    """``POST /predict``: texts in, ``predictions.jsonl`` records out, batched across requests."""
+
+    def __init__(self, ckpt_path: str, limits: Limits = DEFAULT_LIMITS, threads: int = 1, **kwargs) -> None:
+        super().__init__(loop=GatherLoop(), **kwargs)
+        self.ckpt_path, self.limits, self.threads = str(ckpt_path), limits, threads
+
+    def setup(self, device: str) -> None:
+        """Load the checkpoint (weights only) in the worker process."""
+        import torch
+
+        from keyword_lightning.extractor import KeywordExtractor
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        steady_malloc()
+        self.extractor = KeywordExtractor.from_checkpoint(self.ckpt_path, device=device)
+
+    def decode_request(self, request):
+        """The request's texts (``PredictGuard`` checked them already), or the ``RequestError``."""
+        try:
+            return texts_of(request, self.limits)
+        except RequestError as err:  # answered alone in encode_response: never fails the batch
+            return err
+
+    def batch(self, inputs: list) -> list:
+        """Keep each request's texts apart; ``predict`` runs them all in one pass."""
+        return inputs
+
+    def predict(self, requests: list) -> list:
+        """One ``KeywordExtractor.predict`` over every text of every request, split back per request.
+
+        Should that pass fail, each request is run alone, so that only the one that fails gets
+        a 500 and the others in its batch are answered.
+        """
+        good = [texts for texts in requests if isinstance(texts, list)]
+        try:
+            records = self.extractor.predict([text for texts in good for text in texts])
+        except Exception:  # noqa: BLE001 - isolate the request that breaks the batch
+            return [self._alone(texts) for texts in requests]
+        out, start = [], 0
+        for texts in requests:
+            if not isinstance(texts, list):
+                out.append(texts)
+                continue
+            part = records[start : start + len(texts)]
+            for i, record in enumerate(part):
+                record["id"] = str(i)  # ids count within each request, as for one predict call
+            out.append(part)
+            start += len(texts)
+        return out
+
+    def _alone(self, texts):
+        if not isinstance(texts, list):
+            return texts
+        try:
+            return self.extractor.predict(texts)
+        except Exception as err:  # noqa: BLE001
+            logger.exception("predict failed on one request")
+            return RequestError(500, f"the model failed on this request ({type(err).__name__})")
+
+    def encode_response(self, records):
+        """``{"records": [...]}`` as JSON bytes (encoded here, not in the HTTP process), or the error."""
+        from fastapi.responses import Response
+
+        if isinstance(records, RequestError):
+            return Response(error_body(records.message), status_code=records.status, media_type="application/json")
+        body = json.dumps({"records": records}, ensure_ascii=False).encode()
+        return Response(body, media_type="application/json")
+
+
+def build_server(ckpt_path: str, args: argparse.Namespace) -> ls.LitServer:
+    """A ``LitServer`` for ``ckpt_path`` with the request checks, the page and SIGTERM handling."""
+    from keyword_lightning.serve_http import PredictGuard, add_page
+
+    limits = Limits(int(args.max_body_mb * MB), args.max_texts, args.max_chars)
+    api = KeywordAPI(
+        ckpt_path, limits, args.threads, max_batch_size=args.max_batch_size, batch_timeout=args.batch_timeout
+    )
+    server = ls.LitServer(
+        api,
+        accelerator="cuda" if args.accelerator == "gpu" else "cpu",
+        devices=1 if args.accelerator == "gpu" else "auto",
+        workers_per_device=args.workers,
+        timeout=args.timeout,
+        middlewares=[(PredictGuard, {"limits": limits})],
+    )
+    add_page(server.app)
+    return server
+
+
+def resolve_checkpoint(value: str) -> Path:
+    """``best`` / ``last`` (the newest fit run under the working directory, as the CLI does) or a path."""
+    if value in ("best", "last"):
+        path = find_run_checkpoint(Path("."), value)
+        print(f"--ckpt_path {value}: {path}", file=sys.stderr)
+        return path
+    return Path(value)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The options of ``keyword-lightning serve``."""
+    p = argparse.ArgumentParser(prog="keyword-lightning serve", description=DESCRIPTION)
+    p.add_argument("--ckpt_path", required=True, help="best | last (newest fit run under the working dir) | PATH")
+    p.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "0.0.0.0", "::"])
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--max_batch_size", type=int, default=32, help="requests gathered into one forward pass")
+    p.add_argument("--batch_timeout", type=float, default=0.05, help="most seconds to gather a batch for")
+    p.add_argument("--workers", type=int, default=1, help="model worker processes")
+    p.add_argument("--accelerator", default="cpu", choices=["cpu", "gpu"])
+    p.add_argument("--threads", type=int, default=1, help="torch threads per worker (0: torch's default)")
+    p.add_argument("--timeout", type=float, default=60, help="seconds a request may wait for a worker")
+    p.add_argument("--max_body_mb", type=float, default=Limits.max_body_bytes / MB, help="request body limit")
+    p.add_argument("--max_texts", type=int, default=Limits.max_texts, help="texts in one request")
+    p.add_argument("--max_chars", type=int, default=Limits.max_chars, help="characters in one request")
+    p.add_argument("--log_level", default="warning", choices=["debug", "info", "warning", "error"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Check the checkpoint, then serve until SIGTERM or Ctrl+C; a bad checkpoint ends in one line, exit 2."""
+    args = parser().parse_args(argv)
+    try:
+        ckpt = resolve_checkpoint(args.ckpt_path)
+        from keyword_lightning.extractor import KeywordExtractor
+
+        KeywordExtractor.from_checkpoint(ckpt)  # the worker's own load, once here: refuse early
+    except (CheckpointError, RunError) as err:
+        print(f"keyword-lightning serve: error: {err}", file=sys.stderr)
+        sys.exit(2)
+    from keyword_lightning.serve_http import stop_on_sigterm
+
+    server = build_server(str(ckpt), args)
+    stop_on_sigterm(server)
+    print(f"keyword-lightning serve: {ckpt} on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    server.run(host=args.host, port=args.port, log_level=args.log_level, generate_client_file=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""keyword-lightning serve: a tiny checkpoint behind LitServe, in a child process on a loopback port."""
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import torch
+
+from keyword_lightning import KeywordExtractor
+from tests.conftest import run_env
+from tests.serving import Server, make_tiny_checkpoint
+
+# Small limits, so that the refused requests are cheap to send.
+LIMITS = ["--max_body_mb", "0.05", "--max_texts", "4", "--max_chars", "30000"]
+TEXTS = [
+    "A survey of graph theory in optimization.",
+    "Neural networks learn keyphrase extraction.",
+    "",
+    "We study graph theory and optimization \u2014 caf\u00e9 \U0001f600 neural networks.",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_ckpt(tmp_path_factory):
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture(scope="module")
+def server(tiny_ckpt):
+    srv = Server(tiny_ckpt, *LIMITS, "--max_batch_size", "8")
+    yield srv
+    assert srv.stop() == 0, srv.output()[-3000:]
+
+
+def expected(ckpt, texts):
+    """The extractor's records, computed here with one torch thread, as the server's worker runs.
+
+    (Two threads on cores that other processes keep busy can be many times slower than one.)
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return KeywordExtractor.from_checkpoint(ckpt).predict(texts)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_health_page_and_one_text(server, tiny_ckpt):
+    assert server.request("GET", "/health")[::2] == (200, b"ok")
+    status, headers, page = server.request("GET", "/")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert b"<textarea" in page and b"http" not in page.split(b"<body>")[1]  # no external assets
+    status, body = server.post({"text": TEXTS[0]})
+    assert status == 200
+    assert body == {"records": expected(tiny_ckpt, TEXTS[:1])}
+    assert any(k["text"] == "graph theory" for k in body["records"][0]["keyphrases"])
+
+
+def test_a_list_comes_back_in_request_order_as_the_extractor_gives_it(server, tiny_ckpt):
+    status, body = server.post({"texts": TEXTS})
+    assert status == 200
+    assert body["records"] == expected(tiny_ckpt, TEXTS)
+    status, body = server.post({"texts": TEXTS[::-1]})
+    assert [r["tokens"] for r in body["records"]] == [r["tokens"] for r in expected(tiny_ckpt, TEXTS[::-1])]
+    assert [r["id"] for r in body["records"]] == ["0", "1", "2", "3"]
+
+
+def test_curl_style_form_content_type_is_read_as_json(server):
+    form = {"Content-Type": "application/x-www-form-urlencoded"}  # what curl -d sends
+    status, _, raw = server.request("POST", "/predict", json.dumps({"text": TEXTS[1]}).encode(), form)
+    assert status == 200 and json.loads(raw)["records"][0]["tokens"][0] == "Neural"
+
+
+def test_many_clients_at_once_each_get_their_own_answer(server, tiny_ckpt):
+    texts = [f"Graph theory number {i} and neural networks of optimization {i}." for i in range(48)]
+    want = {t: r["tokens"] for t, r in zip(texts, expected(tiny_ckpt, texts))}
+    got, errors = {}, []
+
+    def client(k):
+        for t in texts[k::8]:
+            status, body = server.post({"text": t})
+            if status != 200:
+                errors.append(status)
+            got[t] = body["records"][0]["tokens"]
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and got == want
+
+
+BAD = [
+    (b"this is not json", 400, "not JSON"),
+    (b'{"text": "caf\xe9"}', 400, "UTF-8"),
+    (b'{"text": 42}', 422, "must be a string"),
+    (b'{"texts": "one"}', 422, "must be a list"),
+    (b'{"texts": [1, 2]}', 422, "texts[0] must be a string"),
+    (b'{"texts": []}', 422, "empty list"),
+    (b'{"text": "a", "extra": 1}', 422, "unknown field"),
+    (b"[" * 40000, 400, "not JSON"),
+    (b'{"text": "\\udc80"}', 422, "surrogate"),
+    (json.dumps({"texts": ["a"] * 5}).encode(), 413, "5 texts"),
+    (json.dumps({"text": "x " * 20000}).encode(), 413, "characters"),
+    (json.dumps({"text": "x" * 60000}).encode(), 413, "bytes"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "words"), BAD, ids=[w for _, _, w in BAD])
+def test_bad_requests_get_a_4xx_json_message_and_the_server_keeps_serving(server, body, status, words):
+    got, headers, raw = server.request("POST", "/predict", body, {"Content-Type": "application/json"})
+    assert got == status, raw
+    assert headers["content-type"] == "application/json"
+    assert words in json.loads(raw)["error"]
+    assert server.post({"text": TEXTS[0]})[0] == 200  # still answering
+
+
+def test_over_the_limit_by_content_length_alone(server):
+    # A declared body far over the limit is refused without being kept (the rest is drained).
+    body = b'{"text": "' + b"y" * 200_000 + b'"}'
+    got, _, raw = server.request("POST", "/predict", body, {"Content-Type": "application/json"})
+    assert got == 413 and "bytes" in json.loads(raw)["error"]
+    assert server.post({"text": TEXTS[1]})[0] == 200
+
+
+def test_a_text_longer_than_the_model_handles_is_chunked_not_refused(server, tiny_ckpt):
+    text = "We study graph theory and optimization . " * 400  # 2,800 tokens, max_length 1,000
+    status, body = server.post({"text": text})
+    assert status == 200
+    (record,) = body["records"]
+    assert len(record["tokens"]) == len(record["tags"]) == 2800
+    assert record == expected(tiny_ckpt, [text])[0]
+    assert all(text[k["start_char"] : k["end_char"]] == k["text"] for k in record["keyphrases"])
+
+
+def test_other_routes_and_methods_are_4xx(server):
+    assert server.request("GET", "/predict")[0] == 405
+    assert server.request("GET", "/nope")[0] == 404
+
+
+def test_sigterm_answers_the_requests_in_flight_then_exits_0(tiny_ckpt):
+    srv = Server(tiny_ckpt, "--max_batch_size", "1")
+    texts = ["We study graph theory and optimization of neural networks. " * 80] * 150  # ~0.7M chars
+    results, done_at = [], []
+
+    def big():
+        results.append(srv.post({"texts": texts}, timeout=120))
+        done_at.append(time.time())
+
+    threads = [threading.Thread(target=big) for _ in range(3)]  # one in the model, two queued behind it
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    sent = time.time()
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.proc.wait(90) == 0, srv.output()[-3000:]
+    for t in threads:
+        t.join()
+    assert [status for status, _ in results] == [200] * 3, results
+    assert all(len(body["records"]) == 150 for _, body in results)
+    assert max(done_at) > sent, "no request was still in flight at SIGTERM: make them bigger"
+    with pytest.raises(OSError):
+        srv.request("GET", "/health", timeout=2)
+
+
+@pytest.mark.parametrize("content", [b"not a checkpoint at all", None])
+def test_a_bad_checkpoint_refuses_to_start_in_one_line(tmp_path, content):
+    ckpt = tmp_path / "model.ckpt"
+    if content is not None:
+        ckpt.write_bytes(content)
+    proc = subprocess.run(
+        [sys.executable, "-m", "keyword_lightning.cli", "serve", "--ckpt_path", str(ckpt)],
+        env=run_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("keyword-lightning serve: error: "), proc.stderr
+    assert "model.ckpt" in lines[0]
+
+
+def test_best_without_a_fit_run_is_one_line_too(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "keyword_lightning.serve", "--ckpt_path", "best"],
+        cwd=tmp_path, env=run_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+    assert "no earlier fit run" in proc.stderr
+
+
+def test_serve_help_needs_no_lightning_cli():
+    proc = subprocess.run(
+        [sys.executable, "-m", "keyword_lightning.cli", "serve", "--help"],
+        env=run_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0 and "--max_batch_size" in proc.stdout and "--trainer" not in proc.stdout
+
+
+def test_the_api_answers_a_bad_request_alone_and_isolates_a_failing_one(tiny_ckpt, monkeypatch):
+    tiny_checkpoint = tiny_ckpt
+    from keyword_lightning.serve import KeywordAPI
+    from keyword_lightning.serve_requests import Limits
+
+    api = KeywordAPI(str(tiny_checkpoint), Limits(max_texts=2), max_batch_size=4)
+    api.setup("cpu")
+    inputs = [api.decode_request(r) for r in ({"text": TEXTS[0]}, {"texts": ["a", "b", "c"]}, {"texts": TEXTS[:2]})]
+    responses = [api.encode_response(out) for out in api.predict(api.batch(inputs))]
+    assert [r.status_code for r in responses] == [200, 413, 200]
+    assert json.loads(responses[2].body)["records"] == expected(tiny_checkpoint, TEXTS[:2])
+    assert "over 2" in json.loads(responses[1].body)["error"]
+
+    real = api.extractor.predict
+
+    def broken(texts):
+        if "boom" in texts:
+            raise RuntimeError("boom")
+        return real(texts)
+
+    monkeypatch.setattr(api.extractor, "predict", broken)
+    outs = api.predict([[TEXTS[0]], ["boom"], [TEXTS[1]]])
+    responses = [api.encode_response(out) for out in outs]
+    assert [r.status_code for r in responses] == [200, 500, 200]
+    assert json.loads(responses[0].body)["records"] == expected(tiny_checkpoint, TEXTS[:1])
