@@ -67,8 +67,11 @@ def main() -> None:
     ap.add_argument("--ckpt", type=Path, required=True, help="a checkpoint of a model with model.encoder")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "inspec")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "encoder-speed.md")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     test = args.data / "test.txt"
     docs = [PredictDocument(d.id, d.tokens) for d in read_conll(test)]
     texts = [" ".join(d.tokens) for d in docs]
@@ -87,11 +90,13 @@ def main() -> None:
     lines = [f"| {name} | {speed:.1f} | {speed / base_speed:.2f}x | {f1:.4f} | {f1 - base_f1:+.4f} | "
              f"{'yes' if abs(f1 - base_f1) < KEEP_WITHIN else 'no'} |" for name, speed, f1 in rows]  # fmt: skip
     threads = torch.get_num_threads()
+    threads_arg = f" --threads {args.threads}" if args.threads else ""
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, {threads} threads"
     text = [
         "# Prediction speed with a transformer encoder",
         "",
-        f"Measured {datetime.date.today()} on {machine}; `python benchmarks/encoder_speed.py --ckpt {args.ckpt.name}`.",
+        f"Measured {datetime.date.today()} on {machine};",
+        f"`python benchmarks/encoder_speed.py --ckpt {args.ckpt.name}{threads_arg}`.",
         f"{len(texts)} Inspec test abstracts through `KeywordExtractor.predict` (raw text, tokenizing included,",
         "batches of 64 grouped by length), best of the timed passes after a warm-up. F1: strict span F1 on",
         f"the test split's tokens. A variant is kept only if its F1 moves by less than {KEEP_WITHIN}.",
