@@ -54,18 +54,20 @@ F1_STOP = "configs/trainer/csl.yaml"  # early stop on val/phrase_f1 (patience 10
 # dimension) or None for random embeddings, extra CLI overrides). chars, jieba-words and
 # ppmi-vectors keep the shared trainer (early stop on val/loss, patience 7); csl and the *-f1-stop
 # recipes add configs/trainer/csl.yaml (early stop on val/phrase_f1, patience 10).
+NO_REPEATS = ["--model.repeat_features", "false"]  # the recipes explored before the repeat features
 RECIPES: dict[str, tuple[tuple[str, ...], str, int | None, list[str]]] = {
     "csl": ((CONFIG, F1_STOP), "chars", None, []),  # the chosen recipe
-    "chars": ((CONFIG,), "chars", None, []),
-    "jieba-words": ((CONFIG,), "jieba", None, []),
-    "ppmi-vectors": ((CONFIG,), "chars", 128, []),
-    "jieba-f1-stop": ((CONFIG, F1_STOP), "jieba", None, []),
-    "ppmi-f1-stop": ((CONFIG, F1_STOP), "chars", 128, []),
+    "csl-no-repeats": ((CONFIG, F1_STOP), "chars", None, NO_REPEATS),  # the recipe before them
+    "chars": ((CONFIG,), "chars", None, NO_REPEATS),
+    "jieba-words": ((CONFIG,), "jieba", None, NO_REPEATS),
+    "ppmi-vectors": ((CONFIG,), "chars", 128, NO_REPEATS),
+    "jieba-f1-stop": ((CONFIG, F1_STOP), "jieba", None, NO_REPEATS),
+    "ppmi-f1-stop": ((CONFIG, F1_STOP), "chars", 128, NO_REPEATS),
 }
 BASELINES = ("jieba-tfidf", "jieba-textrank")  # measured in-process, no seeds
 GROUPS = {
     "main": ["csl", *BASELINES],
-    "explore": ["csl", "chars", "jieba-words", "jieba-f1-stop", "ppmi-vectors"],
+    "explore": ["csl", "csl-no-repeats", "chars", "jieba-words", "jieba-f1-stop", "ppmi-vectors"],
 }
 METRICS = ("f1@5", "f1@10", "f1@M")
 

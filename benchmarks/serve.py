@@ -134,6 +134,19 @@ def server_rss(pid: int) -> int:
     return sum(p.memory_info().rss for p in procs if p.is_running())
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by the server (all its processes) and by this process."""
+    import psutil
+
+    server = 0.0
+    for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+        try:
+            server += sum(proc.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return server, sum(psutil.Process().cpu_times()[:2])
+
+
 def offline_docs_per_s(ckpt: Path, texts: list[str], repeats: int, threads: int) -> tuple[float, list[dict]]:
     """``KeywordExtractor.predict`` over all texts in one call, ``threads`` torch threads; median of ``repeats``."""
     import torch
@@ -206,9 +219,11 @@ def main() -> None:
         run_clients(port, [{"text": t} for t in texts[:64]], 8)  # warm-up
         for clients, n in zip(args.clients, args.requests):
             jobs = [{"text": texts[i % len(texts)]} for i in range(n)]
+            cpu0 = cpu_seconds(server.pid)
             lat, seconds, failures = run_clients(port, jobs, clients)
+            cpu = [1000 * (b - a) / n for a, b in zip(cpu0, cpu_seconds(server.pid))]  # ms per request
             rate = len(lat) / seconds
-            rows.append((clients, n, rate, *(1000 * percentile(lat, q) for q in (50, 95, 99)), len(failures)))
+            rows.append((clients, n, rate, *(1000 * percentile(lat, q) for q in (50, 95, 99)), len(failures), *cpu))
             print(f"{clients} clients: {rate:.1f} docs/s, p50 {rows[-1][3]:.1f} ms, failures {len(failures)}",
                   file=sys.stderr)  # fmt: skip
         loads.append(os.getloadavg()[0])
@@ -239,6 +254,8 @@ def main() -> None:
     at32 = next((r for r in rows if r[0] == 32), None)
     at1 = next((r for r in rows if r[0] == 1), None)
 
+    cores = os.cpu_count() or 1
+    workers = worker_processes(args.server_args)
     cmd = "python benchmarks/serve.py " + shlex.join(sys.argv[1:])
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -248,21 +265,34 @@ def main() -> None:
         f"defaults{' and ' + args.server_args if args.server_args else ''}; clients in the benchmark's own process "
         f"on the same machine, over loopback. Load average (1 min) before / after the load levels / at the end: "
         + " / ".join(f"{x:.2f}" for x in loads)
-        + ". The CPU was shared with other work during this run, so treat the figures as noisy.",
+        + (
+            ". The CPU was shared with other work during this run, so treat the figures as noisy."
+            if loads[0] > 1.5
+            else "."
+        ),
         "",
         f"Inspec test, {len(texts)} abstracts (mean {sum(map(len, texts)) / len(texts):.0f} characters), "
         "one per request.",
         "",
-        "| clients | requests | documents/s | p50 ms | p95 ms | p99 ms | failed |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
-        *(f"| {c} | {n} | {r:.1f} | {a:.1f} | {b:.1f} | {d:.1f} | {f} |" for c, n, r, a, b, d, f in rows),
+        "| clients | requests | documents/s | p50 ms | p95 ms | p99 ms | failed | server CPU ms/request "
+        "| client CPU ms/request | CPU ceiling docs/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {c} | {n} | {r:.1f} | {a:.1f} | {b:.1f} | {d:.1f} | {f} | {sc:.2f} | {cc:.2f} "
+            f"| {1000 * cores / (sc + cc):.0f} |"
+            for c, n, r, a, b, d, f, sc, cc in rows
+        ),  # fmt: skip
         f"| offline `KeywordExtractor.predict`, all {len(texts)} in one call, 1 torch thread (median of "
-        f"{args.repeats}) | | {offline_1:.1f} | | | | |",
-        f"| the same, torch's default threads ({default_threads()}) | | {offline_n:.1f} | | | | |",
+        f"{args.repeats}) | | {offline_1:.1f} | | | | | | | |",
+        f"| the same, torch's default threads ({default_threads()}) | | {offline_n:.1f} | | | | | | | |",
+        "",
+        "CPU ms/request: user + system CPU time of all the server's processes (HTTP, LitServe's manager,",
+        "the model workers), and of the clients (this process), over the level, per request. CPU ceiling:",
+        f"the documents/s that {cores} fully busy cores would give at that cost, clients included.",
         "",
     ]
     if at32:
-        lines.append(f"At 32 clients the server (one worker, one torch thread) reaches {at32[2] / offline:.0%} of "
+        lines.append(f"At 32 clients the server ({workers}) reaches {at32[2] / offline:.0%} of "
                      "offline predict's documents/s (the better offline row).")  # fmt: skip
     if at1:
         lines.append(f"p50 latency at 1 client: {at1[3]:.1f} ms.")
@@ -286,6 +316,16 @@ def main() -> None:
         fh.write(report)
     if not soak_ok:
         sys.exit(1)
+
+
+def worker_processes(server_args: str) -> str:
+    """How many model workers ``serve`` ran with ``server_args``, in words."""
+    from keyword_lightning.serve import parser, worker_count
+
+    args = parser().parse_args(["--ckpt_path", "x", *shlex.split(server_args)])
+    n = worker_count(args.workers, args.accelerator)
+    threads = f"{args.threads} torch thread{'s' if args.threads != 1 else ''}" if args.threads else "torch's threads"
+    return f"{n} model worker{'s' if n > 1 else ''} of {threads}"
 
 
 def default_threads() -> int:

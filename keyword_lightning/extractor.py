@@ -100,7 +100,10 @@ class KeywordExtractor:
         """Records of documents already split into tokens (e.g. a prepared dataset's), in order."""
         encoder = self.net.encoder
         pieces = encoder.word_pieces if encoder is not None else None
-        corpus, source, piece_start = encode_documents(docs, self.vocabulary, self.lowercase, self.max_length, pieces)
+        repeats = self.net.config.repeat_features
+        corpus, source, piece_start = encode_documents(
+            docs, self.vocabulary, self.lowercase, self.max_length, pieces, repeats
+        )
         parts = []
         for items in prediction_sampler(corpus, self.batch_size):
             b = batch_to_device(collate_fun2([corpus[i] for i in items]), self.device)

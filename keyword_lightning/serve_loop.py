@@ -53,12 +53,14 @@ class GatherLoop(BatchedLoop):
 
 
 def steady_malloc() -> None:
-    """A fixed glibc mmap threshold, so that large freed buffers go back to the system at once.
+    """A fixed glibc mmap threshold (64 MiB), so that glibc stops moving it as the worker runs.
 
     A batch's tensors differ in size from one batch to the next; with glibc's default, which
-    raises its mmap threshold as it goes, large buffers land on the heap and fragment it, and a
-    worker's RSS crept up by ~30% over 15,000 requests (``malloc_trim`` did not help). Elsewhere
-    than glibc this does nothing.
+    raises its mmap threshold as it goes, a worker's RSS crept up by ~30% over 15,000 requests
+    (``malloc_trim`` did not help). A threshold of 1 MiB held RSS flat but made every batch's
+    activations fresh mmaps whose page faults cost half the worker's time (a batch of 32
+    Inspec abstracts: 198 ms against 130 ms). At 64 MiB, above any batch of abstracts, the soak
+    of ``benchmarks/serve.py`` holds. Elsewhere than glibc this does nothing.
     """
     import ctypes
     import ctypes.util
@@ -70,4 +72,4 @@ def steady_malloc() -> None:
     mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD (setting it also stops glibc's raising it)
 
 
-MMAP_THRESHOLD = 1024 * 1024
+MMAP_THRESHOLD = 64 * 1024 * 1024

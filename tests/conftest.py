@@ -127,15 +127,16 @@ def tiny_corpus(tmp_path) -> Path:
     return prepare(train=str(f), val=str(f), test=str(f), out=str(tmp_path / "data"))
 
 
-def fit_tiny(dataset_file: Path, root: Path, epochs: int = 3, **trainer_kw):
-    """Train a very small JointRNN on a tiny corpus; returns (trainer, model, datamodule)."""
+def fit_tiny(dataset_file: Path, root: Path, epochs: int = 3, model_kw: dict | None = None, **trainer_kw):
+    """Train a very small JointRNN (``model_kw``: more settings) on a tiny corpus; returns (trainer, model, dm)."""
     import lightning as L
 
     from keyword_lightning import JointRNN, KeywordDataModule
 
     L.seed_everything(0)
     dm = KeywordDataModule(str(dataset_file), batch_size=4)
-    model = JointRNN(vocabulary=dm.vocabulary, embedding_dim=16, hidden_size1=16, hidden_size2=16, lr=0.02, dropout=0.0)
+    settings = dict(embedding_dim=16, hidden_size1=16, hidden_size2=16, lr=0.02, dropout=0.0, **(model_kw or {}))
+    model = JointRNN(vocabulary=dm.vocabulary, **settings)
     kw = {"logger": False, "enable_checkpointing": False, **trainer_kw}
     trainer = L.Trainer(
         max_epochs=epochs, enable_progress_bar=False, enable_model_summary=False, default_root_dir=root, **kw

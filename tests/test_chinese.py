@@ -127,14 +127,15 @@ ZH_DOCS = [
 
 @pytest.fixture()
 def zh_checkpoint(tmp_path):
-    """A tiny model trained on Chinese text split by the chars tokenizer."""
+    """A tiny model trained on Chinese text split by the chars tokenizer, reading the CSL recipe's features."""
     from tests.conftest import fit_tiny
 
     src = tmp_path / "zh.jsonl"
     src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in ZH_DOCS * 4), encoding="utf-8")
     dataset = prepare(train=str(src), val=str(src), test=str(src), out=str(tmp_path / "zh"), format="jsonl",
                       tokenizer="chars")  # fmt: skip
-    trainer, model, _ = fit_tiny(dataset, tmp_path / "fit", epochs=40)
+    features = {"doc_features": True, "repeat_features": True}
+    trainer, model, _ = fit_tiny(dataset, tmp_path / "fit", epochs=40, model_kw=features)
     assert model.tokenizer == "chars"  # training took the dataset's tokenizer
     path = tmp_path / "zh.ckpt"
     trainer.save_checkpoint(path)

@@ -122,6 +122,29 @@ def test_document_features_match_a_per_document_count():
     assert np.array_equal(document_features(types, offsets, chunk_tokens=97), document_features(types, offsets))
 
 
+def test_repeat_features_match_a_per_document_count():
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(0, 12, size=60)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    types = rng.integers(0, 4, size=int(offsets[-1])).astype(np.int64)  # few strings: bigrams repeat
+    out = document_features(types, offsets, repeats=True)
+    assert out.shape == (len(types), 5)
+    assert np.array_equal(out[:, :2], document_features(types, offsets))  # the first two columns unchanged
+    expected = []
+    for lo, hi in zip(offsets[:-1], offsets[1:]):
+        doc = types[lo:hi].tolist()
+        pairs = list(zip(doc, doc[1:]))
+        for i, t in enumerate(doc):
+            left = math.log(pairs.count(pairs[i - 1])) if i > 0 else 0.0
+            right = math.log(pairs.count(pairs[i])) if i < len(doc) - 1 else 0.0
+            last = len(doc) - 1 - doc[::-1].index(t)
+            expected.append([left, right, last / len(doc)])
+    assert np.allclose(out[:, 2:], np.array(expected, dtype=np.float32).reshape(-1, 3))
+    for chunk in (1, 7, 50):
+        assert np.array_equal(document_features(types, offsets, repeats=True, chunk_tokens=chunk), out)
+    assert document_features(types[:0], np.array([0]), repeats=True).shape == (0, 5)
+
+
 def test_vocabulary_puts_every_training_word_before_the_other_pretrained_words(tmp_path):
     from keyword_lightning.data import formats as fm
     from keyword_lightning.data import readers as rd

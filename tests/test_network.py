@@ -124,6 +124,24 @@ def test_document_features_enter_the_network():
         model(words, None, lengths, "padded", None)
 
 
+def test_repeat_features_are_the_columns_after_the_document_features():
+    torch.manual_seed(0)
+    words, lengths = torch.randint(2, 20, (2, 5)), torch.tensor([5, 5])
+    feats = torch.rand(2, 5, 5)
+    doc_only = net(20, 4, 3, 3, "lstm", True, dropout=0.0, doc_features=True).eval()
+    both = net(20, 4, 3, 3, "lstm", True, dropout=0.0, doc_features=True, repeat_features=True).eval()
+    assert both.config.token_dim == doc_only.config.token_dim + 3
+    changed = feats.clone()
+    changed[..., 2:] += 1.0  # only the repeat columns
+    with torch.no_grad():
+        assert torch.equal(doc_only(words, None, lengths, "padded", feats)[1],
+                           doc_only(words, None, lengths, "padded", changed)[1])  # fmt: skip
+        assert not torch.allclose(both(words, None, lengths, "padded", feats)[1],
+                                  both(words, None, lengths, "padded", changed)[1])  # fmt: skip
+    with pytest.raises(ValueError, match="needs 5 document features"):
+        both(words, None, lengths, "padded", feats[..., :2])
+
+
 def test_fusion_adds_head_one_votes_to_the_tag_scores():
     torch.manual_seed(0)
     logits1, logits2 = torch.randn(2, 4, 2), torch.randn(2, 4, 5)

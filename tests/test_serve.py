@@ -225,3 +225,14 @@ def test_the_api_answers_a_bad_request_alone_and_isolates_a_failing_one(tiny_ckp
     responses = [api.encode_response(out) for out in outs]
     assert [r.status_code for r in responses] == [200, 500, 200]
     assert json.loads(responses[0].body)["records"] == expected(tiny_checkpoint, TEXTS[:1])
+
+
+def test_workers_default_to_one_per_core_at_most_four(monkeypatch):
+    from keyword_lightning import serve
+
+    for cores, expected in ((1, 1), (2, 2), (16, serve.MAX_AUTO_WORKERS), (None, 1)):
+        monkeypatch.setattr(serve.os, "cpu_count", lambda cores=cores: cores)
+        assert serve.worker_count(0, "cpu") == expected
+    assert serve.worker_count(0, "gpu") == 1
+    assert serve.worker_count(3, "cpu") == 3
+    assert serve.parser().parse_args(["--ckpt_path", "x"]).workers == 0

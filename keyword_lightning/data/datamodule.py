@@ -118,18 +118,20 @@ class KeywordDataModule(L.LightningDataModule):
         """How the dataset's raw text was split (``text.TOKENIZERS``); ``ptb`` without a dataset."""
         return self.dataset.tokenizer if self.hparams.dataset_file else "ptb"
 
-    def _model_inputs(self) -> tuple[list[str], bool, str, Any]:
-        """Vocabulary, lowercasing, tokenizer and transformer encoder (or None) of the model being run.
+    def _model_inputs(self) -> tuple[list[str], bool, str, Any, bool]:
+        """Vocabulary, lowercasing, tokenizer, encoder (or None), repeat features, of the model run.
 
         The model's own (from its checkpoint) win over the dataset's.
         """
         model = self.trainer.lightning_module if self.trainer is not None else None
-        encoder = getattr(getattr(model, "net", None), "encoder", None)
+        net = getattr(model, "net", None)
+        encoder = getattr(net, "encoder", None)
+        repeats = bool(getattr(getattr(net, "config", None), "repeat_features", False))
         if getattr(model, "vocabulary", None):
-            return model.vocabulary, model.lowercase, model.tokenizer, encoder
+            return model.vocabulary, model.lowercase, model.tokenizer, encoder, repeats
         if self.vocabulary is None:
             raise DataError("no vocabulary: give data.dataset_file or a checkpoint")
-        return self.vocabulary, self.hparams.lowercase, self.tokenizer, encoder
+        return self.vocabulary, self.hparams.lowercase, self.tokenizer, encoder, repeats
 
     def _check_tokenizer(self, tokenizer: str) -> None:
         """The dataset's text must be split the way the model's training text was."""
@@ -141,9 +143,9 @@ class KeywordDataModule(L.LightningDataModule):
 
     def split_corpus(self, split: str) -> Corpus:
         """The encoded corpus of a dataset split (built once per vocabulary)."""
-        words, lowercase, tokenizer, encoder = self._model_inputs()
+        words, lowercase, tokenizer, encoder, repeats = self._model_inputs()
         self._check_tokenizer(tokenizer)
-        key = (split, id(words), lowercase, id(encoder))
+        key = (split, id(words), lowercase, id(encoder), repeats)
         if key not in self._corpora:
             part = self.dataset.splits.get(split)
             if part is None:
@@ -151,7 +153,16 @@ class KeywordDataModule(L.LightningDataModule):
             strings, max_length = self.dataset.strings, self.hparams.max_length
             pieces = encoder.word_pieces if encoder is not None else None
             corpus, _ = encode_corpus(
-                strings, part.tokens, part.offsets, part.tags, words, lowercase, max_length, split == "test", pieces
+                strings,
+                part.tokens,
+                part.offsets,
+                part.tags,
+                words,
+                lowercase,
+                max_length,
+                split == "test",
+                pieces,
+                repeats,
             )  # stems: for stemmed F1@k, a test metric
             if encoder is not None and not encoder.config.finetune and encoder.config.cache:
                 attach_cached_vectors(encoder, corpus, self.hparams.dataset_file, split, max_length)
@@ -225,7 +236,7 @@ class KeywordDataModule(L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         """Documents of ``predict_file`` or ``predict_split``; empty documents yield no items."""
         h = self.hparams
-        words, lowercase, tokenizer, encoder = self._model_inputs()
+        words, lowercase, tokenizer, encoder, repeats = self._model_inputs()
         if h.predict_split:
             self._check_tokenizer(tokenizer)
             part = self.dataset.splits.get(h.predict_split)
@@ -243,6 +254,6 @@ class KeywordDataModule(L.LightningDataModule):
             raise DataError("nothing to predict: give data.predict_file or data.predict_split")
         pieces = encoder.word_pieces if encoder is not None else None
         corpus, self.predict_source, self.predict_piece_start = encode_documents(
-            self.predict_documents, words, lowercase, h.max_length, pieces
+            self.predict_documents, words, lowercase, h.max_length, pieces, repeats
         )
         return self._loader(corpus, prediction_sampler(corpus, h.batch_size, *self._distributed()))

@@ -102,6 +102,7 @@ def encode_corpus(
     max_length: int | None,
     stems: bool = False,
     pieces: Callable[[list[str]], list[list[int]]] | None = None,
+    repeats: bool = False,
 ) -> tuple[Corpus, np.ndarray]:
     """Map a flat corpus (indices into ``strings``) to model ids; split long documents.
 
@@ -109,6 +110,7 @@ def encode_corpus(
     Document features are computed on whole documents, before long ones are split. With
     ``stems`` each token also gets the id of its Porter stem (what stemmed F1@k compares).
     ``pieces`` splits strings into a transformer encoder's word pieces (``TransformerEncoder.word_pieces``).
+    ``repeats`` adds the repeat features (``data.features.document_features``).
     """
     index = word_index(vocabulary)
     # int32 per token (a KP20k-size corpus has ~100M tokens); Corpus stores int32 anyway.
@@ -116,7 +118,7 @@ def encode_corpus(
     lowered: dict[str, int] = {}
     type_of = np.array([lowered.setdefault(s.lower(), len(lowered)) for s in strings], dtype=np.int32)
     types = type_of[token_strings] if len(strings) else np.zeros(0, dtype=np.int32)
-    features = document_features(types, offsets)
+    features = document_features(types, offsets, repeats)
     table = np.zeros((max(1, len(strings)), MAX_WORD_CHARS), dtype=np.int16)
     for row, s in enumerate(strings):
         ids = char_ids(s)
@@ -153,6 +155,7 @@ def encode_documents(
     lowercase: bool,
     max_length: int | None,
     pieces: Callable[[list[str]], list[list[int]]] | None = None,
+    repeats: bool = False,
 ) -> tuple[Corpus, np.ndarray, np.ndarray]:
     """Encode documents to tag; returns ``(corpus, source, piece_start)``.
 
@@ -164,8 +167,9 @@ def encode_documents(
     lengths = np.array([len(d.tokens) for d in docs], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     corpus, source = encode_corpus(
-        list(table), np.asarray(flat, dtype=np.int64), offsets, None, vocabulary, lowercase, max_length, pieces=pieces
-    )
+        list(table), np.asarray(flat, dtype=np.int64), offsets, None, vocabulary, lowercase, max_length,
+        pieces=pieces, repeats=repeats,
+    )  # fmt: skip
     return corpus, source, corpus.offsets[:-1] - offsets[source]
 
 

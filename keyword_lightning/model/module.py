@@ -24,6 +24,7 @@ from keyword_lightning.decoding import DECODERS, Decoding, decode, tag_batch, ta
 from keyword_lightning.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, token_metrics
 from keyword_lightning.model.encoder import build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
+from keyword_lightning.model.optimizer import adam
 from keyword_lightning.model.rnn import SEQUENCE_MODES
 from keyword_lightning.tagging import IGNORE_INDEX, SBMEO
 
@@ -57,6 +58,8 @@ class JointRNN(L.LightningModule):
         char_dim / char_channels: character CNN sizes; ``char_dim: 0`` turns it off.
         doc_features: add each token's document statistics (count in the document, first
             occurrence; see ``data.features.document_features``) to its input.
+        repeat_features: add how the token's bigrams repeat in its document and where it last
+            occurs (``document_features(repeats=True)``; for Chinese characters).
         alpha: weight of head 1 in the loss.
         lr / weight_decay: Adam's settings (LightningCLI's ``--optimizer`` overrides them).
         decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
@@ -92,6 +95,7 @@ class JointRNN(L.LightningModule):
         char_dim: int = _NET.char_dim,
         char_channels: int = _NET.char_channels,
         doc_features: bool = _NET.doc_features,
+        repeat_features: bool = _NET.repeat_features,
         alpha: float = 0.5,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -244,24 +248,9 @@ class JointRNN(L.LightningModule):
         return tag_batch(*self(batch), batch.lengths, batch.index, self.decoding)
 
     def configure_optimizers(self) -> Any:
-        """Adam over the trainable parameters (the seed's optimizer).
-
-        A fine-tuned encoder is a second parameter group with its own learning rate, which
-        rises linearly over its ``warmup_steps`` (the RNN's stays constant).
-        """
-        encoder = self.net.encoder
-        tuned = [p for p in encoder.parameters() if p.requires_grad] if encoder is not None else []
-        own = {id(p) for p in tuned}
-        # Empty parameters (``embedding_dim: 0``) stay out: nothing to train, and no empty kernels.
-        rest = [p for p in self.parameters() if p.requires_grad and p.numel() and id(p) not in own]
-        if not tuned:
-            return torch.optim.Adam(rest, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
-        groups = [{"params": rest}, {"params": tuned, "lr": encoder.config.lr}]
-        optimizer = torch.optim.Adam(groups, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
-        warmup = max(1, encoder.config.warmup_steps)
-        ramps = [lambda step: 1.0, lambda step: min(1.0, (step + 1) / warmup)]  # per group: RNN, encoder
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, ramps)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        """Adam (the seed's optimizer); a fine-tuned encoder gets its own group (``model/optimizer.py``)."""
+        h = self.hparams
+        return adam(self.parameters(), self.net.encoder, h.lr, h.weight_decay)
 
     # ------------------------------------------------------------------ checkpoints
 

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from keyword_lightning.data.features import CHAR_BUCKETS, DOC_FEATURES
+from keyword_lightning.data.features import CHAR_BUCKETS, DOC_FEATURES, REPEAT_FEATURES
 from keyword_lightning.data.vocabulary import PAD
 from keyword_lightning.model.encoder import TransformerEncoder
 from keyword_lightning.model.layers import CharCNN, SequenceDropout
@@ -48,6 +48,7 @@ class NetworkConfig:
     char_dim: int = 0
     char_channels: int = 50
     doc_features: bool = False
+    repeat_features: bool = False
     trainable_words: int | None = None
 
     def __post_init__(self) -> None:
@@ -65,7 +66,12 @@ class NetworkConfig:
     def token_dim(self) -> int:
         """Size of what RNN layer 1 reads per token."""
         chars = self.char_channels if self.char_dim > 0 else 0
-        return self.embedding_dim * self.context_window + chars + (DOC_FEATURES if self.doc_features else 0)
+        return self.embedding_dim * self.context_window + chars + sum(n for n, _ in self.feature_columns())
+
+    def feature_columns(self) -> list[tuple[int, int]]:
+        """``(width, first column)`` of each block of ``data.features.document_features`` read."""
+        blocks = [(DOC_FEATURES, 0)] if self.doc_features else []
+        return blocks + ([(REPEAT_FEATURES, DOC_FEATURES)] if self.repeat_features else [])
 
 
 class DRNN(nn.Module):
@@ -173,10 +179,10 @@ class DRNN(nn.Module):
             emb = torch.cat([padded[:, i : i + words.shape[1]] for i in range(2 * k + 1)], dim=-1)
         if self.char_cnn is not None and chars is not None:
             emb = torch.cat([emb, self.dropout(self.char_cnn(chars))], dim=-1)
-        if self.config.doc_features:
-            if features is None or features.shape[-1] != DOC_FEATURES:
-                raise ValueError(f"this network needs {DOC_FEATURES} document features per token")
-            emb = torch.cat([emb, features.to(emb.dtype)], dim=-1)  # [B,T,F], not dropped
+        for width, first in self.config.feature_columns():  # document statistics [B,T,F], not dropped
+            if features is None or features.shape[-1] < first + width:
+                raise ValueError(f"this network needs {first + width} document features per token")
+            emb = torch.cat([emb, features[..., first : first + width].to(emb.dtype)], dim=-1)
         if self.encoder is not None:
             if vectors is None or vectors.shape[-1] != self.encoder.dim:
                 if pieces is None or piece_words is None:
