@@ -3,6 +3,7 @@
     python benchmarks/accuracy.py                       # default and seed recipes, 3 seeds
     python benchmarks/accuracy.py --recipes default --seeds 42
     python benchmarks/accuracy.py --recipes ablations --parallel 12 --trainer-args --trainer.accelerator gpu
+    python benchmarks/accuracy.py --recipes csl         # Chinese (csl-kg), by benchmarks/csl.py
 
 Each run is the real CLI in a fresh process (`keyword-lightning fit/test/predict`, `--ckpt_path
 best`). The predictions are re-scored by an independent span scorer written here, and the
@@ -91,11 +92,13 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "cell-rnn": ("configs/inspec.yaml", ["--model.cell", "rnn"]),
     "cell-gru": ("configs/inspec.yaml", ["--model.cell", "gru"]),
     "cell-lstm": ("configs/inspec.yaml", ["--model.cell", "lstm"]),
+    "repeats": ("configs/inspec.yaml", ["--model.repeat_features", "true"]),  # the CSL recipe's features
     # A pretrained transformer beneath the RNN (configs/inspec-minilm*.yaml), with and without
     # the GloVe rows and the document features.
     "minilm-frozen": ("configs/inspec-minilm.yaml", []),
     "minilm-frozen-no-glove": ("configs/inspec-minilm.yaml", NO_GLOVE),
     "minilm-frozen-no-doc-features": ("configs/inspec-minilm.yaml", ["--model.doc_features", "false"]),
+    "minilm-frozen-repeats": ("configs/inspec-minilm.yaml", ["--model.repeat_features", "true"]),
     "minilm-frozen-lr-1e-3": ("configs/inspec-minilm.yaml", ["--model.lr", "0.001"]),
     "minilm-frozen-mean": ("configs/inspec-minilm.yaml", encoder(pooling="mean")),
     "minilm-frozen-hidden-256": ("configs/inspec-minilm.yaml", HIDDEN_256),
@@ -244,6 +247,16 @@ def one_run(
     return result
 
 
+def run_csl(seeds: list[int], workdir: Path | None, parallel: int) -> None:
+    """The CSL rows: ``benchmarks/csl.py`` (its recipe with these seeds, and jieba's TF-IDF and TextRank)."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import csl
+
+    argv = ["--recipes", "main", "--seeds", *map(str, seeds), "--parallel", str(parallel)]
+    sys.argv = ["benchmarks/csl.py", *argv, *(["--workdir", str(workdir)] if workdir else [])]
+    csl.main()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--recipes", nargs="+", default=["main"], help=f"names or groups: {', '.join(GROUPS)}")
@@ -261,6 +274,11 @@ def main() -> None:
     )
     ap.add_argument("--trainer-args", nargs=argparse.REMAINDER, default=[], help="passed to every CLI call")
     args = ap.parse_args()
+    if "csl" in args.recipes:  # Chinese: its own data, tokenizer and ranked scores, in benchmarks/csl.py
+        if len(args.recipes) > 1:
+            ap.error("--recipes csl runs alone (it writes results/csl.md and the csl-kg section of accuracy.md)")
+        run_csl(args.seeds, args.workdir, args.parallel)
+        return
     names = list(dict.fromkeys(n for r in args.recipes for n in GROUPS.get(r, [r])))  # once each, in order
     unknown = [n for n in names if n not in DECODE_ONLY and any(part not in RECIPES for part in n.split("+"))]
     if unknown:

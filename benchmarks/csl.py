@@ -70,6 +70,7 @@ GROUPS = {
     "explore": ["csl", "csl-no-repeats", "chars", "jieba-words", "jieba-f1-stop", "ppmi-vectors"],
 }
 METRICS = ("f1@5", "f1@10", "f1@M")
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "csl.md"
 
 
 # ----------------------------------------------------------------------------- scoring helpers
@@ -243,13 +244,32 @@ def table_rows(results: dict[str, list[dict]], seeds: dict[str, str]) -> list[st
     return rows
 
 
+SECTION = ("<!-- csl-kg: written by benchmarks/csl.py -->", "<!-- /csl-kg -->")
+
+
+def with_section(document: str, body: str) -> str:
+    """``document`` with the text between the ``SECTION`` markers replaced by ``body`` (appended if absent)."""
+    start, end = SECTION
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in document and end in document:
+        head, rest = document.split(start, 1)
+        return head + block + rest.split(end, 1)[1]
+    return document.rstrip() + "\n\n" + block + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--recipes", nargs="+", default=["main"], help=f"names or groups: {', '.join(GROUPS)}")
     ap.add_argument("--seeds", nargs="+", type=int, default=[42, 43, 44])
     ap.add_argument("--data", type=Path, default=SHARED / "csl-kg")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "csl.md")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--workdir", type=Path, default=None, help="keep runs here and reuse finished ones")
+    ap.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        help="also put the table in this file's csl-kg section (default: results/accuracy.md when --out is default)",
+    )
     ap.add_argument("--parallel", type=int, default=1, help="runs at once (each gets its share of the CPU threads)")
     ap.add_argument(
         "--write-vectors",
@@ -297,6 +317,14 @@ def main() -> None:
                f"torch {torch.__version__}, jieba {jieba.__version__}")  # fmt: skip
     cmd = " ".join(["python benchmarks/csl.py", "--recipes", *args.recipes, "--seeds", *map(str, args.seeds)]
                    + (["--parallel", str(args.parallel)] if args.parallel > 1 else []))  # fmt: skip
+    omp = os.environ.get("OMP_NUM_THREADS")
+    threads_note = f", OMP_NUM_THREADS={omp} (torch threads per fit)" if omp and args.parallel == 1 else ""
+    table = [
+        "| recipe | seeds | F1@5 present | F1@10 present | F1@M present | F1@5 all | F1@10 all | F1@M all "
+        "| strict span F1 | fit min |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *table_rows(results, seeds),
+    ]
     text = [
         "# Chinese keywords: csl-kg valid split (200 documents)",
         "",
@@ -313,17 +341,32 @@ def main() -> None:
         "*all* = every gold keyword, absent ones included (no extractor here can produce those).",
         "Strict span F1 = the logged `val/phrase_f1` of the best checkpoint (exact token spans against every",
         "occurrence of the present keyphrases as prepare marked them). Mean ± std over seeds;",
-        f"fit min = fit wall time per run{' (runs shared the machine)' if args.parallel > 1 else ''}.",
+        f"fit min = fit wall time per run{' (runs shared the machine)' if args.parallel > 1 else ''}{threads_note}.",
         "",
-        "| recipe | seeds | F1@5 present | F1@10 present | F1@M present | F1@5 all | F1@10 all | F1@M all "
-        "| strict span F1 | fit min |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        *table_rows(results, seeds),
+        *table,
+        "",
+        *(
+            f"Per seed, {n} (F1@5 present / strict span F1 / fit min): "
+            + "; ".join(
+                f"{s}: {r['present_f1@5']:.3f} / {r['val_f1']:.3f} / {r['minutes']:.1f}"
+                for s, r in zip(args.seeds, results[n])
+            )
+            + "."
+            for n in trained
+        ),  # fmt: skip
         "",
     ]
     with atomic_write(args.out, "w") as fh:  # a reader sees the old table or the new one
         fh.write("\n".join(text))
     print("\n".join(text))
+    summary = args.summary or (ROOT / "benchmarks" / "results" / "accuracy.md" if args.out == DEFAULT_OUT else None)
+    if summary:
+        body = ["## Chinese keywords (csl-kg valid split)", "", *text[2:4],
+                "Every column is explained in [csl.md](csl.md), which this table is copied from by the same run.",
+                "", *table]  # fmt: skip
+        old = summary.read_text(encoding="utf-8") if summary.is_file() else ""
+        with atomic_write(summary, "w") as fh:
+            fh.write(with_section(old, "\n".join(body)))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import litserve as ls
 
 from keyword_lightning.checkpoint import CheckpointError
 from keyword_lightning.runs import RunError, find_run_checkpoint
-from keyword_lightning.serve_loop import GatherLoop, steady_malloc
+from keyword_lightning.serve_loop import GatherLoop, SteadyMalloc
 from keyword_lightning.serve_requests import DEFAULT_LIMITS, MB, Limits, RequestError, error_body, texts_of
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class KeywordAPI(ls.LitAPI):
 
         if self.threads:
             torch.set_num_threads(self.threads)
-        steady_malloc()
+        self.memory = SteadyMalloc()
         self.extractor = KeywordExtractor.from_checkpoint(self.ckpt_path, device=device)
 
     def decode_request(self, request):
@@ -68,6 +68,8 @@ class KeywordAPI(ls.LitAPI):
             records = self.extractor.predict([text for texts in good for text in texts])
         except Exception:  # noqa: BLE001 - isolate the request that breaks the batch
             return [self._alone(texts) for texts in requests]
+        finally:
+            self.memory.after_batch()
         out, start = [], 0
         for texts in requests:
             if not isinstance(texts, list):

@@ -48,3 +48,13 @@ def test_cut_at_five_uses_the_ranking():
     s = score_both(predicted, [doc])
     assert s["present_f1@5"] == 0.0
     assert s["present_f1@10"] == pytest.approx(2 / 8)  # 1 hit, 7 predicted, 1 gold
+
+
+def test_the_summary_section_is_replaced_in_place_or_appended():
+    from benchmarks.csl import SECTION, with_section
+
+    start, end = SECTION
+    first = with_section("# Accuracy\n\ntable\n", "## CSL\nold")
+    assert first == f"# Accuracy\n\ntable\n\n{start}\n## CSL\nold\n{end}\n"
+    second = with_section(first + "after\n", "## CSL\nnew\n")
+    assert second == f"# Accuracy\n\ntable\n\n{start}\n## CSL\nnew\n{end}\nafter\n"

@@ -236,3 +236,13 @@ def test_workers_default_to_one_per_core_at_most_four(monkeypatch):
     assert serve.worker_count(0, "gpu") == 1
     assert serve.worker_count(3, "cpu") == 3
     assert serve.parser().parse_args(["--ckpt_path", "x"]).workers == 0
+
+
+def test_the_worker_trims_its_heap_every_few_batches():
+    from keyword_lightning.serve_loop import SteadyMalloc
+
+    memory, trims = SteadyMalloc(), []
+    memory._trim = trims.append  # glibc's malloc_trim, counted instead
+    for _ in range(3 * SteadyMalloc.TRIM_EVERY + 1):
+        memory.after_batch()
+    assert trims == [0, 0, 0]
