@@ -99,6 +99,10 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "minilm-frozen-no-glove": ("configs/inspec-minilm.yaml", NO_GLOVE),
     "minilm-frozen-no-doc-features": ("configs/inspec-minilm.yaml", ["--model.doc_features", "false"]),
     "minilm-frozen-repeats": ("configs/inspec-minilm.yaml", ["--model.repeat_features", "true"]),
+    "minilm-frozen-repeats-no-doc-features": (
+        "configs/inspec-minilm.yaml",
+        ["--model.repeat_features", "true", "--model.doc_features", "false"],
+    ),
     "minilm-frozen-lr-1e-3": ("configs/inspec-minilm.yaml", ["--model.lr", "0.001"]),
     "minilm-frozen-mean": ("configs/inspec-minilm.yaml", encoder(pooling="mean")),
     "minilm-frozen-hidden-256": ("configs/inspec-minilm.yaml", HIDDEN_256),

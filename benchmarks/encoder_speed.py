@@ -1,6 +1,8 @@
 """Prediction speed of a checkpoint with a transformer encoder, fp32 and int8, on Inspec's test abstracts.
 
     python benchmarks/encoder_speed.py --ckpt runs/version_0/checkpoints/best-*.ckpt
+    python benchmarks/encoder_speed.py --fp32-only --ckpt A.ckpt B.ckpt --names minilm-frozen default \
+        --out benchmarks/results/predict-speed.md      # one fp32 row per checkpoint (any model)
 
 Rows, each measured in this run with ``KeywordExtractor`` (no Lightning):
 - documents/s of ``predict`` on the raw abstracts (tokenizing included; batches grouped by length);
@@ -64,7 +66,9 @@ def int8(extractor: KeywordExtractor) -> KeywordExtractor:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ckpt", type=Path, required=True, help="a checkpoint of a model with model.encoder")
+    ap.add_argument("--ckpt", type=Path, nargs="+", required=True, help="checkpoints (int8: with model.encoder)")
+    ap.add_argument("--names", nargs="+", default=None, help="a row name per checkpoint (default: file names)")
+    ap.add_argument("--fp32-only", action="store_true", help="no int8 rows (then any checkpoint will do)")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "inspec")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
@@ -76,33 +80,38 @@ def main() -> None:
     docs = [PredictDocument(d.id, d.tokens) for d in read_conll(test)]
     texts = [" ".join(d.tokens) for d in docs]
     gold = spans_from_bio(test)
-    rows = []
-    for name, quantize in (("fp32", False), ("int8 dynamic (encoder linears)", True)):
-        extractor = KeywordExtractor.from_checkpoint(args.ckpt)
-        extractor = int8(extractor) if quantize else extractor
-        if extractor.net.encoder is None:
-            sys.exit(f"{args.ckpt}: this model has no transformer encoder")
-        f1 = strict_f1(extractor.tag(docs), gold)
-        speed = docs_per_second(extractor, texts, args.repeats)
-        rows.append((name, speed, f1))
-        print(f"{name}: {speed:.1f} docs/s, test strict F1 {f1:.4f}", flush=True)
-    base_speed, base_f1 = rows[0][1], rows[0][2]
-    lines = [f"| {name} | {speed:.1f} | {speed / base_speed:.2f}x | {f1:.4f} | {f1 - base_f1:+.4f} | "
-             f"{'yes' if abs(f1 - base_f1) < KEEP_WITHIN else 'no'} |" for name, speed, f1 in rows]  # fmt: skip
+    names = args.names or [c.name for c in args.ckpt]
+    if len(names) != len(args.ckpt):
+        ap.error("--names needs one name per --ckpt")
+    variants = (("fp32", False),) if args.fp32_only else (("fp32", False), ("int8 dynamic (encoder linears)", True))
+    lines = []
+    for ckpt, label in zip(args.ckpt, names):
+        rows = []
+        for name, quantize in variants:
+            extractor = KeywordExtractor.from_checkpoint(ckpt)
+            if quantize and extractor.net.encoder is None:
+                sys.exit(f"{ckpt}: this model has no transformer encoder to quantize (use --fp32-only)")
+            extractor = int8(extractor) if quantize else extractor
+            f1 = strict_f1(extractor.tag(docs), gold)
+            speed = docs_per_second(extractor, texts, args.repeats)
+            rows.append((name, speed, f1))
+            print(f"{label} {name}: {speed:.1f} docs/s, test strict F1 {f1:.4f}", flush=True)
+        base_speed, base_f1 = rows[0][1], rows[0][2]
+        lines += [f"| {label} | {name} | {speed:.1f} | {speed / base_speed:.2f}x | {f1:.4f} | {f1 - base_f1:+.4f} | "
+                  f"{'yes' if abs(f1 - base_f1) < KEEP_WITHIN else 'no'} |" for name, speed, f1 in rows]  # fmt: skip
     threads = torch.get_num_threads()
-    threads_arg = f" --threads {args.threads}" if args.threads else ""
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, {threads} threads"
     text = [
         "# Prediction speed with a transformer encoder",
         "",
         f"Measured {datetime.date.today()} on {machine};",
-        f"`python benchmarks/encoder_speed.py --ckpt {args.ckpt.name}{threads_arg}`.",
+        f"`python benchmarks/encoder_speed.py {' '.join(sys.argv[1:])}`.",
         f"{len(texts)} Inspec test abstracts through `KeywordExtractor.predict` (raw text, tokenizing included,",
         "batches of 64 grouped by length), best of the timed passes after a warm-up. F1: strict span F1 on",
         f"the test split's tokens. A variant is kept only if its F1 moves by less than {KEEP_WITHIN}.",
         "",
-        "| variant | docs/s | speed | test strict F1 | Δ F1 | kept |",
-        "|---|---:|---:|---:|---:|---|",
+        "| checkpoint | variant | docs/s | speed | test strict F1 | Δ F1 | kept |",
+        "|---|---|---:|---:|---:|---:|---|",
         *lines,
         "",
     ]
