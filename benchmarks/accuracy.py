@@ -52,6 +52,7 @@ HIDDEN_256 = ["--model.hidden_size1", "256", "--model.hidden_size2", "256"]
 EMA = ["--trainer.callbacks+=lightning.pytorch.callbacks.EMAWeightAveraging", "--trainer.callbacks.decay", "0.95"]
 # No word embedding at all: the network reads the transformer's vectors (and features) alone.
 NO_GLOVE = ["--data.embedding_file", "null", "--model.embedding_dim", "0"]
+DOC_NOT_REPEATS = ["--model.doc_features", "true", "--model.repeat_features", "false"]
 # name -> (config, extra CLI overrides). Ablations change one thing of the default recipe
 # (or add one feature that the default leaves off).
 RECIPES: dict[str, tuple[str, list[str]]] = {
@@ -94,15 +95,14 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "cell-lstm": ("configs/inspec.yaml", ["--model.cell", "lstm"]),
     "repeats": ("configs/inspec.yaml", ["--model.repeat_features", "true"]),  # the CSL recipe's features
     # A pretrained transformer beneath the RNN (configs/inspec-minilm*.yaml), with and without
-    # the GloVe rows and the document features.
+    # the GloVe rows, the document features and the repeat features.
     "minilm-frozen": ("configs/inspec-minilm.yaml", []),
     "minilm-frozen-no-glove": ("configs/inspec-minilm.yaml", NO_GLOVE),
-    "minilm-frozen-no-doc-features": ("configs/inspec-minilm.yaml", ["--model.doc_features", "false"]),
-    "minilm-frozen-repeats": ("configs/inspec-minilm.yaml", ["--model.repeat_features", "true"]),
-    "minilm-frozen-repeats-no-doc-features": (
-        "configs/inspec-minilm.yaml",
-        ["--model.repeat_features", "true", "--model.doc_features", "false"],
-    ),
+    "minilm-frozen-doc-features": ("configs/inspec-minilm.yaml", ["--model.doc_features", "true"]),
+    "minilm-frozen-no-repeats": ("configs/inspec-minilm.yaml", ["--model.repeat_features", "false"]),
+    # The frozen recipe before the repeat features (document features instead), with and without GloVe.
+    "minilm-frozen-before": ("configs/inspec-minilm.yaml", DOC_NOT_REPEATS),
+    "minilm-frozen-before-no-glove": ("configs/inspec-minilm.yaml", DOC_NOT_REPEATS + NO_GLOVE),
     "minilm-frozen-lr-1e-3": ("configs/inspec-minilm.yaml", ["--model.lr", "0.001"]),
     "minilm-frozen-mean": ("configs/inspec-minilm.yaml", encoder(pooling="mean")),
     "minilm-frozen-hidden-256": ("configs/inspec-minilm.yaml", HIDDEN_256),
@@ -132,7 +132,8 @@ GROUPS = {
     "additions": ["no-doc-features", "plain-dropout", "batch-64", "fusion-1", "frozen-embeddings"],
     # The transformer encoder (issue 12): frozen (the CPU recipe) and fine-tuned, each with and
     # without GloVe rows and document features.
-    "transformer": ["default", "minilm-frozen", "minilm-frozen-no-glove", "minilm-frozen-no-doc-features",
+    "transformer": ["default", "minilm-frozen", "minilm-frozen-no-glove", "minilm-frozen-doc-features",
+                    "minilm-frozen-no-repeats", "minilm-frozen-before", "minilm-frozen-before-no-glove",
                     "minilm-finetuned", "minilm-finetuned-no-glove", "minilm-finetuned-no-doc-features"],
 }  # fmt: skip
 
