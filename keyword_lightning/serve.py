@@ -125,8 +125,8 @@ def worker_count(workers: int, accelerator: str) -> int:
     """``workers``, or with 0 one per CPU core (at most ``MAX_AUTO_WORKERS``; one on a GPU).
 
     A worker runs one torch thread, and a BiLSTM step is too small to share among threads: on
-    2 cores, 2 workers of one thread served 32 clients ~1.3x faster than 1 worker of 2 threads
-    (``benchmarks/serve.py``). Each worker holds its own copy of the model.
+    2 cores, 2 workers of one thread served 32 clients faster than 1 worker of 2 threads
+    (``benchmarks/serve.py --server-args``). Each worker holds its own copy of the model.
     """
     if workers > 0:
         return workers
