@@ -81,6 +81,7 @@ def _document_features(types: np.ndarray, offsets: np.ndarray, repeats: bool) ->
         out[:, 4] = (last[inverse] - start) / length
         inside = doc[1:] == doc[:-1]  # [N-1] token pairs within one document
         _, pair = np.unique(np.stack([key[:-1], types[1:]]), axis=1, return_inverse=True)  # (doc, a, b) ids
+        pair = pair.reshape(-1)  # numpy 2.0.0 gave it the input's shape
         _, pair_inverse, pair_counts = np.unique(pair[inside], return_inverse=True, return_counts=True)
         log_count = np.zeros(len(types) - 1, dtype=np.float32)
         log_count[inside] = np.log(pair_counts[pair_inverse])
