@@ -25,7 +25,7 @@ class Batch(NamedTuple):
     lengths: torch.Tensor  # int64 [B] real tokens per document
     index: torch.Tensor  # int64 [B] item index in the dataset (restores input order)
     types: torch.Tensor  # int64 [B, T] id of each token's lowercased string (for set F1), PAD_TYPE on pads
-    features: torch.Tensor  # float32 [B, T, DOC_FEATURES] document statistics per token, 0 on pads
+    features: torch.Tensor  # float32 [B, T, F] document statistics per token (data/features.py), 0 on pads
     stems: torch.Tensor  # int64 [B, T] id of each token's Porter stem (for F1@k; = types unless encoded with stems)
     # A transformer encoder's input (``model/encoder.py``): P = most pieces in a document, 0 without one.
     pieces: torch.Tensor  # int64 [B, P] word-piece ids, 0 on pads
@@ -42,7 +42,7 @@ class Example(NamedTuple):
     labels1: torch.Tensor  # [L]
     labels2: torch.Tensor  # [L]
     types: torch.Tensor  # [L]
-    features: torch.Tensor  # [L, DOC_FEATURES]
+    features: torch.Tensor  # [L, F]
     stems: torch.Tensor  # [L]
     pieces: torch.Tensor  # [Q]
     piece_words: torch.Tensor  # [Q]

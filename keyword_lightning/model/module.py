@@ -282,20 +282,15 @@ class JointRNN(L.LightningModule):
         )
 
     def _wandb_run_id(self) -> str | None:
-        trainer = self._trainer
-        for logger in trainer.loggers if trainer is not None else []:
-            if isinstance(logger, WandbLogger) and logger._experiment is not None:
-                return str(logger.version)
-        return None
+        loggers = self._trainer.loggers if self._trainer is not None else []
+        started = [lg for lg in loggers if isinstance(lg, WandbLogger) and lg._experiment is not None]
+        return str(started[0].version) if started else None
 
     def on_load_checkpoint(self, ckpt: dict[str, Any]) -> None:
         """Validate and restore the vocabulary; resize the embedding if the data's differed."""
         meta = checkpoint.validate(ckpt)
         trainable, fixed = checkpoint.embedding_rows(ckpt)
-        net = self.net
-        have_fixed = None if net.fixed_embedding is None else net.fixed_embedding.shape[0]
-        if net.embedding.num_embeddings != trainable or have_fixed != fixed:
-            net.resize_embedding(trainable, fixed)  # built for another vocabulary (e.g. the data's)
+        self.net.resize_embedding(trainable, fixed)  # if built for another vocabulary (e.g. the data's)
         self.hparams.trainable_words = None if fixed is None else trainable
         self.vocabulary = meta["vocabulary"]
         self.lowercase = meta["lowercase"]

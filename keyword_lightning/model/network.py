@@ -138,9 +138,13 @@ class DRNN(nn.Module):
     def resize_embedding(self, trainable: int, fixed: int | None) -> None:
         """Give the embedding ``trainable`` parameter rows and ``fixed`` buffer rows (values: zero).
 
-        For loading a checkpoint into a network that was built for another vocabulary.
+        For loading a checkpoint into a network that was built for another vocabulary; a network
+        whose embedding has those rows already is left as it is.
         """
         old = self.embedding
+        have_fixed = None if self.fixed_embedding is None else self.fixed_embedding.shape[0]
+        if old.num_embeddings == trainable and have_fixed == fixed:
+            return
         self.embedding = nn.Embedding(trainable, old.embedding_dim, padding_idx=PAD).to(old.weight.device)
         self.embedding.weight.requires_grad_(old.weight.requires_grad)
         self.fixed_embedding = None if fixed is None else old.weight.new_zeros(fixed, old.embedding_dim)
