@@ -94,6 +94,7 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "cell-gru": ("configs/inspec.yaml", ["--model.cell", "gru"]),
     "cell-lstm": ("configs/inspec.yaml", ["--model.cell", "lstm"]),
     "repeats": ("configs/inspec.yaml", ["--model.repeat_features", "true"]),  # the CSL recipe's features
+    "crf": ("configs/inspec.yaml", ["--model.crf", "true"]),  # head 2 as a CRF (model/crf.py)
     # A pretrained transformer beneath the RNN (configs/inspec-minilm*.yaml), with and without
     # the GloVe rows, the document features and the repeat features.
     "minilm-frozen": ("configs/inspec-minilm.yaml", []),
@@ -103,6 +104,13 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     # The frozen recipe before the repeat features (document features instead), with and without GloVe.
     "minilm-frozen-before": ("configs/inspec-minilm.yaml", DOC_NOT_REPEATS),
     "minilm-frozen-before-no-glove": ("configs/inspec-minilm.yaml", DOC_NOT_REPEATS + NO_GLOVE),
+    "minilm-frozen-crf": ("configs/inspec-minilm.yaml", ["--model.crf", "true"]),
+    "minilm-frozen-layers-6": ("configs/inspec-minilm.yaml", encoder(layers=6)),
+    "minilm-frozen-layers-2": ("configs/inspec-minilm.yaml", encoder(layers=2)),
+    "minilm-frozen-alpha-0.3": ("configs/inspec-minilm.yaml", ["--model.alpha", "0.3"]),
+    "minilm-frozen-alpha-0.7": ("configs/inspec-minilm.yaml", ["--model.alpha", "0.7"]),
+    "minilm-frozen-dropout-0.3": ("configs/inspec-minilm.yaml", ["--model.dropout", "0.3"]),
+    "minilm-frozen-batch-16": ("configs/inspec-minilm.yaml", ["--data.batch_size", "16"]),
     "minilm-frozen-lr-1e-3": ("configs/inspec-minilm.yaml", ["--model.lr", "0.001"]),
     "minilm-frozen-mean": ("configs/inspec-minilm.yaml", encoder(pooling="mean")),
     "minilm-frozen-hidden-256": ("configs/inspec-minilm.yaml", HIDDEN_256),
@@ -212,6 +220,8 @@ def one_run(
     """
     run_dir = work / f"{name}-{seed}"
     done = run_dir / ("val.json" if fit_only else "result.json")
+    if fit_only and not done.is_file() and (run_dir / "result.json").is_file():
+        done = run_dir / "result.json"  # a full run has the validation F1 too
     if done.is_file():
         print(f"{name} seed {seed}: reusing {done}", flush=True)
         return json.loads(done.read_text())

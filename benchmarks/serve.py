@@ -147,8 +147,13 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return server, sum(psutil.Process().cpu_times()[:2])
 
 
-def offline_docs_per_s(ckpt: Path, texts: list[str], repeats: int, threads: int) -> tuple[float, list[dict]]:
-    """``KeywordExtractor.predict`` over all texts in one call, ``threads`` torch threads; median of ``repeats``."""
+def offline_docs_per_s(
+    ckpt: Path, texts: list[str], repeats: int, threads: int, call_size: int | None = None
+) -> tuple[float, list[dict]]:
+    """``KeywordExtractor.predict`` over all texts, ``threads`` torch threads; median of ``repeats``.
+
+    All texts in one call, or in calls of ``call_size`` texts (what one batch of the server holds).
+    """
     import torch
 
     from keyword_lightning import KeywordExtractor
@@ -160,7 +165,8 @@ def offline_docs_per_s(ckpt: Path, texts: list[str], repeats: int, threads: int)
     rates, records = [], None
     for _ in range(repeats):
         start = time.perf_counter()
-        records = extractor.predict(texts)
+        step = call_size or len(texts)
+        records = [r for i in range(0, len(texts), step) for r in extractor.predict(texts[i : i + step])]
         rates.append(len(texts) / (time.perf_counter() - start))
     torch.set_num_threads(default)
     return statistics.median(rates), records
@@ -209,8 +215,13 @@ def main() -> None:
     offline_1, records = offline_docs_per_s(args.ckpt, texts, args.repeats, 1)
     offline_n, _ = offline_docs_per_s(args.ckpt, texts, args.repeats, 0)
     offline = max(offline_1, offline_n)
+    # And in calls the size of the server's batches at 32 clients, which its workers share.
+    n_workers = worker_count_of(args.server_args)
+    call = max(1, 32 // n_workers)
+    offline_call, _ = offline_docs_per_s(args.ckpt, texts, args.repeats, 1, call)
     expected = {t: r["tokens"] for t, r in zip(texts, records)}
-    print(f"offline predict: {offline_1:.1f} docs/s (1 thread), {offline_n:.1f} (default)", file=sys.stderr)
+    print(f"offline predict: {offline_1:.1f} docs/s (1 thread), {offline_n:.1f} (default), "
+          f"{offline_call:.1f} (1 thread, calls of {call})", file=sys.stderr)  # fmt: skip
 
     port = free_port()
     server = start_server(args.ckpt, port, shlex.split(args.server_args))
@@ -285,6 +296,8 @@ def main() -> None:
         f"| offline `KeywordExtractor.predict`, all {len(texts)} in one call, 1 torch thread (median of "
         f"{args.repeats}) | | {offline_1:.1f} | | | | | | | |",
         f"| the same, torch's default threads ({default_threads()}) | | {offline_n:.1f} | | | | | | | |",
+        f"| the same in calls of {call} documents (32 clients over {n_workers} worker"
+        f"{'s' if n_workers > 1 else ''}), 1 torch thread | | {offline_call:.1f} | | | | | | | |",
         "",
         "CPU ms/request: user + system CPU time of all the server's processes (HTTP, LitServe's manager,",
         "the model workers), and of the clients (this process), over the level, per request. CPU ceiling:",
@@ -293,7 +306,12 @@ def main() -> None:
     ]
     if at32:
         lines.append(f"At 32 clients the server ({workers}) reaches {at32[2] / offline:.0%} of "
-                     "offline predict's documents/s (the better offline row).")  # fmt: skip
+                     "offline predict's documents/s (the better of the first two offline rows).")  # fmt: skip
+        ceiling = min(n_workers, cores) * offline_call
+        lines.append(f"The model alone, in the server's batches on {min(n_workers, cores)} of the {cores} cores, "
+                     f"would give {ceiling:.0f} documents/s (the last offline row times the busy workers): the "
+                     f"server reaches {at32[2] / ceiling:.0%} of that while its HTTP side and the clients "
+                     "share the same cores.")  # fmt: skip
     if at1:
         lines.append(f"p50 latency at 1 client: {at1[3]:.1f} ms.")
     lines += [
@@ -318,12 +336,20 @@ def main() -> None:
         sys.exit(1)
 
 
-def worker_processes(server_args: str) -> str:
-    """How many model workers ``serve`` ran with ``server_args``, in words."""
+def worker_count_of(server_args: str) -> int:
+    """How many model workers ``serve`` runs with ``server_args``."""
     from keyword_lightning.serve import parser, worker_count
 
     args = parser().parse_args(["--ckpt_path", "x", *shlex.split(server_args)])
-    n = worker_count(args.workers, args.accelerator)
+    return worker_count(args.workers, args.accelerator)
+
+
+def worker_processes(server_args: str) -> str:
+    """How many model workers ``serve`` ran with ``server_args``, in words."""
+    from keyword_lightning.serve import parser
+
+    args = parser().parse_args(["--ckpt_path", "x", *shlex.split(server_args)])
+    n = worker_count_of(server_args)
     threads = f"{args.threads} torch thread{'s' if args.threads != 1 else ''}" if args.threads else "torch's threads"
     return f"{n} model worker{'s' if n > 1 else ''} of {threads}"
 

@@ -7,11 +7,14 @@ are in ``tagging.py`` (pure logic).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 
-from keyword_lightning.tagging import KEYWORD_OF_TAG, viterbi_decode
+from keyword_lightning.tagging import KEYWORD_OF_TAG, viterbi_decode, viterbi_decode_transitions
+
+if TYPE_CHECKING:
+    from keyword_lightning.model.crf import TagCRF
 
 DECODERS = ("viterbi", "argmax")
 
@@ -39,10 +42,14 @@ def tag_scores(logits1: torch.Tensor, logits2: torch.Tensor, fusion_weight: floa
     return scores
 
 
-def decode(scores: torch.Tensor, lengths: torch.Tensor, decoder: str = "viterbi") -> torch.Tensor:
-    """S/B/M/E/O ids [B,T] from ``tag_scores``, by Viterbi or argmax."""
+def decode(
+    scores: torch.Tensor, lengths: torch.Tensor, decoder: str = "viterbi", crf: TagCRF | None = None
+) -> torch.Tensor:
+    """S/B/M/E/O ids [B,T] from ``tag_scores``, by Viterbi (with the ``crf``'s transition scores) or argmax."""
     if decoder == "argmax":
         return scores.argmax(dim=-1)
+    if crf is not None:
+        return viterbi_decode_transitions(scores, lengths, *crf.viterbi_scores())
     return viterbi_decode(scores, lengths)
 
 
@@ -52,7 +59,12 @@ def tag_probabilities(scores: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
 
 
 def tag_batch(
-    logits1: torch.Tensor, logits2: torch.Tensor, lengths: torch.Tensor, index: torch.Tensor, decoding: Decoding
+    logits1: torch.Tensor,
+    logits2: torch.Tensor,
+    lengths: torch.Tensor,
+    index: torch.Tensor,
+    decoding: Decoding,
+    crf: TagCRF | None = None,
 ) -> dict[str, Any]:
     """Decoded tags and each token's probability of its tag, per item (pads cut off).
 
@@ -60,7 +72,7 @@ def tag_batch(
     ``predictions.stitch`` joins back into documents.
     """
     scores = tag_scores(logits1, logits2, decoding.fusion_weight)
-    tags = decode(scores, lengths, decoding.decoder)
+    tags = decode(scores, lengths, decoding.decoder, crf)
     probs = tag_probabilities(scores, tags)
     n = lengths.tolist()
     return {

@@ -7,14 +7,16 @@ only extracts starts in about the time of ``import torch``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from keyword_lightning import checkpoint
-from keyword_lightning.data.batch import batch_to_device, collate_fun2
-from keyword_lightning.data.encoding import encode_documents, prediction_sampler
+from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
+from keyword_lightning.data.encoding import Corpus, encode_documents, prediction_sampler
 from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
 from keyword_lightning.decoding import DEFAULT_DECODING, Decoding, tag_batch
 from keyword_lightning.model.encoder import EncoderError, build_encoder
@@ -98,18 +100,23 @@ class KeywordExtractor:
     @torch.no_grad()
     def tag(self, docs: list[PredictDocument]) -> list[dict[str, Any]]:
         """Records of documents already split into tokens (e.g. a prepared dataset's), in order."""
+        corpus, source, piece_start = self.encode(docs)
+        parts = [tag_batch(*logits, b.lengths, b.index, self.decoding, self.net.crf) for b, logits in self.run(corpus)]
+        return stitch(docs, source, piece_start, parts)
+
+    def encode(self, docs: list[PredictDocument]) -> tuple[Corpus, np.ndarray, np.ndarray]:
+        """``encode_documents`` as this model reads them: ``(corpus, source, piece_start)``."""
         encoder = self.net.encoder
         pieces = encoder.word_pieces if encoder is not None else None
         repeats = self.net.config.repeat_features
-        corpus, source, piece_start = encode_documents(
-            docs, self.vocabulary, self.lowercase, self.max_length, pieces, repeats
-        )
-        parts = []
+        return encode_documents(docs, self.vocabulary, self.lowercase, self.max_length, pieces, repeats)
+
+    @torch.no_grad()
+    def run(self, corpus: Corpus) -> Iterator[tuple[Batch, tuple[torch.Tensor, torch.Tensor]]]:
+        """Each length-grouped batch of ``corpus`` and the network's head-1 and head-2 logits for it."""
         for items in prediction_sampler(corpus, self.batch_size):
             b = batch_to_device(collate_fun2([corpus[i] for i in items]), self.device)
-            logits = self.net(b.words, b.chars, b.lengths, self.sequence_mode, b.features, b.pieces, b.piece_words)
-            parts.append(tag_batch(*logits, b.lengths, b.index, self.decoding))
-        return stitch(docs, source, piece_start, parts)
+            yield b, self.net(b.words, b.chars, b.lengths, self.sequence_mode, b.features, b.pieces, b.piece_words)
 
     def extract(
         self, text_or_texts: str | list[str], top_k: int | None = None, min_score: float | None = None

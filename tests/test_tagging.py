@@ -74,19 +74,19 @@ def test_strict_decoding_drops_broken_runs():
 def _valid(tags):
     prev = tg.O
     for t in tags:
-        if not tg._ALLOWED[prev, t]:
+        if not tg.ALLOWED[prev, t]:
             return False
         prev = t
-    return not tags or tg._START[tags[0]] and tg._END[tags[-1]]
+    return not tags or tg.START_ALLOWED[tags[0]] and tg.END_ALLOWED[tags[-1]]
 
 
 def _dense_viterbi_score(logp: np.ndarray) -> float:
     """Best valid sequence's score by the textbook dense recursion over all 5x5 transitions."""
-    trans = np.where(tg._ALLOWED, 0.0, -np.inf)
-    score = logp[0] + np.where(tg._START, 0.0, -np.inf)
+    trans = np.where(tg.ALLOWED, 0.0, -np.inf)
+    score = logp[0] + np.where(tg.START_ALLOWED, 0.0, -np.inf)
     for t in range(1, len(logp)):
         score = (score[:, None] + trans).max(axis=0) + logp[t]
-    return float((score + np.where(tg._END, 0.0, -np.inf)).max())
+    return float((score + np.where(tg.END_ALLOWED, 0.0, -np.inf)).max())
 
 
 @settings(max_examples=60, deadline=None)
@@ -127,3 +127,40 @@ def test_viterbi_keeps_a_valid_argmax():
 def test_viterbi_of_an_empty_batch_and_of_no_steps():
     assert tg.viterbi_decode(torch.zeros(0, 4, 5), torch.zeros(0, dtype=torch.long)).shape == (0, 4)
     assert tg.viterbi_decode(torch.zeros(2, 0, 5), torch.zeros(2, dtype=torch.long)).shape == (2, 0)
+
+
+def _sequence_score(logp, tags, trans, start, end) -> float:
+    """A sequence's score under emission, transition, first- and last-tag scores, written out plainly."""
+    total = start[tags[0]] + end[tags[-1]] + sum(float(logp[i, t]) for i, t in enumerate(tags))
+    return total + sum(trans[a, b] for a, b in zip(tags, tags[1:]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(0, 2**31 - 1))
+def test_viterbi_with_transition_scores_finds_the_best_valid_sequence(batch, steps, seed):
+    import itertools
+
+    gen = torch.Generator().manual_seed(seed)
+    logp = torch.randn(batch, steps, 5, generator=gen).log_softmax(-1)
+    lengths = torch.randint(1, steps + 1, (batch,), generator=gen)
+    trans, start, end = (torch.randn(*shape, generator=gen).numpy() for shape in ((5, 5), (5,), (5,)))
+    tags = tg.viterbi_decode_transitions(logp, lengths, trans, start, end)
+    for b in range(batch):
+        n = int(lengths[b])
+        seq = tags[b, :n].tolist()
+        assert _valid(seq) and (tags[b, n:] == tg.O).all()
+        best = max(
+            _sequence_score(logp[b], list(c), trans, start, end)
+            for c in itertools.product(range(5), repeat=n)
+            if _valid(list(c))
+        )
+        assert _sequence_score(logp[b], seq, trans, start, end) == pytest.approx(best, abs=1e-5)
+
+
+def test_viterbi_with_zero_transition_scores_is_plain_viterbi():
+    gen = torch.Generator().manual_seed(3)
+    logp = torch.randn(6, 40, 5, generator=gen).log_softmax(-1)
+    lengths = torch.tensor([40, 1, 17, 33, 2, 40])
+    zeros = np.zeros((5, 5)), np.zeros(5), np.zeros(5)
+    assert torch.equal(tg.viterbi_decode_transitions(logp, lengths, *zeros), tg.viterbi_decode(logp, lengths))
+    assert tg.viterbi_decode_transitions(torch.zeros(2, 0, 5), torch.zeros(2, dtype=torch.long), *zeros).shape == (2, 0)

@@ -1,6 +1,6 @@
 """JointRNN: the LightningModule around ``DRNN`` (the seed's model, loss, optimizer and loop).
 
-loss = alpha * CE(head 1) + (1 - alpha) * CE(head 2), padding ignored.
+loss = alpha * CE(head 1) + (1 - alpha) * CE(head 2) (or head 2's CRF loss), padding ignored.
 One ``model_step`` serves train, validation and test; each stage has its own metric objects.
 The vocabulary travels inside every checkpoint (``checkpoint.py``), so prediction needs nothing else.
 """
@@ -22,6 +22,7 @@ from keyword_lightning.data.embeddings import load_embeddings
 from keyword_lightning.data.vocabulary import PAD, UNK
 from keyword_lightning.decoding import DECODERS, Decoding, decode, tag_batch, tag_probabilities, tag_scores
 from keyword_lightning.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, token_metrics
+from keyword_lightning.model.crf import head2_loss
 from keyword_lightning.model.encoder import build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.model.optimizer import adam
@@ -60,6 +61,7 @@ class JointRNN(L.LightningModule):
             occurrence; see ``data.features.document_features``) to its input.
         repeat_features: add how the token's bigrams repeat in its document and where it last
             occurs (``document_features(repeats=True)``; for Chinese characters).
+        crf: head 2 as a linear-chain CRF, trained and decoded by sequence (``model/crf.py``).
         alpha: weight of head 1 in the loss.
         lr / weight_decay: Adam's settings (LightningCLI's ``--optimizer`` overrides them).
         decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
@@ -96,6 +98,7 @@ class JointRNN(L.LightningModule):
         char_channels: int = _NET.char_channels,
         doc_features: bool = _NET.doc_features,
         repeat_features: bool = _NET.repeat_features,
+        crf: bool = _NET.crf,
         alpha: float = 0.5,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -118,9 +121,7 @@ class JointRNN(L.LightningModule):
         pretrained = load_embeddings(embedding_file) if embedding_file and vocabulary is not None else None
         if pretrained is not None:
             self.hparams.embedding_dim = pretrained.dim
-        self.vocabulary = vocabulary
-        self.lowercase = lowercase
-        self.tokenizer = tokenizer
+        self.vocabulary, self.lowercase, self.tokenizer = vocabulary, lowercase, tokenizer
         self.net = DRNN(NetworkConfig.from_hparams(self.hparams), build_encoder(encoder, encoder_files))
         if pretrained is not None:
             self.net.load_vectors(vocabulary, pretrained.words, pretrained.vectors)
@@ -158,7 +159,7 @@ class JointRNN(L.LightningModule):
         """Losses and logits of one batch (shared by train, validation and test)."""
         logits1, logits2 = self(batch)
         loss1 = F.cross_entropy(logits1.flatten(0, 1), batch.labels1.flatten(), ignore_index=IGNORE_INDEX)
-        loss2 = F.cross_entropy(logits2.flatten(0, 1), batch.labels2.flatten(), ignore_index=IGNORE_INDEX)
+        loss2 = head2_loss(logits2, batch.labels2, batch.lengths, self.net.crf)
         alpha = self.hparams.alpha
         loss = alpha * loss1 + (1 - alpha) * loss2
         return {"loss": loss, "loss1": loss1, "loss2": loss2, "logits1": logits1, "logits2": logits2}
@@ -206,7 +207,7 @@ class JointRNN(L.LightningModule):
         self._update_token_metrics(metrics, out, batch)
         self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=size)
         scores = tag_scores(out["logits1"], out["logits2"], self.decoding.fusion_weight)
-        tags = decode(scores, batch.lengths, self.decoding.decoder)
+        tags = decode(scores, batch.lengths, self.decoding.decoder, self.net.crf)
         phrase.update(tags, batch.labels2)
         return tags, scores
 
@@ -245,7 +246,7 @@ class JointRNN(L.LightningModule):
 
     def predict_step(self, batch: Batch, batch_idx: int) -> dict[str, Any]:
         """Decoded tags and each token's probability of its tag, per item (``decoding.tag_batch``)."""
-        return tag_batch(*self(batch), batch.lengths, batch.index, self.decoding)
+        return tag_batch(*self(batch), batch.lengths, batch.index, self.decoding, self.net.crf)
 
     def configure_optimizers(self) -> Any:
         """Adam (the seed's optimizer); a fine-tuned encoder gets its own group (``model/optimizer.py``)."""
@@ -292,8 +293,7 @@ class JointRNN(L.LightningModule):
         trainable, fixed = checkpoint.embedding_rows(ckpt)
         self.net.resize_embedding(trainable, fixed)  # if built for another vocabulary (e.g. the data's)
         self.hparams.trainable_words = None if fixed is None else trainable
-        self.vocabulary = meta["vocabulary"]
-        self.lowercase = meta["lowercase"]
+        self.vocabulary, self.lowercase = meta["vocabulary"], meta["lowercase"]
         self.tokenizer = checkpoint.tokenizer_of(meta)
         self._resume_rng_state = meta.get("torch_rng_state")
         self.hparams.vocab_size = len(self.vocabulary)
