@@ -134,17 +134,25 @@ def server_rss(pid: int) -> int:
     return sum(p.memory_info().rss for p in procs if p.is_running())
 
 
-def cpu_seconds(pid: int) -> tuple[float, float]:
-    """CPU seconds (user + system) used so far by the server (all its processes) and by this process."""
+def cpu_seconds(pid: int) -> tuple[float, float, float]:
+    """CPU seconds (user + system) used so far by the server (all its processes), by its model
+    workers alone, and by this process.
+
+    LitServe (0.2.19, pinned) starts its model workers with multiprocessing's spawn method, so they
+    are the server's children run as ``--multiprocessing-fork``; the others are the HTTP process,
+    the queue manager and the main process.
+    """
     import psutil
 
-    server = 0.0
+    server = workers = 0.0
     for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
         try:
-            server += sum(proc.cpu_times()[:2])
+            seconds = sum(proc.cpu_times()[:2])
+            server += seconds
+            workers += seconds if "--multiprocessing-fork" in proc.cmdline() else 0.0
         except psutil.NoSuchProcess:
             pass
-    return server, sum(psutil.Process().cpu_times()[:2])
+    return server, workers, sum(psutil.Process().cpu_times()[:2])
 
 
 def offline_docs_per_s(
@@ -286,27 +294,33 @@ def main() -> None:
         "one per request.",
         "",
         "| clients | requests | documents/s | p50 ms | p95 ms | p99 ms | failed | server CPU ms/request "
-        "| client CPU ms/request | CPU ceiling docs/s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| of which model workers | client CPU ms/request | CPU ceiling docs/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(
-            f"| {c} | {n} | {r:.1f} | {a:.1f} | {b:.1f} | {d:.1f} | {f} | {sc:.2f} | {cc:.2f} "
+            f"| {c} | {n} | {r:.1f} | {a:.1f} | {b:.1f} | {d:.1f} | {f} | {sc:.2f} | {wc:.2f} | {cc:.2f} "
             f"| {1000 * cores / (sc + cc):.0f} |"
-            for c, n, r, a, b, d, f, sc, cc in rows
+            for c, n, r, a, b, d, f, sc, wc, cc in rows
         ),  # fmt: skip
         f"| offline `KeywordExtractor.predict`, all {len(texts)} in one call, 1 torch thread (median of "
-        f"{args.repeats}) | | {offline_1:.1f} | | | | | | | |",
-        f"| the same, torch's default threads ({default_threads()}) | | {offline_n:.1f} | | | | | | | |",
+        f"{args.repeats}) | | {offline_1:.1f} | | | | | | | | |",
+        f"| the same, torch's default threads ({default_threads()}) | | {offline_n:.1f} | | | | | | | | |",
         f"| the same in calls of {call} documents (32 clients over {n_workers} worker"
-        f"{'s' if n_workers > 1 else ''}), 1 torch thread | | {offline_call:.1f} | | | | | | | |",
+        f"{'s' if n_workers > 1 else ''}), 1 torch thread | | {offline_call:.1f} | | | | | | | | |",
         "",
         "CPU ms/request: user + system CPU time of all the server's processes (HTTP, LitServe's manager,",
-        "the model workers), and of the clients (this process), over the level, per request. CPU ceiling:",
-        f"the documents/s that {cores} fully busy cores would give at that cost, clients included.",
+        "the model workers), of the model workers alone, and of the clients (this process), over the level,",
+        f"per request. CPU ceiling: the documents/s that {cores} fully busy cores would give at that cost,",
+        "clients included.",
         "",
     ]
     if at32:
         lines.append(f"At 32 clients the server ({workers}) reaches {at32[2] / offline:.0%} of "
                      "offline predict's documents/s (the better of the first two offline rows).")  # fmt: skip
+        sc, wc, cc = at32[7:10]
+        lines.append(f"70% of it would need at most {1000 * cores / (0.7 * offline):.1f} ms of CPU per request on "
+                     f"{cores} cores; at 32 clients a request costs {sc - wc:.1f} ms outside the model workers "
+                     f"(HTTP, queues), {wc:.1f} in them and {cc:.1f} in the clients, and the model alone costs "
+                     f"{1000 / offline_call:.1f} ms a document in the server's batches (the last row).")  # fmt: skip
         ceiling = min(n_workers, cores) * offline_call
         lines.append(f"The model alone, in the server's batches on {min(n_workers, cores)} of the {cores} cores, "
                      f"would give {ceiling:.0f} documents/s (the last offline row times the busy workers): the "
