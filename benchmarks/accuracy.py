@@ -105,6 +105,9 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
     "minilm-frozen-before": ("configs/inspec-minilm.yaml", DOC_NOT_REPEATS),
     "minilm-frozen-before-no-glove": ("configs/inspec-minilm.yaml", DOC_NOT_REPEATS + NO_GLOVE),
     "minilm-frozen-crf": ("configs/inspec-minilm.yaml", ["--model.crf", "true"]),
+    # Windows of 128 / 254 pieces (all-MiniLM-L6-v2 was trained on 128; its positions allow 512).
+    "minilm-frozen-window-128": ("configs/inspec-minilm.yaml", encoder(window=128)),
+    "minilm-frozen-window-254": ("configs/inspec-minilm.yaml", encoder(window=254)),
     "minilm-frozen-layers-6": ("configs/inspec-minilm.yaml", encoder(layers=6)),
     "minilm-frozen-layers-2": ("configs/inspec-minilm.yaml", encoder(layers=2)),
     "minilm-frozen-alpha-0.3": ("configs/inspec-minilm.yaml", ["--model.alpha", "0.3"]),
