@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: import this checkout's benchmarks and package
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.accuracy import spans_from_bio  # noqa: E402 (the benchmarks' one gold reader)
+from benchmarks.accuracy import SHARED, spans_from_bio  # noqa: E402 (the benchmarks' one gold reader)
+from benchmarks.compare import strict_f1 as span_f1  # noqa: E402
 from benchmarks.keyphrase_scores import read_conll_gold  # noqa: E402
 from keyword_lightning import KeywordExtractor  # noqa: E402
 from keyword_lightning.data.formats import atomic_write  # noqa: E402
@@ -36,7 +37,6 @@ from keyword_lightning.data.inputs import PredictDocument  # noqa: E402
 from keyword_lightning.decoding import decode, tag_scores  # noqa: E402
 from keyword_lightning.tagging import O, sbmeo_to_spans  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
 O_BIASES = (-0.5, -0.25, 0.25, 0.5)
 Scores = list[tuple[torch.Tensor, torch.Tensor]]  # per document: head-1 [T,2] and head-2 [T,5] log-probs
 
@@ -56,14 +56,13 @@ def log_probs(extractor: KeywordExtractor, docs: list[list[str]]) -> Scores:
 
 def strict_f1(scores: Scores, gold: list[set[tuple[int, int]]], crf, o_bias: float = 0.0) -> float:
     """Micro strict span F1 of the Viterbi decoding of ``scores`` (head 2, ``o_bias`` added to O)."""
-    tp = predicted = wanted = 0
-    for (head1, head2), spans in zip(scores, gold):
+    found = []
+    for head1, head2 in scores:
         s = tag_scores(head1, head2).clone()  # fusion weight 0: head 2's log-probabilities
         s[:, O] += o_bias
         tags = decode(s.unsqueeze(0), torch.tensor([s.shape[0]]), "viterbi", crf)[0].tolist()
-        found = set(sbmeo_to_spans(tags))
-        tp, predicted, wanted = tp + len(found & spans), predicted + len(found), wanted + len(spans)
-    return 2 * tp / max(predicted + wanted, 1)
+        found.append(set(sbmeo_to_spans(tags)))
+    return span_f1(found, gold)
 
 
 def mean_scores(members: list[Scores]) -> Scores:

@@ -274,7 +274,7 @@ def main() -> None:
     at1 = next((r for r in rows if r[0] == 1), None)
 
     cores = os.cpu_count() or 1
-    workers = worker_processes(args.server_args)
+    workers = worker_processes(args.server_args, n_workers)
     cmd = "python benchmarks/serve.py " + shlex.join(sys.argv[1:])
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -358,12 +358,11 @@ def worker_count_of(server_args: str) -> int:
     return worker_count(args.workers, args.accelerator)
 
 
-def worker_processes(server_args: str) -> str:
-    """How many model workers ``serve`` ran with ``server_args``, in words."""
+def worker_processes(server_args: str, n: int) -> str:
+    """The ``n`` model workers ``serve`` ran with ``server_args``, and their threads, in words."""
     from keyword_lightning.serve import parser
 
     args = parser().parse_args(["--ckpt_path", "x", *shlex.split(server_args)])
-    n = worker_count_of(server_args)
     threads = f"{args.threads} torch thread{'s' if args.threads != 1 else ''}" if args.threads else "torch's threads"
     return f"{n} model worker{'s' if n > 1 else ''} of {threads}"
 

@@ -156,7 +156,7 @@ END_ALLOWED = np.array([True, False, False, True, True])  # S, E or O may close 
 
 
 def viterbi_decode(log_probs, lengths):
-    """Best S/B/M/E/O tag sequence under the transition constraints (``ALLOWED``, ``START_ALLOWED``, ``END_ALLOWED``).
+    """Best S/B/M/E/O tag sequence under the transition constraints (``ALLOWED``, ``START_ALLOWED``, ...).
 
     The constraints leave two states: *outside* a phrase (after S, E or O, and at the start)
     and *inside* one (after B or M). Outside, a token is S or O (stay outside) or B (go in);
