@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make demo   set up, prepare Inspec, fit, test, predict (about 8 minutes on 2 CPU cores)
+#   make demo   set up, prepare Inspec, fit (a line per epoch), test, predict; ends with the test F1 and
+#               the keyphrases of one test abstract (about 8 minutes on 2 CPU cores)
 #   make test   set up and run lint and the whole test suite
 #   make test-fast   lint and the tests that do not train on Inspec (pytest -m "not slow"), for development
 # Both start from nothing: a .venv with the CPU build of torch (pinned: an unpinned torch
@@ -28,8 +29,8 @@ demo: setup
 	mkdir -p $(WORK)
 	$(BIN)/keyword-lightning-prepare --format conll --train $(DATA)/train.txt --val $(DATA)/valid.txt \
 	  --test $(DATA)/test.txt --embeddings $(GLOVE) --out $(WORK)/data
-	cd $(WORK) && ../$(BIN)/keyword-lightning fit --config ../configs/inspec.yaml --trainer.enable_progress_bar false
-	cd $(WORK) && ../$(BIN)/keyword-lightning test --config ../configs/inspec.yaml --ckpt_path best
+	cd $(WORK) && ../$(BIN)/keyword-lightning fit --config ../configs/inspec.yaml
+	cd $(WORK) && ../$(BIN)/keyword-lightning test --config ../configs/inspec.yaml --ckpt_path best --trainer.logger true
 	cd $(WORK) && ../$(BIN)/keyword-lightning predict --config ../configs/inspec.yaml --ckpt_path best \
 	  --data.predict_split test
 	$(BIN)/python -m keyword_lightning.report $(WORK)

@@ -15,8 +15,6 @@ every fit: they come from what the network reads, not from one fit's luck.
 from __future__ import annotations
 
 import argparse
-import datetime
-import platform
 import statistics
 import sys
 from itertools import combinations
@@ -24,15 +22,12 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: import this checkout's benchmarks and package
-    sys.path.insert(0, str(ROOT))
+if __package__ in (None, ""):  # `python benchmarks/ceiling.py`: import this checkout's benchmarks
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.accuracy import SHARED, spans_from_bio  # noqa: E402 (the benchmarks' one gold reader)
-from benchmarks.compare import strict_f1 as span_f1  # noqa: E402
-from benchmarks.keyphrase_scores import read_conll_gold  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
+from benchmarks.scoring import read_conll_gold, spans_from_bio, strict_f1  # noqa: E402
 from keyword_lightning import KeywordExtractor  # noqa: E402
-from keyword_lightning.data.formats import atomic_write  # noqa: E402
 from keyword_lightning.data.inputs import PredictDocument  # noqa: E402
 from keyword_lightning.decoding import decode, tag_scores  # noqa: E402
 from keyword_lightning.tagging import O, sbmeo_to_spans  # noqa: E402
@@ -54,15 +49,15 @@ def log_probs(extractor: KeywordExtractor, docs: list[list[str]]) -> Scores:
     return [out.get(i, empty) for i in range(len(docs))]
 
 
-def strict_f1(scores: Scores, gold: list[set[tuple[int, int]]], crf, o_bias: float = 0.0) -> float:
-    """Micro strict span F1 of the Viterbi decoding of ``scores`` (head 2, ``o_bias`` added to O)."""
+def decoded_f1(scores: Scores, gold: list[set[tuple[int, int]]], crf, o_bias: float = 0.0) -> float:
+    """Micro strict span F1 (``scoring.strict_f1``) of the Viterbi decoding of ``scores`` (head 2, ``o_bias`` on O)."""
     found = []
     for head1, head2 in scores:
         s = tag_scores(head1, head2).clone()  # fusion weight 0: head 2's log-probabilities
         s[:, O] += o_bias
         tags = decode(s.unsqueeze(0), torch.tensor([s.shape[0]]), "viterbi", crf)[0].tolist()
         found.append(set(sbmeo_to_spans(tags)))
-    return span_f1(found, gold)
+    return strict_f1(found, gold)
 
 
 def mean_scores(members: list[Scores]) -> Scores:
@@ -74,10 +69,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", type=Path, nargs="+", required=True, help="fits of one recipe, one seed each")
     ap.add_argument("--data", type=Path, default=SHARED / "inspec", help="folder with valid.txt and test.txt")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ceiling.md")
+    ap.add_argument("--names", nargs="+", default=None, help="a name per checkpoint for the results (default: files)")
+    ap.add_argument("--out", type=Path, default=RESULTS / "ceiling.md")
     args = ap.parse_args()
     if len(args.ckpt) < 2:
         ap.error("give at least two checkpoints (an ensemble needs two)")
+    if args.names and len(args.names) != len(args.ckpt):
+        ap.error("--names needs one name per --ckpt")
     splits = ("valid", "test")
     rows: dict[str, dict[str, list[float]]] = {}  # row name -> split -> F1 per checkpoint (or one)
     extractors = [KeywordExtractor.from_checkpoint(c) for c in args.ckpt]
@@ -88,16 +86,16 @@ def main() -> None:
         gold = spans_from_bio(args.data / f"{split}.txt")
         members = [log_probs(e, docs) for e in extractors]
         crf = extractors[0].net.crf  # the ensemble decodes with the first member's transitions
-        rows.setdefault("each alone", {})[split] = [strict_f1(m, gold, e.net.crf) for m, e in zip(members, extractors)]
+        rows.setdefault("each alone", {})[split] = [decoded_f1(m, gold, e.net.crf) for m, e in zip(members, extractors)]
         for k in range(2, len(members) + 1):
             name = f"ensembles of {k}" if k < len(members) else f"the ensemble of all {k}"
             rows.setdefault(name, {})[split] = [
-                strict_f1(mean_scores([members[i] for i in combo]), gold, crf)
+                decoded_f1(mean_scores([members[i] for i in combo]), gold, crf)
                 for combo in combinations(range(len(members)), k)
             ]
         for bias in O_BIASES:
             rows.setdefault(f"each alone, O bias {bias:+g}", {})[split] = [
-                strict_f1(m, gold, e.net.crf, bias) for m, e in zip(members, extractors)
+                decoded_f1(m, gold, e.net.crf, bias) for m, e in zip(members, extractors)
             ]
         print(f"{split}: done", file=sys.stderr, flush=True)
 
@@ -105,12 +103,12 @@ def main() -> None:
         sd = f" ± {statistics.stdev(values):.3f}" if len(values) > 1 else ""
         return f"{statistics.mean(values):.3f}{sd}"
 
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    names = args.names or [c.name for c in args.ckpt]
     lines = [
         "# What a recipe's checkpoints give without more training: ensembles and decoding",
         "",
-        f"`python benchmarks/ceiling.py --ckpt {' '.join(str(c) for c in args.ckpt)}`, {date}, "
-        f"{platform.machine()}, torch {torch.__version__}.",
+        header(command("ceiling.py", sys.argv[1:])),
+        f"Checkpoints: {', '.join(names)}.",
         "",
         "Strict span F1 (micro over documents) on Inspec valid and test, mean ± std over the fits or",
         "the ensembles named in the row. An ensemble averages its members' log-probabilities.",
@@ -122,8 +120,7 @@ def main() -> None:
     ]
     report = "\n".join(lines)
     print(report)
-    with atomic_write(args.out, "w") as fh:
-        fh.write(report)
+    write_results(args.out, report)
 
 
 if __name__ == "__main__":

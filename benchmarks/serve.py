@@ -17,7 +17,6 @@ the end. Writes benchmarks/results/serve.md (atomically) with the command, machi
 from __future__ import annotations
 
 import argparse
-import datetime
 import http.client
 import json
 import os
@@ -31,15 +30,12 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: import this checkout's benchmarks and package
-    sys.path.insert(0, str(ROOT))
+if __package__ in (None, ""):  # `python benchmarks/serve.py`: import this checkout's benchmarks
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import RESULTS, ROOT, SHARED, command, header, write_results  # noqa: E402
 from benchmarks.compare import raw_texts  # noqa: E402
-from benchmarks.keyphrase_scores import read_conll_gold  # noqa: E402
-from keyword_lightning.data.formats import atomic_write  # noqa: E402
-
-SHARED = ROOT.parent / "shared" / "data"
+from benchmarks.scoring import read_conll_gold  # noqa: E402
 
 
 def free_port() -> int:
@@ -210,7 +206,7 @@ def main() -> None:
     ap.add_argument("--soak", type=int, default=10_000, help="soak requests (32 clients)")
     ap.add_argument("--warmup", type=int, default=3000, help="requests before the soak's first RSS reading")
     ap.add_argument("--server-args", default="", help="extra `serve` options, e.g. '--max_batch_size 64'")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "serve.md")
+    ap.add_argument("--out", type=Path, default=RESULTS / "serve.md")
     args = ap.parse_args()
     if not args.ckpt.is_file():
         ap.error(f"checkpoint not found: {args.ckpt}")
@@ -275,12 +271,11 @@ def main() -> None:
 
     cores = os.cpu_count() or 1
     workers = worker_processes(args.server_args, n_workers)
-    cmd = "python benchmarks/serve.py " + shlex.join(sys.argv[1:])
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# `keyword-lightning serve` under load",
         "",
-        f"`{cmd}`, {date}, {machine()}; git {git_rev()}. Checkpoint `{args.ckpt.name}`; the server with its "
+        header(command("serve.py", sys.argv[1:]), on=machine()),
+        f"Checkpoint `{args.ckpt.name}`; the server with its "
         f"defaults{' and ' + args.server_args if args.server_args else ''}; clients in the benchmark's own process "
         f"on the same machine, over loopback. Load average (1 min) before / after the load levels / at the end: "
         + " / ".join(f"{x:.2f}" for x in loads)
@@ -344,8 +339,7 @@ def main() -> None:
     ]
     report = "\n".join(lines) + "\n"
     print(report)
-    with atomic_write(args.out, "w") as fh:
-        fh.write(report)
+    write_results(args.out, report)
     if not soak_ok:
         sys.exit(1)
 
@@ -371,14 +365,6 @@ def default_threads() -> int:
     import torch
 
     return torch.get_num_threads()
-
-
-def git_rev() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
 
 
 if __name__ == "__main__":

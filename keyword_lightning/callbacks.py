@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import lightning as L
@@ -16,6 +18,7 @@ from keyword_lightning import plots
 from keyword_lightning.data.formats import atomic_write
 from keyword_lightning.predictions import render_table, stitch, to_jsonl, token_char_spans
 from keyword_lightning.runs import METRICS_CSV
+from keyword_lightning.runtime import is_quiet, results_stream, say
 from keyword_lightning.tagging import SBMEO
 
 
@@ -26,9 +29,12 @@ class PredictionWriter(BasePredictionWriter):
     each rank tags its share of the batches; rank 0 gathers every rank's share and writes once.
 
     Args:
-        output_path: where to write; default ``<run folder>/predictions.jsonl``; ``-`` = stdout.
+        output_path: where to write; ``-`` = stdout; default ``predictions.jsonl`` in the run
+            folder when a logger runs, else in the working directory.
         format: ``jsonl``, or ``table``: each document's text with its keyphrases highlighted,
             for reading in a terminal (to stdout unless ``output_path`` names a file).
+
+    An input of no documents writes an empty output (a pipeline still sees a result) and says so.
 
     """
 
@@ -39,11 +45,12 @@ class PredictionWriter(BasePredictionWriter):
         self.output_path = output_path
         self.format = format
         self._parts: list[dict] = []
+        self.done = False
         self.written: Path | None = None
 
-    def on_predict_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+    def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Forget predictions of an earlier run."""
-        self._parts = []
+        self._parts, self.done, self.written = [], False, None
 
     def write_on_batch_end(
         self, trainer, pl_module, prediction, batch_indices, batch, batch_idx, dataloader_idx
@@ -60,55 +67,148 @@ class PredictionWriter(BasePredictionWriter):
             parts = [part for share in shares for part in share or []]
         if not trainer.is_global_zero:
             return
+        self.write(trainer, parts)
+
+    def write(self, trainer: L.Trainer, parts: list[dict]) -> None:
+        """Stitch ``parts`` into one record per input document and write them."""
         dm = trainer.datamodule
         records = stitch(dm.predict_documents, dm.predict_source, dm.predict_piece_start, parts)
+        self.done = True
+        out = results_stream()
         if self.format == "table":
             texts = [token_char_spans(d)[0] for d in dm.predict_documents]
-            if self.output_path in (None, "-"):
-                sys.stdout.write(render_table(records, texts, color=sys.stdout.isatty()) + "\n")
-                sys.stdout.flush()
-                return
-            lines = render_table(records, texts) + "\n"
+            to_terminal = self.output_path in (None, "-")
+            lines = render_table(records, texts, color=to_terminal and out.isatty()) + "\n" if records else ""
         else:
+            to_terminal = self.output_path == "-"
             lines = to_jsonl(records)
-        if self.output_path == "-":
-            sys.stdout.write(lines)
-            sys.stdout.flush()
-            return
-        path = Path(self.output_path) if self.output_path else Path(trainer.log_dir or ".") / "predictions.jsonl"
-        with atomic_write(path, "w") as fh:
-            fh.write(lines)
-        self.written = path
-        print(f"wrote {len(records)} predictions to {path}", file=sys.stderr)
+        path = None if to_terminal else self.output_file(trainer)
+        if to_terminal:
+            out.write(lines)
+            out.flush()
+        else:
+            with atomic_write(path, "w") as fh:
+                fh.write(lines)
+            self.written = path
+        source = dm.hparams.get("predict_file") or f"the {dm.hparams.get('predict_split')} split"
+        if records and path is not None:
+            say(f"wrote {len(records)} predictions to {path}")
+        elif not records:  # not an error: the pipeline gets its (empty) output
+            source = "stdin" if source == "-" else source
+            say(f"keyword-lightning: 0 documents in {source}; wrote an empty output to {path or 'stdout'}")
+
+    def output_file(self, trainer: L.Trainer) -> Path:
+        """``output_path``, or ``predictions.jsonl`` in the run folder (with a logger) or the working directory."""
+        if self.output_path:
+            return Path(self.output_path)
+        return Path(trainer.log_dir if trainer.loggers and trainer.log_dir else ".") / "predictions.jsonl"
 
 
 class TerminalProgressBar(TQDMProgressBar):
-    """Lightning's progress bar, shown only when stdout is a terminal.
+    """Progress on stderr: Lightning's bar when stderr is a terminal, else one line per epoch.
 
-    In ``predict`` it shows only for inputs of at least ``min_predict_batches`` batches: short
-    inputs finish before a bar helps.
+    The line, printed once an epoch's metrics are known (``--quiet`` / ``KW_QUIET=1``: none)::
+
+        epoch 3/40  train/loss 0.412  val/loss 0.301  val/phrase_f1 0.4123  elapsed 0:01:02  eta <=0:08:10
+
+    The ETA counts every epoch up to ``max_epochs``; early stopping may end sooner. In ``predict``
+    the bar shows only for inputs of at least ``min_predict_batches`` batches.
     """
+
+    LINE_METRICS = ("train/loss_epoch", "val/loss", "val/phrase_f1")
 
     def __init__(self, refresh_rate: int = 1, min_predict_batches: int = 10) -> None:
         super().__init__(refresh_rate=refresh_rate)
         self.min_predict_batches = min_predict_batches
-        if not sys.stdout.isatty():
+        self.lines = not sys.stderr.isatty() and not is_quiet()
+        if is_quiet() or not sys.stderr.isatty():
             self.disable()
+        self._start: float | None = None
+        self._pending: tuple[int, float] | None = None  # (epoch, elapsed seconds) not yet printed
+
+    # Lightning creates its bars on stdout; ours go to stderr, which is where progress belongs.
+    def init_sanity_tqdm(self):  # noqa: D102
+        with redirect_stdout(sys.stderr):
+            return super().init_sanity_tqdm()
+
+    def init_train_tqdm(self):  # noqa: D102
+        with redirect_stdout(sys.stderr):
+            return super().init_train_tqdm()
+
+    def init_validation_tqdm(self):  # noqa: D102
+        with redirect_stdout(sys.stderr):
+            return super().init_validation_tqdm()
+
+    def init_predict_tqdm(self):  # noqa: D102
+        with redirect_stdout(sys.stderr):
+            return super().init_predict_tqdm()
+
+    def init_test_tqdm(self):  # noqa: D102
+        with redirect_stdout(sys.stderr):
+            return super().init_test_tqdm()
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Start the clock for the per-epoch lines."""
+        super().on_train_start(trainer, pl_module)
+        self._start, self._pending = time.monotonic(), None
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Note the epoch; its line waits for the epoch's train loss (logged after this hook)."""
+        super().on_train_epoch_end(trainer, pl_module)
+        self._pending = (trainer.current_epoch, time.monotonic() - (self._start or time.monotonic()))
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Print the previous epoch's line."""
+        super().on_train_epoch_start(trainer, pl_module)
+        self._print_line(trainer)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Print the last epoch's line."""
+        super().on_train_end(trainer, pl_module)
+        self._print_line(trainer)
+
+    def _print_line(self, trainer: L.Trainer) -> None:
+        if not (self.lines and self._pending and trainer.is_global_zero):
+            return
+        (epoch, elapsed), self._pending = self._pending, None
+        say(epoch_line(epoch, trainer.max_epochs, elapsed, trainer.callback_metrics, self.LINE_METRICS))
 
     def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Decide, now that the input size is known, whether a bar is worth showing."""
         batches = sum(int(n) for n in trainer.num_predict_batches if n != float("inf"))
-        if not sys.stdout.isatty() or batches < self.min_predict_batches:
+        if not sys.stderr.isatty() or batches < self.min_predict_batches:
             self.disable()
         super().on_predict_start(trainer, pl_module)
 
 
+def epoch_line(epoch: int, max_epochs: int | None, elapsed: float, metrics: dict, keys: tuple[str, ...]) -> str:
+    """``epoch E/N  name value ...  elapsed H:MM:SS  eta <=H:MM:SS`` for 0-based ``epoch``."""
+    done = epoch + 1
+    parts = [f"epoch {done}/{max_epochs}" if max_epochs and max_epochs > 0 else f"epoch {done}"]
+    for key in keys:
+        if key in metrics:
+            parts.append(f"{key.removesuffix('_epoch')} {float(metrics[key]):.4f}")
+    parts.append(f"elapsed {clock(elapsed)}")
+    if max_epochs and max_epochs > done:
+        parts.append(f"eta <={clock(elapsed / done * (max_epochs - done))}")
+    return "  ".join(parts)
+
+
+def clock(seconds: float) -> str:
+    """``H:MM:SS``."""
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
 class Plots(L.Callback):
-    """Draws ``learning_curves.png`` after fit and ``confusion_matrix.png`` after test, in the run folder."""
+    """Draws ``learning_curves.png`` after fit and ``confusion_matrix.png`` after test, in the run folder.
+
+    Without a logger there is no run folder, and nothing is drawn.
+    """
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Flush the CSV log and draw the learning curves from it."""
-        if trainer.is_global_zero and trainer.log_dir:
+        if trainer.is_global_zero and trainer.loggers and trainer.log_dir:
             for logger in trainer.loggers:
                 logger.save()
             metrics = Path(trainer.log_dir) / METRICS_CSV
@@ -118,7 +218,7 @@ class Plots(L.Callback):
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Save the test confusion matrix as JSON and PNG."""
         matrix = getattr(pl_module, "test_confusion_matrix", None)
-        if trainer.is_global_zero and trainer.log_dir and matrix is not None:
+        if trainer.is_global_zero and trainer.loggers and trainer.log_dir and matrix is not None:
             run = Path(trainer.log_dir)
             run.mkdir(parents=True, exist_ok=True)
             with atomic_write(run / plots.CONFUSION_JSON, "w") as fh:

@@ -38,8 +38,10 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns about pickle protocols before failing
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch's own messages are long and deep; one line is enough here
-        raise CheckpointError(f"{path}: cannot load checkpoint ({type(err).__name__}: {str(err)[:160]})") from None
+    except Exception as err:  # torch's own messages are long and deep, and cut: name the likely cause
+        raise CheckpointError(
+            f"{path}: cannot load checkpoint: truncated or not a keyword-lightning checkpoint ({type(err).__name__})"
+        ) from None
     try:
         validate(ckpt)
     except CheckpointError as err:

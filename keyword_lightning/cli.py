@@ -1,8 +1,11 @@
 """``keyword-lightning``: LightningCLI over ``JointRNN`` and ``KeywordDataModule``.
 
 Subcommands ``fit``, ``validate``, ``test``, ``predict``, and ``serve`` (``serve.py``, no
-LightningCLI). ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run below
-``trainer.default_root_dir`` (or the working directory), also in a new process.
+LightningCLI). ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run
+(``runs.SEARCH_ORDER``). ``validate``, ``test`` and ``predict`` need no ``--config``: the
+checkpoint holds the model (``configs/checkpoint.yaml`` in the package gives the rest), and they
+start no logger (no run folder, no wandb run) unless ``--trainer.logger true`` asks for the
+config's loggers. stdout carries only results; errors are one line, exit status 2.
 """
 
 from __future__ import annotations
@@ -13,21 +16,43 @@ import sys
 from pathlib import Path
 
 from lightning.pytorch.callbacks import ProgressBar
-from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import WandbLogger
 
-from keyword_lightning.callbacks import NonFiniteLossError, TerminalProgressBar
+from keyword_lightning.callbacks import NonFiniteLossError, PredictionWriter, TerminalProgressBar
 from keyword_lightning.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
 from keyword_lightning.decoding import Decoding
 from keyword_lightning.model.encoder import EncoderError
 from keyword_lightning.model.module import JointRNN
-from keyword_lightning.runs import RunError, find_run_checkpoint
+from keyword_lightning.runs import SEARCH_ORDER, RunError, find_run_checkpoint
+from keyword_lightning.runtime import (
+    QUIET_ENV,
+    is_quiet,
+    quiet_third_parties,
+    restore_stdout,
+    results_only_on_stdout,
+    results_stream,
+    say,
+    set_threads,
+)
+
+CHECKPOINT_DEFAULTS = Path(__file__).parent / "configs" / "checkpoint.yaml"
+EVALUATING = ("validate", "test", "predict")  # commands that read a trained checkpoint
+ERRORS = (DataError, CheckpointError, EncoderError, RunError, NonFiniteLossError)
 
 
 class SaveConfigEverywhere(SaveConfigCallback):
-    """Saves the resolved config as ``config.yaml`` in the run folder and into the wandb run."""
+    """Saves the resolved config as ``config.yaml`` in the run folder and into the wandb run.
+
+    A command without a logger (validate, test, predict by default) has no run folder: nothing is saved.
+    """
+
+    def setup(self, trainer, pl_module, stage: str) -> None:
+        """Save, unless there is no run folder to save into."""
+        if trainer.loggers:
+            super().setup(trainer, pl_module, stage)
 
     def save_config(self, trainer, pl_module, stage: str) -> None:
         """Put the resolved config into each wandb run's config (offline runs too)."""
@@ -44,7 +69,48 @@ def continue_wandb_run(loggers: list, run_id: str) -> None:
         if str(getattr(logger, "class_path", "")).endswith("WandbLogger") and not logger.init_args.get("id"):
             logger.init_args.id = run_id
             logger.init_args.resume = logger.init_args.get("resume") or "allow"
-            print(f"wandb: continuing run {run_id} of the checkpoint", file=sys.stderr)
+            say(f"wandb: continuing run {run_id} of the checkpoint")
+
+
+class OneLineErrors(LightningArgumentParser):
+    """Argument errors as one line (no usage dump), naming the option; exit status 2."""
+
+    def error(self, message: str, ex: Exception | None = None):
+        """Print ``keyword-lightning SUB: error: ...`` on one line and exit 2 (jsonargparse's own rules else)."""
+        if not self.exit_on_error:
+            return super().error(message, ex)
+        text = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
+        text = text if len(text) <= 400 else text[:397] + "..."
+        prog = self.prog.replace(" [options]", "")
+        sys.stderr.write(f"{prog}: error: {text} (see {prog} --help)\n")
+        sys.exit(2)
+
+
+def finish_wandb() -> None:
+    """End this process's wandb run now (its lines go to stderr), and say in one line where it is."""
+    wandb = sys.modules.get("wandb")
+    run = getattr(wandb, "run", None) if wandb else None
+    if run is None:
+        return
+    folder, offline = Path(run.dir).parent, run.settings.mode == "offline"
+    wandb.finish()
+    if offline:
+        say(f"wandb: offline run in {folder} (upload it with: wandb sync {folder})")
+
+
+def logger_flag(args: list[str]) -> tuple[list[str], str | None]:
+    """``args`` less a ``--trainer.logger true``, and the value of ``--trainer.logger`` (None: not given)."""
+    out, value, i = [], None, 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--trainer.logger" or arg.startswith("--trainer.logger="):
+            value = arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+            if value.lower() == "true":  # the config's loggers: drop the flag, keep the config's value
+                i += 1 if "=" in arg else 2
+                continue
+        out.append(arg)
+        i += 1
+    return out, value
 
 
 # Model settings that change how trained weights are decoded or run, not the weights.
@@ -59,10 +125,21 @@ class KeywordCLI(LightningCLI):
 
     def __init__(self, *args, **kwargs) -> None:
         os.environ.setdefault("WANDB_MODE", "offline")
+        kwargs.setdefault("parser_class", OneLineErrors)
+        kwargs.setdefault("parser_kwargs", {})
+        for sub in EVALUATING:  # a checkpoint alone is enough: the package's defaults, then --config
+            sub_kwargs = kwargs["parser_kwargs"].setdefault(sub, {})
+            sub_kwargs.setdefault("default_config_files", [str(CHECKPOINT_DEFAULTS)])
+            sub_kwargs.setdefault("description", f"{sub.capitalize()} with a checkpoint. {SEARCH_ORDER}.")
         super().__init__(*args, **kwargs)
 
     def add_arguments_to_parser(self, parser) -> None:
-        """The model's vocabulary, casing, tokenizer and pretrained vectors come from the data."""
+        """``--threads`` and ``--quiet``; the model's vocabulary, casing, tokenizer and vectors come from the data."""
+        parser.add_argument(
+            "--threads", type=int | None, default=None,
+            help="torch threads (default: OMP_NUM_THREADS, else half the CPU cores, so two jobs share a machine)",
+        )  # fmt: skip
+        parser.add_argument("--quiet", type=bool, default=False, help=f"only errors on stderr (or {QUIET_ENV}=1)")
         parser.link_arguments("data.vocabulary", "model.vocabulary", apply_on="instantiate")
         parser.link_arguments("data.trainable_words", "model.trainable_words", apply_on="instantiate")
         parser.link_arguments("data.lowercase", "model.lowercase")
@@ -92,19 +169,60 @@ class KeywordCLI(LightningCLI):
             model[key] = value
         if getattr(self, "_encoder_files", None) and model is not None:
             model["encoder_files"] = self._encoder_files  # the checkpoint's encoder: no model files needed
+        if sub:
+            set_threads(self.config[sub].get("threads"))
+            results_only_on_stdout()  # parsing is over (--help, --print_config printed on stdout)
+
+    def after_fit(self) -> None:
+        """Say where the best checkpoint is."""
+        for cb in self.trainer.checkpoint_callbacks:
+            if getattr(cb, "monitor", None) and cb.best_model_path and cb.best_model_score is not None:
+                say(f"best checkpoint: {cb.best_model_path} ({cb.monitor} {float(cb.best_model_score):.4f})")
+
+    def after_predict(self) -> None:
+        """An input with nothing to tag runs no predict loop at all: its writer still writes (nothing)."""
+        for callback in self.trainer.callbacks:
+            if isinstance(callback, PredictionWriter) and not callback.done and self.trainer.is_global_zero:
+                callback.write(self.trainer, [])
+
+    def after_validate(self) -> None:
+        """The validation metrics on stdout, one ``name value`` a line."""
+        self._print_metrics("val/")
+
+    def after_test(self) -> None:
+        """The test metrics on stdout, one ``name value`` a line."""
+        self._print_metrics("test/")
+
+    def _print_metrics(self, prefix: str) -> None:
+        if self.trainer.is_global_zero:
+            metrics = {k: float(v) for k, v in self.trainer.callback_metrics.items() if k.startswith(prefix)}
+            results_stream().write("".join(f"{k:24s} {v:.4f}\n" for k, v in sorted(metrics.items())))
+            results_stream().flush()
 
     def parse_arguments(self, parser, args) -> None:
-        """Parse, then turn ``--ckpt_path best|last`` into a file of the newest fit run."""
+        """Parse; turn ``--ckpt_path best|last`` into a file; no logger for a checkpoint unless asked."""
+        args = list(sys.argv[1:] if args is None else args)
+        args, logger = logger_flag(args)
         super().parse_arguments(parser, args)
         sub = self.config.get("subcommand")
         if not sub:
             return
         cfg = self.config[sub]
+        if cfg.get("quiet"):
+            os.environ[QUIET_ENV] = "1"
+            quiet_third_parties()
+        if is_quiet():
+            cfg.trainer.enable_model_summary = False
+        if sub in EVALUATING and logger is None:
+            cfg.trainer.logger = False  # no run folder, no wandb run
+        elif logger and logger.lower() == "true" and not cfg.trainer.get("logger"):
+            cfg.trainer.logger = True  # no loggers configured: Lightning's default
+        if sub in ("validate", "test"):
+            cfg.verbose = False  # the metrics are printed on stdout by after_validate/after_test
         ckpt = cfg.get("ckpt_path")
         if ckpt in ("best", "last"):
-            root = Path(cfg.trainer.get("default_root_dir") or ".")
-            cfg.ckpt_path = str(find_run_checkpoint(root, ckpt))
-            print(f"--ckpt_path {ckpt}: {cfg.ckpt_path}", file=sys.stderr)
+            cfg.ckpt_path = str(find_run_checkpoint(cfg.trainer.get("default_root_dir"), ckpt))
+            say(f"--ckpt_path {ckpt}: {cfg.ckpt_path}")
         model = cfg.get("model")
         self._decoding = {k: model[k] for k in DECODING if model is not None and k in model}
         if cfg.get("ckpt_path"):
@@ -131,15 +249,25 @@ def main(args: list[str] | None = None) -> None:
 
     ``keyword-lightning serve ...`` goes to ``serve.main`` (an HTTP server; no LightningCLI).
     """
-    argv = sys.argv[1:] if args is None else args
+    argv = list(sys.argv[1:] if args is None else args)
+    if "--quiet" in argv:  # taken here, before anything logs (anywhere on the line, also for serve)
+        at = argv.index("--quiet")
+        quiet = argv[at + 1].lower() if at + 1 < len(argv) and argv[at + 1].lower() in ("true", "false") else None
+        del argv[at : at + (2 if quiet else 1)]
+        os.environ[QUIET_ENV] = "0" if quiet == "false" else "1"
+    quiet_third_parties()
     if argv[:1] == ["serve"]:
         from keyword_lightning.serve import main as serve
 
         serve(argv[1:])
         return
     try:
-        KeywordCLI(JointRNN, KeywordDataModule, args=args, **CLI_OPTIONS)
-    except (DataError, CheckpointError, EncoderError, RunError, NonFiniteLossError) as err:
+        try:
+            KeywordCLI(JointRNN, KeywordDataModule, args=argv, **CLI_OPTIONS)
+        finally:
+            finish_wandb()
+            restore_stdout()
+    except ERRORS as err:
         print(f"keyword-lightning: error: {err}", file=sys.stderr)
         sys.exit(2)
 

@@ -22,6 +22,7 @@ from keyword_lightning.decoding import DEFAULT_DECODING, Decoding, tag_batch
 from keyword_lightning.model.encoder import EncoderError, build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.predictions import stitch
+from keyword_lightning.runtime import set_threads
 
 
 class KeywordExtractor:
@@ -36,6 +37,8 @@ class KeywordExtractor:
         sequence_mode: how RNN layers run over padded batches (``model/rnn.py``).
         batch_size: documents per forward pass (grouped by length).
         max_length: longer documents are tagged in chunks of this many tokens.
+        threads: torch threads (process-wide); None: ``OMP_NUM_THREADS``, else half the CPU
+            cores (``runtime.default_threads``), so that two jobs share a machine; 0: leave torch's.
 
     """
 
@@ -49,6 +52,7 @@ class KeywordExtractor:
         sequence_mode: str = "auto",
         batch_size: int = 64,
         max_length: int = 1000,
+        threads: int | None = None,
     ) -> None:
         if not vocabulary:
             raise checkpoint.CheckpointError("the model has no vocabulary (train it or load it from a checkpoint)")
@@ -58,6 +62,7 @@ class KeywordExtractor:
         self.vocabulary, self.lowercase, self.tokenizer = vocabulary, lowercase, tokenizer
         self.decoding, self.sequence_mode = decoding, sequence_mode
         self.batch_size, self.max_length = batch_size, max_length
+        self.threads = set_threads(threads)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs: Any) -> KeywordExtractor:

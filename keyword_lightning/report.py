@@ -1,8 +1,13 @@
-"""``python -m keyword_lightning.report DIR``: the latest test metrics and predictions under DIR."""
+"""``python -m keyword_lightning.report DIR``: the latest test metrics and predictions under DIR.
+
+It also shows the keyphrases of the first predicted document (the end of ``make demo``).
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+import textwrap
 from pathlib import Path
 
 from keyword_lightning.runs import latest_row
@@ -20,8 +25,22 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {key:24s} {row[key]:.4f}")
     preds = sorted(root.rglob("predictions.jsonl"), key=lambda p: p.stat().st_mtime)
     if preds:
-        n = sum(1 for _ in open(preds[-1], encoding="utf-8"))
-        print(f"predictions: {preds[-1]} ({n} documents)")
+        with open(preds[-1], encoding="utf-8") as fh:
+            records = [json.loads(line) for line in fh if line.strip()]
+        print(f"predictions: {preds[-1]} ({len(records)} documents)")
+        if records:
+            print(first_document(records[0]))
+
+
+def first_document(record: dict) -> str:
+    """A record's text (its first 60 tokens) and its keyphrases, best first."""
+    tokens = record.get("tokens") or []
+    text = " ".join(tokens[:60]) + (" ..." if len(tokens) > 60 else "")
+    lines = [f"document {record['id']}:", textwrap.fill(text, 100, initial_indent="  ", subsequent_indent="  ")]
+    lines.append("keyphrases, best first:")
+    phrases = sorted(record["keyphrases"], key=lambda p: -p["score"])
+    lines += [f"  {p['score']:.3f}  {p['text']}" for p in phrases] or ["  (none)"]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

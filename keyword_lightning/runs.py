@@ -42,13 +42,32 @@ def latest_row(root: str | Path, key: str) -> tuple[Path, dict[str, float]] | No
     return None
 
 
-def find_run_checkpoint(root: Path, which: str) -> Path:
-    """Path of ``last.ckpt`` (``which="last"``) or the best checkpoint of the newest fit run under ``root``."""
+# Where ``--ckpt_path best|last`` looks, in this order, for every command (fit, validate, test,
+# predict, serve); the first place that holds a fit run wins, and its newest run is taken.
+SEARCH_ORDER = (
+    "--ckpt_path best|last: the newest fit run (a checkpoints/last.ckpt) in --trainer.default_root_dir "
+    "when it holds one, else in runs/ under the working directory, else anywhere under the working directory"
+)
+
+
+def run_folders(root: str | Path | None = None) -> list[Path]:
+    """The places searched for fit runs, in ``SEARCH_ORDER``: ``root`` (if given), ``runs``, ``.``."""
+    places = [Path(root)] if root else []
+    return [*places, Path("runs"), Path(".")]
+
+
+def find_run_checkpoint(root: str | Path | None, which: str) -> Path:
+    """``last.ckpt`` (``which="last"``) or the best checkpoint of the newest fit run (``SEARCH_ORDER``)."""
     import torch  # here: the metrics readers above are used where torch is not needed
 
-    runs = [p for p in root.rglob(f"checkpoints/{LAST}") if ".venv" not in p.parts]
-    if not runs:
-        raise RunError(f"--ckpt_path {which}: no earlier fit run (no checkpoints/{LAST} under {root})")
+    searched = []
+    for place in run_folders(root):
+        searched.append(str(place))
+        runs = [p for p in place.rglob(f"checkpoints/{LAST}") if ".venv" not in p.parts] if place.is_dir() else []
+        if runs:
+            break
+    else:
+        raise RunError(f"--ckpt_path {which}: no earlier fit run (no checkpoints/{LAST} in {', '.join(searched)})")
     last = max(runs, key=lambda p: p.stat().st_mtime)
     if which == "last":
         return last

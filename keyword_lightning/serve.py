@@ -20,6 +20,7 @@ import litserve as ls
 
 from keyword_lightning.checkpoint import CheckpointError
 from keyword_lightning.runs import RunError, find_run_checkpoint
+from keyword_lightning.runtime import say
 from keyword_lightning.serve_loop import GatherLoop, SteadyMalloc
 from keyword_lightning.serve_requests import DEFAULT_LIMITS, MB, Limits, RequestError, error_body, texts_of
 
@@ -37,14 +38,10 @@ class KeywordAPI(ls.LitAPI):
 
     def setup(self, device: str) -> None:
         """Load the checkpoint (weights only) in the worker process."""
-        import torch
-
         from keyword_lightning.extractor import KeywordExtractor
 
-        if self.threads:
-            torch.set_num_threads(self.threads)
         self.memory = SteadyMalloc()
-        self.extractor = KeywordExtractor.from_checkpoint(self.ckpt_path, device=device)
+        self.extractor = KeywordExtractor.from_checkpoint(self.ckpt_path, device=device, threads=self.threads)
 
     def decode_request(self, request):
         """The request's texts (``PredictGuard`` checked them already), or the ``RequestError``."""
@@ -136,10 +133,10 @@ def worker_count(workers: int, accelerator: str) -> int:
 
 
 def resolve_checkpoint(value: str) -> Path:
-    """``best`` / ``last`` (the newest fit run under the working directory, as the CLI does) or a path."""
+    """``best`` / ``last`` (``runs.SEARCH_ORDER``, as for every command) or a path."""
     if value in ("best", "last"):
-        path = find_run_checkpoint(Path("."), value)
-        print(f"--ckpt_path {value}: {path}", file=sys.stderr)
+        path = find_run_checkpoint(None, value)
+        say(f"--ckpt_path {value}: {path}")
         return path
     return Path(value)
 
@@ -147,7 +144,11 @@ def resolve_checkpoint(value: str) -> Path:
 def parser() -> argparse.ArgumentParser:
     """The options of ``keyword-lightning serve``."""
     p = argparse.ArgumentParser(prog="keyword-lightning serve", description=DESCRIPTION)
-    p.add_argument("--ckpt_path", required=True, help="best | last (newest fit run under the working dir) | PATH")
+    p.add_argument(
+        "--ckpt_path",
+        required=True,
+        help="PATH | best | last: the newest fit run in runs/ under the working directory, else anywhere under it",
+    )
     p.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "0.0.0.0", "::"])
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--max_batch_size", type=int, default=32, help="requests gathered into one forward pass")
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
 
     server = build_server(str(ckpt), args)
     stop_on_sigterm(server)
-    print(f"keyword-lightning serve: {ckpt} on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    say(f"keyword-lightning serve: {ckpt} on http://{args.host}:{args.port}/")
     server.run(host=args.host, port=args.port, log_level=args.log_level, generate_client_file=False)
 
 

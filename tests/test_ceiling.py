@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.ceiling import log_probs, mean_scores, strict_f1
+from benchmarks.ceiling import decoded_f1, log_probs, mean_scores
 from keyword_lightning import tagging as tg
 
 
@@ -19,8 +19,8 @@ def test_strict_f1_counts_exact_spans_and_the_o_bias_removes_phrases():
     S, B, M, E, O = range(5)
     scores = [_sure([B, E, O, S]), _sure([O, O])]
     gold = [{(0, 1), (3, 3)}, {(0, 1)}]
-    assert strict_f1(scores, gold, None) == 2 * 2 / (2 + 3)
-    assert strict_f1(scores, gold, None, o_bias=20.0) == 0.0  # O wins everywhere: nothing found
+    assert decoded_f1(scores, gold, None) == 2 * 2 / (2 + 3)
+    assert decoded_f1(scores, gold, None, o_bias=20.0) == 0.0  # O wins everywhere: nothing found
 
 
 def test_the_ensemble_mean_of_one_fit_with_itself_is_that_fit():

@@ -1,10 +1,12 @@
-"""The scoring helpers of benchmarks/csl.py on a tiny hand example (no training, no jieba)."""
+"""CSL's present-keyword scores (benchmarks/scoring.py) and csl.py's helpers on a tiny hand example (no jieba)."""
 
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.csl import present, ranked_in_order, score_both
+from benchmarks.common import with_section, write_results
+from benchmarks.csl import SECTION, ranked_in_order
+from benchmarks.scoring import present, score_present
 
 DOCS = [
     # 深度学习 and 神经网络 occur in the text; 机器翻译 does not (an absent keyword).
@@ -31,7 +33,7 @@ def test_absent_keywords_lower_recall_against_all_only():
         [("深度学习", 0.9), ("神经网络", 0.8), ("方法", 0.1)],
         [("bert", 0.7), ("关键词抽取", 0.6)],
     ]
-    s = score_both(predicted, DOCS)
+    s = score_present(predicted, DOCS)
     # present: 4 gold, 5 predicted, 4 hits -> F1 = 8 / 9
     assert s["present_f1@5"] == pytest.approx(8 / 9)
     assert s["present_f1@M"] == pytest.approx(8 / 9)
@@ -45,16 +47,23 @@ def test_absent_keywords_lower_recall_against_all_only():
 def test_cut_at_five_uses_the_ranking():
     doc = {"id": "c", "text": "一二三四五六七", "keyphrases": ["七"]}
     predicted = [[(c, 1.0 - i / 10) for i, c in enumerate("一二三四五六七")]]  # 七 ranked 7th
-    s = score_both(predicted, [doc])
+    s = score_present(predicted, [doc])
     assert s["present_f1@5"] == 0.0
     assert s["present_f1@10"] == pytest.approx(2 / 8)  # 1 hit, 7 predicted, 1 gold
 
 
 def test_the_summary_section_is_replaced_in_place_or_appended():
-    from benchmarks.csl import SECTION, with_section
-
-    start, end = SECTION
-    first = with_section("# Accuracy\n\ntable\n", "## CSL\nold")
+    start, end = "<!-- csl-kg: written by benchmarks/csl.py -->", "<!-- /csl-kg -->"
+    first = with_section("# Accuracy\n\ntable\n", "## CSL\nold", *SECTION)
     assert first == f"# Accuracy\n\ntable\n\n{start}\n## CSL\nold\n{end}\n"
-    second = with_section(first + "after\n", "## CSL\nnew\n")
+    second = with_section(first + "after\n", "## CSL\nnew\n", *SECTION)
     assert second == f"# Accuracy\n\ntable\n\n{start}\n## CSL\nnew\n{end}\nafter\n"
+
+
+def test_a_rewritten_results_file_keeps_the_sections_other_scripts_wrote(tmp_path):
+    path = tmp_path / "accuracy.md"
+    write_results(path, with_section("# Accuracy\n\nold table\n", "## CSL\nrows", *SECTION))
+    write_results(path, "# Accuracy\n\nnew table\n")  # what benchmarks/accuracy.py writes
+    assert path.read_text() == with_section("# Accuracy\n\nnew table\n", "## CSL\nrows", *SECTION)
+    write_results(path, "# Accuracy\n\nnewer\n", keep_sections=False)
+    assert path.read_text() == "# Accuracy\n\nnewer\n" and [p.name for p in tmp_path.iterdir()] == ["accuracy.md"]

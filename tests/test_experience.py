@@ -61,9 +61,9 @@ class _Trainer:
 
 
 def test_progress_bar_only_on_a_terminal_and_only_for_long_inputs(monkeypatch):
-    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     assert TerminalProgressBar().is_disabled
-    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     bar = TerminalProgressBar(min_predict_batches=10)
     assert bar.is_enabled
     monkeypatch.setattr(TerminalProgressBar.__mro__[1], "on_predict_start", lambda *a: None)

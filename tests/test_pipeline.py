@@ -9,8 +9,7 @@ import lightning as L
 import pytest
 import torch
 
-from benchmarks.accuracy import score, spans_from_bio
-from benchmarks.keyphrase_scores import read_conll_gold, read_records, score_ranked
+from benchmarks.scoring import read_conll_gold, read_records, score_predictions, score_ranked, spans_from_bio
 from keyword_lightning.runs import metric_rows
 from tests.conftest import PREPARE, ROOT, run_cli
 
@@ -130,14 +129,14 @@ def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_
     run_cli(["fit", *config, *SMALL, "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2"], tmp_path)
     ckpts = sorted((tmp_path / "runs").glob("version_*/checkpoints/last.ckpt"))
     assert len(ckpts) == 2
-    proc = run_cli(["test", *config, *SMALL, "--ckpt_path", "best"], tmp_path)
+    proc = run_cli(["test", *config, *SMALL, "--ckpt_path", "best", "--trainer.logger", "true"], tmp_path)
     assert "version_1/checkpoints/best-" in proc.stderr  # newest fit run
-    test_run = sorted((tmp_path / "runs").glob("version_*"))[-1]
+    test_run = sorted((tmp_path / "runs").glob("version_*"))[-1]  # asked for a logger: a run folder
     logged = {k: v for k, v in metric_rows(test_run / "metrics.csv")[-1].items() if k.startswith("test/")}
     assert 0.0 <= logged["test/phrase_f1"] <= 1.0
 
     run_cli(["predict", *config, *SMALL, "--ckpt_path", "best", "--data.predict_split", "test"], tmp_path)
-    pred_file = sorted((tmp_path / "runs").glob("version_*/predictions.jsonl"))[-1]
+    pred_file = tmp_path / "predictions.jsonl"  # no logger, no run folder: the working directory
     records = [json.loads(line) for line in pred_file.read_text().splitlines()]
     gold = spans_from_bio(inspec_dir / "test.txt")  # independent of the package's readers
     assert len(records) == len(gold) == 500
@@ -151,7 +150,7 @@ def test_cli_fit_test_predict_in_new_processes(inspec_prepared, inspec_dir, tmp_
     f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
     assert f1 == pytest.approx(logged["test/phrase_f1"], abs=1e-6)
     # Document-level keyphrase sets (lowercased strings), micro and macro: the benchmark's scorer.
-    scored = score(pred_file, gold)
+    scored = score_predictions(pred_file, gold)
     assert scored["set_f1"] == pytest.approx(logged["test/set_f1"], abs=1e-6)
     assert scored["set_macro_f1"] == pytest.approx(logged["test/set_macro_f1"], abs=1e-6)
     # Ranked F1@5 / @10 / @M, exact and Porter-stemmed: the comparison benchmark's scorer.

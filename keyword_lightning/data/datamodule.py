@@ -8,7 +8,6 @@ calls on live in their own files: ``encoding`` (ids and the ``Corpus``), ``vocab
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from keyword_lightning.data.formats import SPLITS, DataError, Dataset, load_data
 from keyword_lightning.data.inputs import STDIN, PredictDocument, read_predict_input
 from keyword_lightning.data.sampler import BucketBatchSampler
 from keyword_lightning.data.vocabulary import build_vocabulary
+from keyword_lightning.runtime import say
 
 # Lightning warns that it cannot check a custom batch sampler for prediction; ours yields
 # every non-empty item exactly once (tests/test_data.py).
@@ -94,7 +94,7 @@ class KeywordDataModule(L.LightningDataModule):
         if path == "auto":
             beside = Path(self.hparams.dataset_file or ".").parent / "embedding.pkl"
             if not beside.is_file():
-                print(f"data.embedding_file auto: no {beside}, so embeddings start random", file=sys.stderr)
+                say(f"data.embedding_file auto: no {beside}, so embeddings start random")
             return str(beside) if beside.is_file() else None
         return path
 

@@ -1,4 +1,4 @@
-"""The independent ranked-list scorer of benchmarks/keyphrase_scores.py: hand counts and a brute-force twin."""
+"""The benchmarks' reference scorer (benchmarks/scoring.py): hand counts, a brute-force twin, and seqeval."""
 
 from __future__ import annotations
 
@@ -7,8 +7,20 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from seqeval.metrics import f1_score, precision_score, recall_score
 
-from benchmarks.keyphrase_scores import normalize, read_conll_gold, read_records, score_ranked
+from benchmarks.scoring import (
+    normalize,
+    read_conll_gold,
+    read_jsonl,
+    read_records,
+    record_spans,
+    score_predictions,
+    score_ranked,
+    span_scores,
+    spans_from_bio,
+    strict_f1,
+)
 
 # Document A: two gold phrases equal after lowercasing; "neural network(s)" merge only when stemmed.
 DOC_A_PRED = [
@@ -161,3 +173,55 @@ def test_read_records(tmp_path):
     path.write_text(json.dumps({"keyphrases": [{"text": "a", "score": "nan"}]}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"predictions.jsonl:1:.*not finite"):
         read_records(path)
+
+
+# ----------------------------------------------------------------------------- strict spans
+
+TAGS = st.lists(st.lists(st.sampled_from(["O", "B-KEY", "I-KEY"]), min_size=1, max_size=9), min_size=1, max_size=6)
+
+
+def _write_conll(path, docs):
+    path.write_text("".join("".join(f"w{i}\t{t}\n" for i, t in enumerate(doc)) + "\n" for doc in docs if doc))
+    return path
+
+
+@settings(max_examples=200, deadline=None)
+@given(TAGS, TAGS)
+def test_strict_spans_match_seqeval(tmp_path_factory, gold_tags, pred_tags):
+    # the same number of documents, each the gold's length; seqeval reads BIO as conlleval does
+    pred_tags = [(p * 9)[: len(g)] for p, g in zip(pred_tags * len(gold_tags), gold_tags)]
+    folder = tmp_path_factory.mktemp("conll")
+    gold = spans_from_bio(_write_conll(folder / "gold.txt", gold_tags))
+    pred = spans_from_bio(_write_conll(folder / "pred.txt", pred_tags))
+    assert len(gold) == len(pred) == len(gold_tags)
+    scores = span_scores(pred, gold)
+    assert scores["f1"] == pytest.approx(f1_score(gold_tags, pred_tags, zero_division=0)) == strict_f1(pred, gold)
+    assert scores["precision"] == pytest.approx(precision_score(gold_tags, pred_tags, zero_division=0))
+    assert scores["recall"] == pytest.approx(recall_score(gold_tags, pred_tags, zero_division=0))
+
+
+def test_strict_span_hand_count():
+    pred, gold = [{(0, 1), (3, 3)}, set()], [{(0, 1), (4, 5)}, {(2, 2)}]
+    assert span_scores(pred, gold) == {"precision": 0.5, "recall": 1 / 3, "f1": 2 * 1 / (2 + 3)}
+    assert strict_f1([set()], [set()]) == 0.0
+    with pytest.raises(ValueError, match="1 documents but gold has 2"):
+        strict_f1([set()], [set(), set()])
+
+
+def test_predictions_file_scores(tmp_path):
+    recs = [{"tokens": ["Deep", "nets", "for", "Graph", "Cuts"],
+             "keyphrases": [{"start_token": 0, "end_token": 1}, {"start_token": 3, "end_token": 3}]},
+            {"tokens": ["deep", "NETS"], "keyphrases": []}]  # fmt: skip
+    path = tmp_path / "predictions.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    assert record_spans(recs) == [{(0, 1), (3, 3)}, set()]
+    s = score_predictions(path, [{(0, 1), (3, 4)}, {(0, 1)}])
+    # spans: tp 1 of 2 predicted, 3 gold; sets: {deep nets, graph} vs {deep nets, graph cuts}, {} vs {deep nets}
+    assert (s["precision"], s["recall"], s["f1"]) == (0.5, 1 / 3, 2 / 5)
+    assert s["set_f1"] == 2 / 5 and s["set_macro_f1"] == (2 / 4 + 0) / 2
+
+
+def test_read_jsonl_skips_blank_lines(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"id": "a", "text": "t", "keyphrases": ["k"]}\n\n', encoding="utf-8")
+    assert read_jsonl(path) == [{"id": "a", "text": "t", "keyphrases": ["k"]}]
