@@ -29,8 +29,8 @@ from benchmarks.common import RESULTS, SHARED, command, header, write_results  #
 from benchmarks.scoring import read_conll_gold, spans_from_bio, strict_f1  # noqa: E402
 from keyword_lightning import KeywordExtractor  # noqa: E402
 from keyword_lightning.data.inputs import PredictDocument  # noqa: E402
-from keyword_lightning.decoding import decode, tag_scores  # noqa: E402
 from keyword_lightning.tagging import O, sbmeo_to_spans  # noqa: E402
+from keyword_lightning.tagging.decoding import decode, tag_scores  # noqa: E402
 
 O_BIASES = (-0.5, -0.25, 0.25, 0.5)
 Scores = list[tuple[torch.Tensor, torch.Tensor]]  # per document: head-1 [T,2] and head-2 [T,5] log-probs

@@ -90,10 +90,11 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 
 def read_records(path: str | Path) -> list[Ranked]:
-    """``(text, score)`` of each record's keyphrases, one list per line of a ``predictions.jsonl``.
+    """``(text, score)`` of each record's ranking, one list per line of a ``predictions.jsonl``.
 
-    Each line is a JSON object with ``keyphrases``: a list of objects with ``text`` (str) and
-    ``score`` (a finite number); other fields are ignored. Blank lines are not allowed.
+    Each line is a JSON object with ``ranked`` (the document's unique keyphrases, best first)
+    or, in records written before it existed, ``keyphrases``: a list of objects with ``text``
+    (str) and ``score`` (a finite number); other fields are ignored. Blank lines are not allowed.
 
     Raises:
         ValueError: ``<path>:<line>: <what is wrong>`` for the first bad line.
@@ -105,7 +106,7 @@ def read_records(path: str | Path) -> list[Ranked]:
         for n, line in enumerate(fh, 1):
             try:
                 record = json.loads(line)
-                phrases = record["keyphrases"]
+                phrases = record["ranked"] if "ranked" in record else record["keyphrases"]
                 ranked = [(str(p["text"]), float(p["score"])) for p in phrases]
                 if not all(math.isfinite(score) for _, score in ranked):
                     raise ValueError("a score is not finite")

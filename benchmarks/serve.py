@@ -346,7 +346,7 @@ def main() -> None:
 
 def worker_count_of(server_args: str) -> int:
     """How many model workers ``serve`` runs with ``server_args``."""
-    from keyword_lightning.serve import parser, worker_count
+    from keyword_lightning.serve.api import parser, worker_count
 
     args = parser().parse_args(["--ckpt_path", "x", *shlex.split(server_args)])
     return worker_count(args.workers, args.accelerator)
@@ -354,7 +354,7 @@ def worker_count_of(server_args: str) -> int:
 
 def worker_processes(server_args: str, n: int) -> str:
     """The ``n`` model workers ``serve`` ran with ``server_args``, and their threads, in words."""
-    from keyword_lightning.serve import parser
+    from keyword_lightning.serve.api import parser
 
     args = parser().parse_args(["--ckpt_path", "x", *shlex.split(server_args)])
     threads = f"{args.threads} torch thread{'s' if args.threads != 1 else ''}" if args.threads else "torch's threads"

@@ -16,7 +16,7 @@ def __getattr__(name: str):
 
         return KeywordDataModule
     if name == "KeywordExtractor":
-        from keyword_lightning.extractor import KeywordExtractor
+        from keyword_lightning.inference.extractor import KeywordExtractor
 
         return KeywordExtractor
     raise AttributeError(f"module 'keyword_lightning' has no attribute {name!r}")

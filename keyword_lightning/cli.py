@@ -1,6 +1,6 @@
 """``keyword-lightning``: LightningCLI over ``JointRNN`` and ``KeywordDataModule``.
 
-Subcommands ``fit``, ``validate``, ``test``, ``predict``, and ``serve`` (``serve.py``, no
+Subcommands ``fit``, ``validate``, ``test``, ``predict``, and ``serve`` (``serve/``, no
 LightningCLI). ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run
 (``runs.SEARCH_ORDER``). ``validate``, ``test`` and ``predict`` need no ``--config``: the
 checkpoint holds the model (``configs/checkpoint.yaml`` in the package gives the rest), and they
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -19,11 +20,9 @@ from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import WandbLogger
 
-from keyword_lightning.callbacks import NonFiniteLossError, PredictionWriter, TerminalProgressBar
-from keyword_lightning.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
-from keyword_lightning.decoding import Decoding
+from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
 from keyword_lightning.model.encoder import EncoderError
 from keyword_lightning.model.module import JointRNN
 from keyword_lightning.runs import SEARCH_ORDER, RunError, find_run_checkpoint
@@ -37,6 +36,8 @@ from keyword_lightning.runtime import (
     say,
     set_threads,
 )
+from keyword_lightning.tagging.decoding import Decoding
+from keyword_lightning.training.callbacks import NonFiniteLossError, PredictionWriter, TerminalProgressBar
 
 CHECKPOINT_DEFAULTS = Path(__file__).parent / "configs" / "checkpoint.yaml"
 EVALUATING = ("validate", "test", "predict")  # commands that read a trained checkpoint
@@ -72,6 +73,26 @@ def continue_wandb_run(loggers: list, run_id: str) -> None:
             say(f"wandb: continuing run {run_id} of the checkpoint")
 
 
+# Modules moved into the packages by stage (issue 23), old -> new: a config that names a class by its
+# old path (``keyword_lightning.callbacks.PredictionWriter``) fails with a line naming the new one.
+# fmt: off
+MOVED_MODULES = {f"keyword_lightning.{old}": f"keyword_lightning.{new}" for old, new in {
+    "callbacks": "training.callbacks", "loggers": "training.loggers", "plots": "training.plots",
+    "metrics": "scoring.metrics", "ranking": "scoring.ranking", "decoding": "tagging.decoding",
+    "model.crf": "tagging.crf", "checkpoint": "model.checkpoint", "predictions": "inference.predictions",
+    "extractor": "inference.extractor", "serve_http": "serve.http", "serve_loop": "serve.loop",
+    "serve_requests": "serve.requests",
+}.items()}
+# fmt: on
+_MOVED = re.compile(r"\b(" + "|".join(map(re.escape, MOVED_MODULES)) + r")\b((?:\.\w+)*)")
+
+
+def moved_paths(message: str) -> list[str]:
+    """``OLD is now NEW`` for each path in ``message`` under a moved module (``MOVED_MODULES``), once each."""
+    notes = {match.group(0): MOVED_MODULES[match.group(1)] + match.group(2) for match in _MOVED.finditer(message)}
+    return [f"{old} is now {new}" for old, new in notes.items()]
+
+
 class OneLineErrors(LightningArgumentParser):
     """Argument errors as one line (no usage dump), naming the option; exit status 2."""
 
@@ -80,6 +101,7 @@ class OneLineErrors(LightningArgumentParser):
         if not self.exit_on_error:
             return super().error(message, ex)
         text = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
+        text = "; ".join([*moved_paths(text), text])  # a moved class's new path first: it survives the cut
         text = text if len(text) <= 400 else text[:397] + "..."
         prog = self.prog.replace(" [options]", "")
         sys.stderr.write(f"{prog}: error: {text} (see {prog} --help)\n")
@@ -247,7 +269,7 @@ CLI_OPTIONS = {
 def main(args: list[str] | None = None) -> None:
     """Console entry point; data and checkpoint problems end in one line, exit code 2.
 
-    ``keyword-lightning serve ...`` goes to ``serve.main`` (an HTTP server; no LightningCLI).
+    ``keyword-lightning serve ...`` goes to ``serve.api.main`` (an HTTP server; no LightningCLI).
     """
     argv = list(sys.argv[1:] if args is None else args)
     if "--quiet" in argv:  # taken here, before anything logs (anywhere on the line, also for serve)
@@ -257,7 +279,7 @@ def main(args: list[str] | None = None) -> None:
         os.environ[QUIET_ENV] = "0" if quiet == "false" else "1"
     quiet_third_parties()
     if argv[:1] == ["serve"]:
-        from keyword_lightning.serve import main as serve
+        from keyword_lightning.serve.api import main as serve
 
         serve(argv[1:])
         return

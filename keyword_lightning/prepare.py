@@ -8,7 +8,7 @@ from typing import Literal
 
 from keyword_lightning.data.formats import DataError, build_dataset, load_dataset, save_pickle
 from keyword_lightning.data.readers import KeyphraseCounts, iter_conll, read_jsonl_counted
-from keyword_lightning.text import get_tokenizer
+from keyword_lightning.text.tokenizers import get_tokenizer
 
 
 def prepare(

@@ -10,7 +10,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+from keyword_lightning.inference.predictions import occurrences
 from keyword_lightning.runs import latest_row
+from keyword_lightning.text import PTB_ESCAPES
+
+TOP = 10  # keyphrases shown
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,15 +37,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def first_document(record: dict) -> str:
-    """A record's text (its first 60 tokens) and its keyphrases, best first."""
-    tokens = record.get("tokens") or []
+    """A record's text (its first 60 tokens) and its ranked keyphrases (``ranked``), best first."""
+    tokens = [PTB_ESCAPES.get(t, t) for t in record.get("tokens") or []]
     text = " ".join(tokens[:60]) + (" ..." if len(tokens) > 60 else "")
     lines = [f"document {record['id']}:", textwrap.fill(text, 100, initial_indent="  ", subsequent_indent="  ")]
     lines.append("keyphrases, best first:")
-    phrases = sorted(record["keyphrases"], key=lambda p: -p["score"])
-    lines += [f"  {p['score']:.3f}  {p['text']}" for p in phrases] or ["  (none)"]
+    ranked = record.get("ranked") or sorted(record["keyphrases"], key=lambda p: -p["score"])
+    lines += [f"  {k['score']:.3f}  {k['text']}" + occurrences(k) for k in ranked[:TOP]] or ["  (none)"]
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    main()

@@ -11,9 +11,9 @@ import torch
 from lightning.pytorch.loggers import CSVLogger
 
 from keyword_lightning import KeywordExtractor
-from keyword_lightning.callbacks import Plots
-from keyword_lightning.checkpoint import CheckpointError
-from keyword_lightning.plots import main as plot_main
+from keyword_lightning.model.checkpoint import CheckpointError
+from keyword_lightning.training.callbacks import Plots
+from keyword_lightning.training.plots import main as plot_main
 from tests.conftest import fit_tiny, run_cli, run_env
 
 
@@ -101,7 +101,7 @@ def test_stdin_to_stdout_prediction(tiny_checkpoint, tmp_path):
     """`echo text | keyword-lightning predict ... --data.predict_file - ...output_path -` prints JSONL only."""
     args = ["predict", "--ckpt_path", tiny_checkpoint, "--data.predict_file", "-", "--trainer.logger", "false",
             "--trainer.enable_progress_bar", "false",
-            "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+            "--trainer.callbacks+=keyword_lightning.training.callbacks.PredictionWriter",
             "--trainer.callbacks.output_path", "-"]  # fmt: skip
     text = "We study graph theory.\nNeural networks.\n"
     proc = run_cli(args, tmp_path, env=run_env(WANDB_MODE="disabled"), input=text)

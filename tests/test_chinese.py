@@ -158,7 +158,7 @@ def test_chinese_predict_from_stdin_with_the_cli(zh_checkpoint, tmp_path):
     from tests.conftest import run_cli, run_env
 
     args = ["predict", "--ckpt_path", zh_checkpoint, "--data.predict_file", "-", "--trainer.logger", "false",
-            "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+            "--trainer.callbacks+=keyword_lightning.training.callbacks.PredictionWriter",
             "--trainer.callbacks.format", "table"]  # fmt: skip
     proc = run_cli(args, tmp_path, env=run_env(WANDB_MODE="disabled"), input="深度学习用于图论。\n")
     assert "[深度学习]" in proc.stdout, proc.stdout

@@ -1,4 +1,4 @@
-"""The CRF of head 2 (model/crf.py): its likelihood against enumeration, its gradient, training with it."""
+"""The CRF of head 2 (tagging/crf.py): its likelihood against enumeration, its gradient, training with it."""
 
 import itertools
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from keyword_lightning import tagging as tg
-from keyword_lightning.model.crf import TagCRF, head2_loss
+from keyword_lightning.tagging.crf import TagCRF, head2_loss
 
 
 def _valid(tags) -> bool:
@@ -74,7 +74,7 @@ def test_head2_loss_is_cross_entropy_without_a_crf_and_per_token_nll_with_one():
 def test_a_crf_model_trains_saves_loads_and_predicts(tiny_corpus, tmp_path):
     from conftest import fit_tiny
 
-    from keyword_lightning.extractor import KeywordExtractor
+    from keyword_lightning.inference.extractor import KeywordExtractor
 
     trainer, model, _ = fit_tiny(tiny_corpus, tmp_path / "fit", epochs=20, model_kw={"crf": True})
     assert model.net.crf is not None and model.net.crf.transitions.abs().sum() > 0  # it learned transitions

@@ -33,9 +33,17 @@ def test_ddp_predictions_hold_every_document_once_in_input_order(tiny_checkpoint
     written = {}
     for name, extra in (("one", []), ("two", DDP)):
         out = tmp_path / f"{name}.jsonl"
-        proc = _run(tmp_path / name, "predict", tiny_checkpoint, tiny_corpus, "--data.predict_split", "test",
-                    "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
-                    "--trainer.callbacks.output_path", out, *extra)  # fmt: skip
+        proc = _run(
+            tmp_path / name,
+            "predict",
+            tiny_checkpoint,
+            tiny_corpus,
+            "--data.predict_split",
+            "test",
+            "--trainer.callbacks.output_path",
+            out,
+            *extra,
+        )  # fmt: skip  (the default's PredictionWriter)
         assert proc.stderr.count("wrote 16 predictions") == 1, proc.stderr[-2000:]  # one writer: rank 0
         written[name] = [json.loads(line) for line in out.read_text().splitlines()]
     single, ddp = written["one"], written["two"]

@@ -250,7 +250,7 @@ def test_the_checkpoint_alone_predicts_without_the_model_files(tiny_corpus, tmp_
     config.write_text(f"model:\n  encoder:\n    name_or_path: {model_dir}\n", encoding="utf-8")
     args = ["--config", config, "--ckpt_path", path, "--trainer.logger", "false",
             "--trainer.enable_progress_bar", "false"]  # fmt: skip
-    writer = ["--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+    writer = ["--trainer.callbacks+=keyword_lightning.training.callbacks.PredictionWriter",
               "--trainer.callbacks.output_path", tmp_path / "p.jsonl"]  # fmt: skip
     out = run_cli(["predict", *args, "--data.predict_file", "-", *writer], tmp_path, input=text + "\n")
     records = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]

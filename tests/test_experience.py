@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from keyword_lightning.callbacks import TerminalProgressBar
-from keyword_lightning.predictions import render_table
+from keyword_lightning.inference.predictions import render_table
 from keyword_lightning.runs import latest_row
+from keyword_lightning.training.callbacks import TerminalProgressBar
 from tests.conftest import ROOT, run_cli, run_env
 
 # ----------------------------------------------------------------------------- --format table
@@ -40,7 +40,7 @@ def test_render_table_marks_phrases_in_the_text():
 
 def test_predict_format_table_from_stdin(tiny_checkpoint, tmp_path):
     args = ["predict", "--ckpt_path", tiny_checkpoint, "--data.predict_file", "-",
-            "--trainer.logger", "false", "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+            "--trainer.logger", "false", "--trainer.callbacks+=keyword_lightning.training.callbacks.PredictionWriter",
             "--trainer.callbacks.format", "table"]  # fmt: skip
     proc = run_cli(
         args, tmp_path, env=run_env(WANDB_MODE="disabled"), input="We study graph theory.\n\nNeural networks.\n"
@@ -72,6 +72,14 @@ def test_progress_bar_only_on_a_terminal_and_only_for_long_inputs(monkeypatch):
     long_input = TerminalProgressBar(min_predict_batches=10)
     long_input.on_predict_start(_Trainer(50), None)
     assert long_input.is_enabled
+
+
+def test_the_bar_is_drawn_on_stderr(monkeypatch, capsys):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = TerminalProgressBar()
+    for make in (bar.init_sanity_tqdm, bar.init_train_tqdm, bar.init_predict_tqdm):  # need no trainer
+        assert make().fp._wrapped is sys.stderr  # tqdm wraps its file; stdout is for results
+    assert capsys.readouterr().out == ""
 
 
 # ----------------------------------------------------------------------------- sweep config
@@ -155,7 +163,7 @@ def test_offline_wandb_run_holds_config_curves_and_test_metrics(inspec_prepared,
               "--trainer.limit_train_batches", "3", "--trainer.limit_val_batches", "2",
               "--trainer.limit_test_batches", "2"]  # fmt: skip
     env = {k: v for k, v in run_env().items() if k not in ("WANDB_MODE", "WANDB_DIR")}  # the CLI's default: offline
-    for sub, extra in (("fit", []), ("test", ["--ckpt_path", "best"])):
+    for sub, extra in (("fit", []), ("test", ["--ckpt_path", "best", "--trainer.logger", "true"])):
         proc = run_cli([sub, *common, *extra], tmp_path, env=env)
     assert "wandb: continuing run" in proc.stderr
     runs = sorted((tmp_path / "runs/wandb").glob("offline-run-*"))

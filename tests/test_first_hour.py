@@ -3,6 +3,7 @@ a line per epoch off a terminal, threads that share the machine, one meaning of 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -91,6 +92,38 @@ def test_missing_config_is_one_line(tmp_path):
     assert_one_line(proc, 2, "nope.yaml", "does not exist")
 
 
+def test_a_class_path_from_before_the_packages_by_stage_names_its_new_path(tmp_path):
+    """An old config (``keyword_lightning.callbacks.X``, before issue 23) fails in one line that names the new path."""
+    (tmp_path / "old.yaml").write_text("trainer:\n  logger:\n    - class_path: keyword_lightning.loggers.WandbLogger\n")
+    proc = run_cli(["fit", "--config", "old.yaml", "--print_config"], tmp_path, env=user_env(), check=False)
+    assert_one_line(
+        proc, 2, "keyword_lightning.loggers.WandbLogger is now keyword_lightning.training.loggers.WandbLogger"
+    )
+    flag = "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter"
+    proc = run_cli(["fit", flag, "--print_config"], tmp_path, env=user_env(), check=False)
+    new = "keyword_lightning.training.callbacks.PredictionWriter"
+    assert_one_line(proc, 2, f"keyword_lightning.callbacks.PredictionWriter is now {new}")
+
+
+def test_moved_paths_name_each_moved_path_once():
+    from keyword_lightning.cli import MOVED_MODULES, moved_paths
+
+    message = (
+        "Problem with given class_path 'keyword_lightning.loggers.WandbLogger': no attribute; "
+        "keyword_lightning.loggers.WandbLogger not accessible; keyword_lightning.model.checkpoint is fine; "
+        "keyword_lightning.checkpointing.X is not a moved module"
+    )
+    assert moved_paths(message) == [
+        "keyword_lightning.loggers.WandbLogger is now keyword_lightning.training.loggers.WandbLogger"
+    ]
+    assert moved_paths("keyword_lightning.model.crf.TagCRF") == [
+        "keyword_lightning.model.crf.TagCRF is now keyword_lightning.tagging.crf.TagCRF"
+    ]
+    for old, new in MOVED_MODULES.items():  # every new path is a module of this release, no old one is
+        assert importlib.util.find_spec(new) is not None, new
+        assert importlib.util.find_spec(old) is None, old
+
+
 def test_truncated_or_foreign_checkpoint_is_one_line(tiny_checkpoint, tmp_path):
     data = Path(tiny_checkpoint).read_bytes()
     (tmp_path / "cut.ckpt").write_bytes(data[: len(data) // 2])
@@ -177,7 +210,7 @@ def fake_run(root: Path, name: str, mtime: float) -> Path:
 
 
 def test_best_and_last_search_the_same_places_for_every_command(tmp_path, monkeypatch):
-    from keyword_lightning.serve import resolve_checkpoint
+    from keyword_lightning.serve.api import resolve_checkpoint
 
     monkeypatch.chdir(tmp_path)
     demo = fake_run(tmp_path, "demo/runs/version_0", 2_000_000_000)  # newer, but outside runs/
@@ -201,10 +234,16 @@ def test_report_ends_with_the_keyphrases_of_one_document(tmp_path, capsys):
     run = tmp_path / "runs" / "version_1"
     run.mkdir(parents=True)
     (run / "metrics.csv").write_text("test/phrase_f1,epoch\n0.5034,9\n")
-    record = {"id": "7", "tokens": ["Fuzzy", "control", "works"], "keyphrases": [
-        {"text": "Fuzzy control", "score": 0.9}]}  # fmt: skip
+    record = {"id": "7", "tokens": ["-LRB-", "Fuzzy", "control", "-RRB-"], "keyphrases": [],
+              "ranked": [{"text": "Fuzzy control", "score": 1.8, "occurrences": [[1, 14], [20, 33]]},
+                         {"text": "works", "score": 0.5, "occurrences": [[40, 45]]}]}  # fmt: skip
     (tmp_path / "predictions.jsonl").write_text(json.dumps(record) + "\n")
     report.main([str(tmp_path)])
     out = capsys.readouterr().out.splitlines()
     assert "test/phrase_f1" in out[1] and "0.5034" in out[1]
-    assert out[-2:] == ["keyphrases, best first:", "  0.900  Fuzzy control"]
+    assert out[-4:] == [
+        "  ( Fuzzy control )",
+        "keyphrases, best first:",
+        "  1.800  Fuzzy control (x2)",
+        "  0.500  works",
+    ]

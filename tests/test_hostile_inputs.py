@@ -210,10 +210,10 @@ def test_prediction_writer_killed_mid_write_keeps_the_old_file(tiny_checkpoint, 
     texts.write_text("We study graph theory.\n" * 200)
     args = ["predict", "--ckpt_path", str(tiny_checkpoint), "--data.predict_file", str(texts),
             "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
-            "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+            "--trainer.callbacks+=keyword_lightning.training.callbacks.PredictionWriter",
             "--trainer.callbacks.output_path", str(out)]  # fmt: skip
     script = (
-        "import contextlib, os, signal, keyword_lightning.callbacks as cb\n"
+        "import contextlib, os, signal, keyword_lightning.training.callbacks as cb\n"
         "real = cb.atomic_write\n"
         "@contextlib.contextmanager\n"
         "def killed_half_way(path, mode='wb'):\n"
@@ -302,7 +302,7 @@ def test_checkpoint_from_a_different_vocabulary_uses_its_own(tiny_checkpoint, tm
     dataset = str(inspec_prepared / "data_set.pkl")
     args = ["predict", "--ckpt_path", str(tiny_checkpoint), "--data.dataset_file", dataset,
             "--data.predict_split", "test", "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
-            "--trainer.callbacks+=keyword_lightning.callbacks.PredictionWriter",
+            "--trainer.callbacks+=keyword_lightning.training.callbacks.PredictionWriter",
             "--trainer.callbacks.output_path", str(out)]  # fmt: skip
     proc = _cli(args, tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -315,7 +315,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tiny_corpus,
     from lightning.pytorch.callbacks import ModelCheckpoint
 
     from keyword_lightning import JointRNN, KeywordDataModule
-    from keyword_lightning.callbacks import NonFiniteLossError, NonFiniteLossGuard
+    from keyword_lightning.training.callbacks import NonFiniteLossError, NonFiniteLossGuard
 
     class PoisonedAtEpoch2(JointRNN):
         def training_step(self, batch, batch_idx):

@@ -1,4 +1,6 @@
-"""No import cycle between the modules of keyword_lightning/ and benchmarks/ (read with ast, nothing imported).
+"""No import cycle and no upward import between the modules of keyword_lightning/ and benchmarks/ (read with ast).
+
+The layers are declared in ``LAYERS``, lowest first; nothing is imported to check them.
 
 Every import counts: top-level, function-local and ``if TYPE_CHECKING:`` ones alike. ``from a.b import c``
 is an edge to the module ``a.b.c`` when that is a module, else to ``a.b``; importing ``a.b.c`` also runs the
@@ -17,29 +19,44 @@ from tests.conftest import ROOT
 
 PACKAGES = ("keyword_lightning", "benchmarks")
 
-# The cycles keyword_lightning/ has today (issue 23: to be removed). Each entry is one strongly
-# connected component; a new cycle, or a module joining one of these, fails the test, and an
-# entry that is no longer a cycle must be deleted here.
-KNOWN_CYCLES: list[frozenset[str]] = [
-    # One component, closed by the packages' lazy __getattr__ imports (data/__init__.py -> data.datamodule,
-    # model/__init__.py -> model.module) and one TYPE_CHECKING import: data.encoder_cache -> model.encoder
-    # (TYPE_CHECKING; runs model/__init__) -> model.module -> data.vocabulary/data.batch (runs data/__init__)
-    # -> data.datamodule -> data.encoder_cache. Also model.module -> checkpoint -> data.vocabulary,
-    # decoding -> model.crf (TYPE_CHECKING), model.network -> model.layers -> data.batch.
-    frozenset(
-        {
-            "keyword_lightning.checkpoint",
-            "keyword_lightning.data",
-            "keyword_lightning.data.datamodule",
-            "keyword_lightning.data.encoder_cache",
-            "keyword_lightning.decoding",
-            "keyword_lightning.model",
-            "keyword_lightning.model.layers",
-            "keyword_lightning.model.module",
-            "keyword_lightning.model.network",
-        }
+# The layers, lowest first: a module may import from its own layer and the layers below it, never
+# from one above (module-level, function-local and `if TYPE_CHECKING:` imports alike). A module's
+# layer is the longest entry that names it or a package above it. The root `keyword_lightning`
+# (its __init__, the public API) is above the package's own modules and imports them lazily; no
+# module inside the package imports the root (`test_nothing_in_the_package_imports_its_root`).
+LAYERS: list[tuple[str, ...]] = [
+    ("keyword_lightning.runtime", "keyword_lightning.runs"),  # threads, quiet, stdout; run folders, metrics.csv
+    ("keyword_lightning.text",),  # tokenizers with character offsets, finding keyphrases
+    ("keyword_lightning.tagging",),  # BIO/S-B-M-E-O and spans, Viterbi, the CRF, logits -> tags
+    ("keyword_lightning.scoring",),  # ranked keyphrases (F1@k, stems), the torchmetrics
+    ("keyword_lightning.data",),  # formats, readers, encoding, vocabulary, the DataModule
+    ("keyword_lightning.model",),  # the network, its encoder, the LightningModule, the checkpoint format
+    ("keyword_lightning.inference",),  # prediction records and formats, KeywordExtractor
+    ("keyword_lightning.training",),  # callbacks, the wandb logger, plots
+    (  # the entry points
+        "keyword_lightning.serve",
+        "keyword_lightning.cli",
+        "keyword_lightning.prepare",
+        "keyword_lightning.report",
     ),
+    ("keyword_lightning",),  # the root __init__: JointRNN, KeywordDataModule, KeywordExtractor
+    ("benchmarks",),
 ]
+MAX_LOOSE_MODULES = 6  # modules at keyword_lightning/'s top level, __init__.py not counted
+MAX_MODULE_LINES = 300
+
+
+def layer_of(name: str) -> int:
+    """Index in ``LAYERS`` of the longest entry that is ``name`` or a package above it (ValueError: none)."""
+    matches = [
+        (len(entry), i)
+        for i, entries in enumerate(LAYERS)
+        for entry in entries
+        if name == entry or name.startswith(entry + ".")
+    ]
+    if not matches:
+        raise ValueError(f"{name} is in no layer: add it to LAYERS in tests/test_imports.py")
+    return max(matches)[1]
 
 
 def module_name(path: Path) -> str:
@@ -153,17 +170,72 @@ def test_scoring_imports_nothing_from_the_package():
     assert not {m for m in edges["benchmarks.scoring"] if m.startswith("keyword_lightning")}
 
 
-def test_keyword_lightning_has_no_new_import_cycle():
+def test_keyword_lightning_has_no_import_cycle():
     edges = graph()
     found = [c for c in cycles(edges) if all(m.startswith("keyword_lightning") for m in c)]
-    new = [c for c in found if not any(c <= known for known in KNOWN_CYCLES)]
-    assert not new, "new import cycle(s):\n" + "\n".join(describe(c, edges) for c in new)
+    assert not found, "import cycle(s):\n" + "\n".join(describe(c, edges) for c in found)
 
 
-@pytest.mark.parametrize("known", KNOWN_CYCLES, ids=lambda c: "+".join(sorted(c)))
-def test_each_known_cycle_is_still_there(known):
-    present = [c for c in cycles(graph()) if c & known]
-    assert any(c == known for c in present), (
-        f"the known cycle {sorted(known)} is gone or changed (now {[sorted(c) for c in present]}): "
-        "update KNOWN_CYCLES in tests/test_imports.py"
+def test_every_module_has_a_layer():
+    unplaced = []
+    for name in graph():
+        try:
+            layer_of(name)
+        except ValueError:
+            unplaced.append(name)
+    assert not unplaced, f"modules in no layer of LAYERS: {unplaced}"
+
+
+def test_layer_of_takes_the_longest_entry():
+    assert layer_of("keyword_lightning.serve.api") > layer_of("keyword_lightning.training.callbacks")
+    assert layer_of("keyword_lightning") > layer_of("keyword_lightning.cli")
+    assert layer_of("keyword_lightning.runs") == 0
+    with pytest.raises(ValueError, match="no layer"):
+        layer_of("elsewhere.module")
+
+
+def test_no_import_goes_up_a_layer():
+    edges = graph()
+    upward = sorted(
+        f"{a} (layer {layer_of(a)}) -> {b} (layer {layer_of(b)})"
+        for a, targets in edges.items()
+        for b in targets
+        if layer_of(b) > layer_of(a)
     )
+    assert not upward, "imports from a higher layer (see LAYERS):\n" + "\n".join(upward)
+
+
+def test_nothing_in_the_package_imports_its_root():
+    """``import keyword_lightning`` / ``from keyword_lightning import X`` (X not a module) only from outside."""
+    known = modules()
+    found = []
+    for name, path in known.items():
+        if not name.startswith("keyword_lightning."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                found += [f"{name}: import {a.name}" for a in node.names if a.name == "keyword_lightning"]
+            elif isinstance(node, ast.ImportFrom):
+                package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parent, base] if base else parent)
+                found += [
+                    f"{name}: from {base} import {a.name}"
+                    for a in node.names
+                    if base == "keyword_lightning" and f"{base}.{a.name}" not in known
+                ]
+    assert not found, "\n".join(found)
+
+
+def test_at_most_six_loose_modules_and_none_over_300_lines():
+    package = ROOT / "keyword_lightning"
+    loose = sorted(p.name for p in package.glob("*.py") if p.name != "__init__.py")
+    assert len(loose) <= MAX_LOOSE_MODULES, loose
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in package.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, long

@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from keyword_lightning.decoding import tag_scores
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.model.rnn import reverse_within_length, time_segments
 from keyword_lightning.tagging import O
+from keyword_lightning.tagging.decoding import tag_scores
 
 
 def net(vocab_size, embedding_dim, hidden_size1, hidden_size2, cell="lstm", bidirectional=True, **kw) -> DRNN:

@@ -185,7 +185,7 @@ def test_checkpoint_alone_predicts_on_cpu(inspec_prepared, tmp_path):
     path = tmp_path / "m.ckpt"
     trainer.save_checkpoint(path)
     from keyword_lightning import JointRNN, KeywordDataModule
-    from keyword_lightning.callbacks import PredictionWriter
+    from keyword_lightning.training.callbacks import PredictionWriter
 
     loaded = JointRNN.load_from_checkpoint(path, map_location="cpu")
     assert loaded.vocabulary == dm.vocabulary

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from seqeval.metrics import f1_score
 from seqeval.scheme import IOBES
 
-from keyword_lightning.metrics import PhraseF1
+from keyword_lightning.scoring.metrics import PhraseF1
 from keyword_lightning.tagging import IGNORE_INDEX
 
 IOBES_TAGS = ["S-KEY", "B-KEY", "I-KEY", "E-KEY", "O"]  # our S/B/M/E/O ids, in order

@@ -202,8 +202,8 @@ def test_serve_help_needs_no_lightning_cli():
 
 def test_the_api_answers_a_bad_request_alone_and_isolates_a_failing_one(tiny_ckpt, monkeypatch):
     tiny_checkpoint = tiny_ckpt
-    from keyword_lightning.serve import KeywordAPI
-    from keyword_lightning.serve_requests import Limits
+    from keyword_lightning.serve.api import KeywordAPI
+    from keyword_lightning.serve.requests import Limits
 
     api = KeywordAPI(str(tiny_checkpoint), Limits(max_texts=2), max_batch_size=4)
     api.setup("cpu")
@@ -228,7 +228,7 @@ def test_the_api_answers_a_bad_request_alone_and_isolates_a_failing_one(tiny_ckp
 
 
 def test_workers_default_to_one_per_core_at_most_four(monkeypatch):
-    from keyword_lightning import serve
+    from keyword_lightning.serve import api as serve
 
     for cores, expected in ((1, 1), (2, 2), (16, serve.MAX_AUTO_WORKERS), (None, 1)):
         monkeypatch.setattr(serve.os, "cpu_count", lambda cores=cores: cores)
@@ -239,7 +239,7 @@ def test_workers_default_to_one_per_core_at_most_four(monkeypatch):
 
 
 def test_the_worker_trims_its_heap_every_few_batches():
-    from keyword_lightning.serve_loop import SteadyMalloc
+    from keyword_lightning.serve.loop import SteadyMalloc
 
     memory, trims = SteadyMalloc(), []
     memory._trim = trims.append  # glibc's malloc_trim, counted instead

@@ -71,9 +71,12 @@ def test_paste_submit_and_the_keyphrases_are_highlighted(browser, tiny_checkpoin
         marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#marked mark")]
         assert marks == [k["text"] for k in record["keyphrases"]]  # each in text order, at its offsets
         assert browser.find_element(By.ID, "marked").text == TEXT  # the whole text, nothing lost or doubled
-        by_score = sorted(record["keyphrases"], key=lambda k: -k["score"])
         rows = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#phrases li")]
-        assert rows == [f"{k['score']:.3f}  {k['text']}" for k in by_score]  # as --trainer.callbacks.format table
+        times = [len(k["occurrences"]) for k in record["ranked"]]
+        expected = [
+            f"{k['score']:.3f}  {k['text']}" + (f" (x{n})" if n > 1 else "") for k, n in zip(record["ranked"], times)
+        ]
+        assert rows == expected  # the ranking, as --trainer.callbacks.format table shows it
         n = len(record["keyphrases"])
         assert browser.find_element(By.ID, "heading").text == f"{n} keyphrase{'s' * (n != 1)}"
 

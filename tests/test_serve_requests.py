@@ -1,10 +1,10 @@
-"""serve_requests: what POST /predict accepts, checked without a server."""
+"""serve/requests.py: what POST /predict accepts, checked without a server."""
 
 import json
 
 import pytest
 
-from keyword_lightning.serve_requests import Limits, RequestError, error_body, parse_body, texts_of
+from keyword_lightning.serve.requests import Limits, RequestError, error_body, parse_body, texts_of
 
 LIMITS = Limits(max_body_bytes=1000, max_texts=3, max_chars=200)
 

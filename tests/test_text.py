@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keyword_lightning import text as text_module
 from keyword_lightning.text import TOKENIZERS, get_tokenizer, normalize_token, tokenize, tokenize_chars
+from keyword_lightning.text import tokenizers as text_module
 from tests.conftest import ROOT
 
 

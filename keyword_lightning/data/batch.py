@@ -9,7 +9,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from keyword_lightning.data.pieces import NO_WORD
 from keyword_lightning.data.vocabulary import PAD
-from keyword_lightning.tagging import IGNORE_INDEX
+from keyword_lightning.tagging.schemes import IGNORE_INDEX
 
 PAD_TYPE = -1  # ``Batch.types`` past each length
 PAD_CHAR = 0  # ``Batch.chars`` past each token's characters and past each length

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from keyword_lightning.data.formats import DataError, Dataset, safe_load_pickle
-from keyword_lightning.text import normalize_token
+from keyword_lightning.text.tokenizers import normalize_token
 
 EMBEDDING_FORMAT = "keyword-lightning/embeddings"
 EMBEDDING_VERSION = 1

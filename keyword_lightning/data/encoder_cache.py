@@ -14,8 +14,9 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import torch
 
@@ -23,8 +24,24 @@ from keyword_lightning.data.batch import collate_fun2
 from keyword_lightning.data.encoding import Corpus, prediction_sampler
 from keyword_lightning.data.formats import atomic_write
 
-if TYPE_CHECKING:  # the data side only calls the encoder it is given
-    from keyword_lightning.model.encoder import TransformerEncoder
+
+class FrozenEncoder(Protocol):
+    """What the cache needs of the encoder it is given (``model.encoder.TransformerEncoder`` is one).
+
+    A protocol, not an import: the data side only calls the encoder it is given, and data sits below model.
+    """
+
+    config: Any  # its settings: ``to_dict()``
+    dim: int
+    window: int
+    training: bool
+
+    def fingerprint(self) -> str: ...  # noqa: D102
+    def parameters(self) -> Iterator[torch.nn.Parameter]: ...  # noqa: D102
+    def eval(self) -> Any: ...  # noqa: D102
+    def train(self, mode: bool = True) -> Any: ...  # noqa: D102
+    def __call__(self, pieces: torch.Tensor, piece_words: torch.Tensor, n_words: int) -> torch.Tensor: ...  # noqa: D102
+
 
 CACHE_VERSION = 1
 CACHE_FOLDER = "encoder-cache"
@@ -38,7 +55,7 @@ def _file_digest(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def cache_key(dataset_file: str | Path, split: str, max_length: int | None, encoder: TransformerEncoder) -> str:
+def cache_key(dataset_file: str | Path, split: str, max_length: int | None, encoder: FrozenEncoder) -> str:
     """Digest of what a split's vectors depend on (module docstring)."""
     settings = encoder.config.to_dict()
     for unrelated in ("name_or_path", "finetune", "finetune_layers", "lr", "warmup_steps", "cache"):  # (frozen only)
@@ -61,7 +78,7 @@ def cache_path(dataset_file: str | Path, split: str, key: str) -> Path:
 
 
 @torch.no_grad()
-def corpus_vectors(encoder: TransformerEncoder, corpus: Corpus, batch_size: int = 16) -> torch.Tensor:
+def corpus_vectors(encoder: FrozenEncoder, corpus: Corpus, batch_size: int = 16) -> torch.Tensor:
     """Word vectors [N,H] (float16) of every token of ``corpus``, in its flat token order."""
     device = next(encoder.parameters()).device
     out = torch.zeros(int(corpus.offsets[-1]), encoder.dim, dtype=torch.float16)
@@ -80,7 +97,7 @@ def corpus_vectors(encoder: TransformerEncoder, corpus: Corpus, batch_size: int 
 
 
 def attach_cached_vectors(
-    encoder: TransformerEncoder, corpus: Corpus, dataset_file: str | Path, split: str, max_length: int | None
+    encoder: FrozenEncoder, corpus: Corpus, dataset_file: str | Path, split: str, max_length: int | None
 ) -> Path:
     """Give ``corpus`` its vectors from the cache, computing and storing them on a miss; returns the file."""
     path = cache_path(dataset_file, split, cache_key(dataset_file, split, max_length, encoder))

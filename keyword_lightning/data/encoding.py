@@ -18,9 +18,9 @@ from keyword_lightning.data.inputs import PredictDocument
 from keyword_lightning.data.pieces import PieceTable
 from keyword_lightning.data.sampler import BucketBatchSampler
 from keyword_lightning.data.vocabulary import UNK
-from keyword_lightning.ranking import stem
-from keyword_lightning.tagging import IGNORE_INDEX, bio_codes_to_labels
-from keyword_lightning.text import normalize_token
+from keyword_lightning.scoring.ranking import stem
+from keyword_lightning.tagging.schemes import IGNORE_INDEX, bio_codes_to_labels
+from keyword_lightning.text.tokenizers import normalize_token
 
 
 class Corpus(TorchDataset):

@@ -6,7 +6,7 @@ The dataset pickle (``data_set.pkl``, the seed's file name) holds only built-in 
 loads without importing anything. Format ``keyword-lightning/dataset``, version 2::
 
     {"format": "keyword-lightning/dataset", "version": 2,
-     "tokenizer": "ptb" | "chars" | "jieba",  # how raw text is split like the training text (text.py)
+     "tokenizer": "ptb" | "chars" | "jieba",  # how raw text is split like the training text (text/tokenizers.py)
      "strings": [str, ...],                # every distinct token string, as written
      "splits": {"train" | "val" | "test": {
          "ids": [str, ...],                # one per document
@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from keyword_lightning.tagging import BIO_I
-from keyword_lightning.text import TOKENIZERS
+from keyword_lightning.tagging.schemes import BIO_I
+from keyword_lightning.text.tokenizers import TOKENIZERS
 
 DATASET_FORMAT = "keyword-lightning/dataset"
 DATASET_VERSION = 2

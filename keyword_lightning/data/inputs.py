@@ -8,7 +8,7 @@ from pathlib import Path
 
 from keyword_lightning.data.formats import DataError
 from keyword_lightning.data.readers import read_jsonl_records
-from keyword_lightning.text import get_tokenizer
+from keyword_lightning.text.tokenizers import get_tokenizer
 
 STDIN = "-"  # ``predict_file`` value that reads standard input
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keyword_lightning.data.formats import DataError, Document
-from keyword_lightning.tagging import BIO_B, BIO_I, BIO_O, TagError, bio_codes
-from keyword_lightning.text import ABSENT, OVERLAPPED, PRESENT, SPLIT, find_keyphrases, get_tokenizer
+from keyword_lightning.tagging.schemes import BIO_B, BIO_I, BIO_O, TagError, bio_codes
+from keyword_lightning.text.matching import ABSENT, OVERLAPPED, PRESENT, SPLIT, find_keyphrases
+from keyword_lightning.text.tokenizers import get_tokenizer
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

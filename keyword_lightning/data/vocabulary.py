@@ -8,7 +8,7 @@ import numpy as np
 
 from keyword_lightning.data.embeddings import load_embeddings
 from keyword_lightning.data.formats import DataError, Dataset
-from keyword_lightning.text import normalize_token
+from keyword_lightning.text.tokenizers import normalize_token
 
 SPECIALS = ("<pad>", "<unk>")  # the first rows of every vocabulary, in this order
 PAD, UNK = range(len(SPECIALS))

@@ -7,7 +7,7 @@
       -> mean of the last ``layers`` hidden states                          [B,P,H]
       -> one vector per word: its first piece, or the mean of its pieces    [B,T,H]
 
-Words come from the project's tokenizer (``text.py``); the transformer's tokenizer only splits
+Words come from the project's tokenizer (``text/tokenizers.py``); the transformer's tokenizer only splits
 each word into pieces, so the tags stay on the project's tokens. Any Hugging Face encoder with a
 fast tokenizer works (``AutoModel``/``AutoTokenizer``). ``transformers`` is an optional extra,
 imported only when a model asks for an encoder.
@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from keyword_lightning.model.pretrained import EncoderError, load_from_files, load_pretrained
-from keyword_lightning.text import PTB_ESCAPES
+from keyword_lightning.text.tokenizers import PTB_ESCAPES
 
 POOLINGS = ("first", "mean")
 _FAR = 1 << 30  # context of a piece at a document edge: nothing more to see there

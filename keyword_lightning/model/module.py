@@ -16,18 +16,18 @@ from lightning.pytorch.loggers import WandbLogger
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import MulticlassConfusionMatrix
 
-from keyword_lightning import checkpoint
 from keyword_lightning.data.batch import Batch
 from keyword_lightning.data.embeddings import load_embeddings
 from keyword_lightning.data.vocabulary import PAD, UNK
-from keyword_lightning.decoding import DECODERS, Decoding, decode, tag_batch, tag_probabilities, tag_scores
-from keyword_lightning.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, token_metrics
-from keyword_lightning.model.crf import head2_loss
+from keyword_lightning.model import checkpoint
 from keyword_lightning.model.encoder import build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.model.optimizer import adam
 from keyword_lightning.model.rnn import SEQUENCE_MODES
-from keyword_lightning.tagging import IGNORE_INDEX, SBMEO
+from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, token_metrics
+from keyword_lightning.tagging.crf import head2_loss
+from keyword_lightning.tagging.decoding import DECODERS, Decoding, decode, tag_batch, tag_probabilities, tag_scores
+from keyword_lightning.tagging.schemes import IGNORE_INDEX, SBMEO
 
 LOSSES = ("loss", "loss1", "loss2")  # alpha-weighted total, head 1, head 2
 _NET = NetworkConfig()  # the network's defaults, stated once
@@ -61,7 +61,7 @@ class JointRNN(L.LightningModule):
             occurrence; see ``data.features.document_features``) to its input.
         repeat_features: add how the token's bigrams repeat in its document and where it last
             occurs (``document_features(repeats=True)``; for Chinese characters).
-        crf: head 2 as a linear-chain CRF, trained and decoded by sequence (``model/crf.py``).
+        crf: head 2 as a linear-chain CRF, trained and decoded by sequence (``tagging/crf.py``).
         alpha: weight of head 1 in the loss.
         lr / weight_decay: Adam's settings (LightningCLI's ``--optimizer`` overrides them).
         decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.

@@ -4,7 +4,7 @@
                  + a transformer's word vectors, ``model/encoder.py``)              -> x [B,T,D]
     x  -> RNN layer 1 -> h1 [B,T,d*H1] -> head 1 -> [B,T,2]  "is this token part of a keyword?"
     h1 -> RNN layer 2 -> h2 [B,T,d*H2] -> head 2 -> [B,T,5]  S/B/M/E/O position tag
-                                                    (+ a CRF's transition scores, ``model/crf.py``)
+                                                    (+ a CRF's transition scores, ``tagging/crf.py``)
     (d = 2 when bidirectional)
 
 Padding never changes a result (``model/rnn.py`` says how each ``sequence_mode`` keeps it so).
@@ -24,11 +24,11 @@ from torch import nn
 
 from keyword_lightning.data.features import CHAR_BUCKETS, DOC_FEATURES, REPEAT_FEATURES
 from keyword_lightning.data.vocabulary import PAD
-from keyword_lightning.model.crf import TagCRF
 from keyword_lightning.model.encoder import TransformerEncoder
 from keyword_lightning.model.layers import CharCNN, SequenceDropout
 from keyword_lightning.model.rnn import CELLS, MaskedRNN, resolve_mode
-from keyword_lightning.tagging import KEYWORD_LABELS, SBMEO
+from keyword_lightning.tagging.crf import TagCRF
+from keyword_lightning.tagging.schemes import KEYWORD_LABELS, SBMEO
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class DRNN(nn.Module):
         self.head1 = nn.Linear(directions * config.hidden_size1, len(KEYWORD_LABELS))
         self.rnn2 = MaskedRNN(config.cell, directions * config.hidden_size1, config.hidden_size2, config.bidirectional)
         self.head2 = nn.Linear(directions * config.hidden_size2, len(SBMEO))
-        self.crf = TagCRF() if config.crf else None  # head 2's transition scores (``model/crf.py``)
+        self.crf = TagCRF() if config.crf else None  # head 2's transition scores (``tagging/crf.py``)
         self.dropout = SequenceDropout(config.dropout, config.locked_dropout)
 
     @property

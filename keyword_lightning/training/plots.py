@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from keyword_lightning.runs import METRICS_CSV, metric_rows
-from keyword_lightning.tagging import SBMEO
+from keyword_lightning.tagging.schemes import SBMEO
 
 CURVES = "learning_curves.png"
 CONFUSION = "confusion_matrix.png"

@@ -2,7 +2,7 @@
 
 Shared by the LightningModule (validation, test, predict) and ``KeywordExtractor``, so a
 checkpoint decodes the same way everywhere. The transition constraints and Viterbi itself
-are in ``tagging.py`` (pure logic).
+are in ``viterbi.py`` (pure logic).
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 
-from keyword_lightning.tagging import KEYWORD_OF_TAG, viterbi_decode, viterbi_decode_transitions
+from keyword_lightning.tagging.schemes import KEYWORD_OF_TAG
+from keyword_lightning.tagging.viterbi import viterbi_decode, viterbi_decode_transitions
 
 if TYPE_CHECKING:
-    from keyword_lightning.model.crf import TagCRF
+    from keyword_lightning.tagging.crf import TagCRF
 
 DECODERS = ("viterbi", "argmax")
 

@@ -14,15 +14,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from keyword_lightning import checkpoint
 from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
 from keyword_lightning.data.encoding import Corpus, encode_documents, prediction_sampler
 from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
-from keyword_lightning.decoding import DEFAULT_DECODING, Decoding, tag_batch
+from keyword_lightning.inference.predictions import stitch
+from keyword_lightning.model import checkpoint
 from keyword_lightning.model.encoder import EncoderError, build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
-from keyword_lightning.predictions import stitch
 from keyword_lightning.runtime import set_threads
+from keyword_lightning.scoring.keyphrases import select
+from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
 
 
 class KeywordExtractor:
@@ -123,10 +124,32 @@ class KeywordExtractor:
             b = batch_to_device(collate_fun2([corpus[i] for i in items]), self.device)
             yield b, self.net(b.words, b.chars, b.lengths, self.sequence_mode, b.features, b.pieces, b.piece_words)
 
+    def keyphrases(
+        self, text_or_texts: str | list[str], top_k: int | None = None, min_score: float | None = None
+    ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
+        """A document's keyphrases, unique and best first (``text``, ``score``, ``occurrences``), or a list per text.
+
+        The ranking is the records' ``ranked`` field (``scoring/keyphrases.py``): occurrences of
+        one phrase are counted together, and phrases marked often and early come first. A long
+        document is read whole (tagged in chunks of ``max_length`` tokens, ranked over all of it).
+
+        Args:
+            text_or_texts: a string, or a list of strings.
+            top_k: keep the ``k`` best.
+            min_score: drop keyphrases whose document-level score is below this.
+
+        """
+        single = isinstance(text_or_texts, str)
+        texts = [text_or_texts] if single else list(text_or_texts)
+        results = [select(record["ranked"], top_k, min_score) for record in self.predict(texts)]
+        return results[0] if single else results
+
     def extract(
         self, text_or_texts: str | list[str], top_k: int | None = None, min_score: float | None = None
     ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
-        """Keyphrases (``text``, offsets, ``score``) of one text, or a list per text.
+        """Keyphrase occurrences (``text``, offsets, ``score``) of one text in text order, or a list per text.
+
+        For a document's unique keyphrases in rank order, use ``keyphrases``.
 
         Args:
             text_or_texts: a string, or a list of strings.

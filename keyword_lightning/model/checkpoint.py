@@ -16,8 +16,8 @@ from typing import Any
 import torch
 
 from keyword_lightning.data.vocabulary import SPECIALS
-from keyword_lightning.tagging import KEYWORD_LABELS, SBMEO
-from keyword_lightning.text import TOKENIZERS
+from keyword_lightning.tagging.schemes import KEYWORD_LABELS, SBMEO
+from keyword_lightning.text.tokenizers import TOKENIZERS
 
 CHECKPOINT_KEY = "keyword_lightning"
 CHECKPOINT_VERSION = 1

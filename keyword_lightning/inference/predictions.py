@@ -4,7 +4,10 @@ Also their renderings (JSONL, a highlighted table). Used by the prediction write
 and any other caller; needs no Lightning and no model.
 
 A record: ``{"id", "tokens", "tags", "keyphrases": [{"text", "start_token", "end_token",
-"start_char", "end_char", "score"}]}``; token offsets are inclusive, ``end_char`` exclusive.
+"start_char", "end_char", "score"}], "ranked": [{"text", "score", "occurrences"}]}``; token
+offsets are inclusive, ``end_char`` exclusive. ``keyphrases`` are the tagger's occurrences in
+text order; ``ranked`` is the document's unique keyphrases, best first, each with its
+occurrences' ``[start_char, end_char]`` (``scoring/keyphrases.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from keyword_lightning.data.inputs import PredictDocument
-from keyword_lightning.ranking import phrase_score
-from keyword_lightning.tagging import SBMEO, O, sbmeo_to_spans
+from keyword_lightning.scoring.keyphrases import rank_record
+from keyword_lightning.scoring.ranking import phrase_score
+from keyword_lightning.tagging.schemes import SBMEO, O, sbmeo_to_spans
 
 
 def token_char_spans(doc: PredictDocument) -> tuple[str, list[tuple[int, int]]]:
@@ -49,7 +53,9 @@ def assemble_prediction(doc: PredictDocument, tags: Sequence[int], probs: Sequen
                 "score": phrase_score(probs[start : end + 1]),
             }
         )
-    return {"id": doc.id, "tokens": doc.tokens, "tags": [SBMEO[t] for t in tags], "keyphrases": phrases}
+    record = {"id": doc.id, "tokens": doc.tokens, "tags": [SBMEO[t] for t in tags], "keyphrases": phrases}
+    record["ranked"] = rank_record(record)  # the document's unique keyphrases, best first
+    return record
 
 
 def stitch(docs: list[PredictDocument], source, piece_start, parts: list[dict]) -> list[dict[str, Any]]:
@@ -74,7 +80,7 @@ def to_jsonl(records: list[dict[str, Any]]) -> str:
 
 
 def render_table(records: list[dict[str, Any]], texts: list[str], color: bool = False) -> str:
-    """Each document's text with its keyphrases marked, then its keyphrases by score.
+    """Each document's text with its keyphrases marked, then its ranked keyphrases (``ranked``).
 
     ``texts[i]`` is the text that record ``i``'s char offsets point into. With ``color`` the
     phrases are shown in bold yellow (ANSI, for a terminal); otherwise in [brackets].
@@ -90,6 +96,13 @@ def render_table(records: list[dict[str, Any]], texts: list[str], color: bool = 
         marked.append(text[pos:])
         out.append(f"== {rec['id']} ({len(phrases)} keyphrase{'s' * (len(phrases) != 1)})")
         out.append("".join(marked).strip() or "(empty document)")
-        out += [f"  {k['score']:.3f}  {k['text']}" for k in sorted(phrases, key=lambda k: -k["score"])]
+        ranked = rec.get("ranked") or sorted(phrases, key=lambda k: -k["score"])
+        out += [f"  {k['score']:.3f}  {k['text']}" + occurrences(k) for k in ranked]
         out.append("")
     return "\n".join(out)
+
+
+def occurrences(keyphrase: dict[str, Any]) -> str:
+    """`` (x3)`` for a keyphrase that occurs three times, else nothing."""
+    n = len(keyphrase.get("occurrences") or [])
+    return f" (x{n})" if n > 1 else ""

@@ -4,7 +4,7 @@
 the records of ``predictions.jsonl`` in request order; ``GET /health``; ``GET /`` is a page
 to paste text into. Requests from many clients are gathered into one forward pass.
 The model worker runs ``KeywordExtractor`` (torch only, no Lightning); requests are checked
-before they reach it (``serve_http.PredictGuard``, ``serve_requests``).
+before they reach it (``http.PredictGuard``, ``requests.py``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import litserve as ls
 
-from keyword_lightning.checkpoint import CheckpointError
+from keyword_lightning.model.checkpoint import CheckpointError
 from keyword_lightning.runs import RunError, find_run_checkpoint
 from keyword_lightning.runtime import say
-from keyword_lightning.serve_loop import GatherLoop, SteadyMalloc
-from keyword_lightning.serve_requests import DEFAULT_LIMITS, MB, Limits, RequestError, error_body, texts_of
+from keyword_lightning.serve.loop import GatherLoop, SteadyMalloc
+from keyword_lightning.serve.requests import DEFAULT_LIMITS, MB, Limits, RequestError, error_body, texts_of
 
 logger = logging.getLogger(__name__)
 MAX_AUTO_WORKERS = 4
@@ -38,7 +38,7 @@ class KeywordAPI(ls.LitAPI):
 
     def setup(self, device: str) -> None:
         """Load the checkpoint (weights only) in the worker process."""
-        from keyword_lightning.extractor import KeywordExtractor
+        from keyword_lightning.inference.extractor import KeywordExtractor
 
         self.memory = SteadyMalloc()
         self.extractor = KeywordExtractor.from_checkpoint(self.ckpt_path, device=device, threads=self.threads)
@@ -100,7 +100,7 @@ class KeywordAPI(ls.LitAPI):
 
 def build_server(ckpt_path: str, args: argparse.Namespace) -> ls.LitServer:
     """A ``LitServer`` for ``ckpt_path`` with the request checks, the page and SIGTERM handling."""
-    from keyword_lightning.serve_http import PredictGuard, add_page
+    from keyword_lightning.serve.http import PredictGuard, add_page
 
     limits = Limits(int(args.max_body_mb * MB), args.max_texts, args.max_chars)
     api = KeywordAPI(
@@ -169,13 +169,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     try:
         ckpt = resolve_checkpoint(args.ckpt_path)
-        from keyword_lightning.extractor import KeywordExtractor
+        from keyword_lightning.inference.extractor import KeywordExtractor
 
         KeywordExtractor.from_checkpoint(ckpt)  # the worker's own load, once here: refuse early
     except (CheckpointError, RunError) as err:
         print(f"keyword-lightning serve: error: {err}", file=sys.stderr)
         sys.exit(2)
-    from keyword_lightning.serve_http import stop_on_sigterm
+    from keyword_lightning.serve.http import stop_on_sigterm
 
     server = build_server(str(ckpt), args)
     stop_on_sigterm(server)

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from keyword_lightning.tagging import ALLOWED, END_ALLOWED, IGNORE_INDEX, SBMEO, START_ALLOWED, O
+from keyword_lightning.tagging.schemes import IGNORE_INDEX, SBMEO, O
+from keyword_lightning.tagging.viterbi import ALLOWED, END_ALLOWED, START_ALLOWED
 
 # A forbidden transition's score in training: finite, so that log-sum-exp and its gradient stay
 # finite, and low enough that exp() of it is exactly 0 in float32.

@@ -6,8 +6,9 @@ import torch
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import BinaryF1Score
 
-from keyword_lightning.ranking import ALL, hits_at, phrase_score, rank_unique
-from keyword_lightning.tagging import IGNORE_INDEX, sbmeo_to_spans
+from keyword_lightning.scoring.keyphrases import rank_occurrences
+from keyword_lightning.scoring.ranking import ALL, hits_at, phrase_score
+from keyword_lightning.tagging.schemes import IGNORE_INDEX, sbmeo_to_spans
 
 
 def _prf(tp: torch.Tensor, pred: torch.Tensor, gold: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -182,10 +183,11 @@ class RankedKeyphraseF1(Metric):
         stems: int ``[B, T]`` an id per token, equal exactly when their Porter stems are equal
             (``Batch.stems``).
 
-    Per document, the predicted spans (``tagging.sbmeo_to_spans``) become phrases keyed by the
-    tuple of their tokens' ids (``exact`` or ``stems``), scored by ``ranking.phrase_score`` (as in
-    ``predictions.jsonl``), ranked best first (ties in text order) and de-duplicated after keying;
-    the gold phrases are the unique keys of the gold spans. For a cut ``k`` (5, 10, or M = all)
+    Per document, the predicted spans (``tagging.sbmeo_to_spans``), scored by
+    ``ranking.phrase_score``, are ranked as the records' ``ranked`` field is
+    (``keyphrases.rank_occurrences``: grouped by their tokens' stem ids, best document-level score
+    first, ties in text order); a group's ``exact`` key is that of its first occurrence. The gold
+    phrases are the unique keys of the gold spans. For a cut ``k`` (5, 10, or M = all)
     with ``tp_d`` gold phrases among the top ``k`` and ``p_d = min(k, predicted)``, summed over
     documents (micro): ``f1@k = 2 sum tp_d / (sum p_d + sum g_d)``. ``macro_f1@M`` is the mean of
     the per-document F1@M over documents with gold phrases. Keys: ``f1@5``, ``f1@10``, ``f1@M``,
@@ -219,10 +221,14 @@ class RankedKeyphraseF1(Metric):
         for p, q, t, e, s, n in rows:
             spans, gold_spans = sbmeo_to_spans(p[:n]), sbmeo_to_spans(t[:n])
             scores = [phrase_score(q[a : b + 1]) for a, b in spans]
+            stem_keys = [tuple(s[a : b + 1]) for a, b in spans]
+            lengths = [b - a + 1 for a, b in spans]
+            groups = rank_occurrences(stem_keys, scores, [a for a, _ in spans], lengths, n)
+            firsts = [spans[members[0]] for _, _, members in groups]  # each keyphrase's first occurrence
             docs += bool(gold_spans)
             for m, ids in zip(self.MATCHES, (e, s)):
                 gold = {tuple(ids[a : b + 1]) for a, b in gold_spans}
-                ranked = rank_unique([tuple(ids[a : b + 1]) for a, b in spans], scores)
+                ranked = list(dict.fromkeys(tuple(ids[a : b + 1]) for a, b in firsts))
                 counts[f"gold_{m}"] = counts.get(f"gold_{m}", 0) + len(gold)
                 for k in self.CUTS:
                     tp, pred = hits_at(ranked, gold, k)

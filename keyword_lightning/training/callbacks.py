@@ -13,13 +13,14 @@ import torch
 import torch.distributed as dist
 from lightning.pytorch.callbacks import BasePredictionWriter, TQDMProgressBar
 
-# The plotting code imports matplotlib only when a plot is drawn.
-from keyword_lightning import plots
 from keyword_lightning.data.formats import atomic_write
-from keyword_lightning.predictions import render_table, stitch, to_jsonl, token_char_spans
+from keyword_lightning.inference.predictions import render_table, stitch, to_jsonl, token_char_spans
 from keyword_lightning.runs import METRICS_CSV
 from keyword_lightning.runtime import is_quiet, results_stream, say
-from keyword_lightning.tagging import SBMEO
+from keyword_lightning.tagging.schemes import SBMEO
+
+# The plotting code imports matplotlib only when a plot is drawn.
+from keyword_lightning.training import plots
 
 
 class PredictionWriter(BasePredictionWriter):
@@ -104,6 +105,17 @@ class PredictionWriter(BasePredictionWriter):
         return Path(trainer.log_dir if trainer.loggers and trainer.log_dir else ".") / "predictions.jsonl"
 
 
+def _on_stderr(make_bar):
+    """``make_bar`` (a ``TQDMProgressBar.init_*_tqdm``) with ``sys.stdout`` read as stderr while it runs."""
+
+    def init(self):
+        with redirect_stdout(sys.stderr):
+            return make_bar(self)
+
+    init.__doc__ = make_bar.__doc__
+    return init
+
+
 class TerminalProgressBar(TQDMProgressBar):
     """Progress on stderr: Lightning's bar when stderr is a terminal, else one line per epoch.
 
@@ -127,25 +139,11 @@ class TerminalProgressBar(TQDMProgressBar):
         self._pending: tuple[int, float] | None = None  # (epoch, elapsed seconds) not yet printed
 
     # Lightning creates its bars on stdout; ours go to stderr, which is where progress belongs.
-    def init_sanity_tqdm(self):  # noqa: D102
-        with redirect_stdout(sys.stderr):
-            return super().init_sanity_tqdm()
-
-    def init_train_tqdm(self):  # noqa: D102
-        with redirect_stdout(sys.stderr):
-            return super().init_train_tqdm()
-
-    def init_validation_tqdm(self):  # noqa: D102
-        with redirect_stdout(sys.stderr):
-            return super().init_validation_tqdm()
-
-    def init_predict_tqdm(self):  # noqa: D102
-        with redirect_stdout(sys.stderr):
-            return super().init_predict_tqdm()
-
-    def init_test_tqdm(self):  # noqa: D102
-        with redirect_stdout(sys.stderr):
-            return super().init_test_tqdm()
+    init_sanity_tqdm = _on_stderr(TQDMProgressBar.init_sanity_tqdm)
+    init_train_tqdm = _on_stderr(TQDMProgressBar.init_train_tqdm)
+    init_validation_tqdm = _on_stderr(TQDMProgressBar.init_validation_tqdm)
+    init_predict_tqdm = _on_stderr(TQDMProgressBar.init_predict_tqdm)
+    init_test_tqdm = _on_stderr(TQDMProgressBar.init_test_tqdm)
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Start the clock for the per-epoch lines."""

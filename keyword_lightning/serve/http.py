@@ -1,7 +1,7 @@
 """The HTTP side of ``keyword-lightning serve`` that LitServe leaves to its user.
 
 ``PredictGuard`` reads and checks every ``POST /predict`` body in the API server process
-(``serve_requests``), so a refused request never reaches the model worker and never costs the
+(``requests.py``), so a refused request never reaches the model worker and never costs the
 other clients a batch; ``add_page`` puts the HTML page at ``/``; ``stop_on_sigterm`` makes SIGTERM
 finish the requests in flight before the workers go.
 """
@@ -14,7 +14,7 @@ import signal
 import threading
 from importlib import resources
 
-from keyword_lightning.serve_requests import DEFAULT_LIMITS, Limits, RequestError, check_size, error_body, parse_body
+from keyword_lightning.serve.requests import DEFAULT_LIMITS, Limits, RequestError, check_size, error_body, parse_body
 
 DRAIN_LIMIT = 16  # a refused body is read (and dropped) up to this many times the limit, then the connection closes
 
@@ -86,7 +86,7 @@ async def send_json(send, status: int, body: bytes) -> None:
 
 def page_html() -> bytes:
     """The page served at ``/`` (package data, no external assets)."""
-    return (resources.files("keyword_lightning") / "static" / "serve.html").read_bytes()
+    return (resources.files("keyword_lightning") / "serve" / "page.html").read_bytes()
 
 
 def add_page(app) -> None:

@@ -1,0 +1,1 @@
+"""Inference: ``KeywordExtractor`` (``extractor.py``) and the prediction records, their stitching and formats."""

@@ -1,0 +1,107 @@
+"""A document's keyphrases: its unique phrases, ranked at the document level.
+
+The tagger marks occurrences; a reader wants a document's phrases. The occurrences are grouped
+by their key (the tuple of their tokens' Porter stems, as stemmed F1@k matches them), and each
+group becomes one keyphrase with the features a document-level ranking reads:
+
+- ``count``: occurrences in the document;
+- ``score_sum``, ``score_max``, ``score_mean``: over the occurrences' phrase scores
+  (``ranking.phrase_score``: the geometric mean of the tagger's tag probabilities);
+- ``first``, ``last``, ``spread``: where it first and last starts, as a fraction of the
+  document's tokens (0 = the first token), and the distance between the two;
+- ``length``: its tokens.
+
+The rank score is ``score_sum * (1.5 - first)``: a phrase the tagger marks often and early
+(title, abstract) comes first; ties keep the order of first occurrence. Chosen among the sum,
+max and mean of the scores and the mean times log(1 + count) on Inspec and SemEval-2017
+(``benchmarks/ranking.py``).
+
+One helper, ``rank_occurrences``, serves the prediction records (``rank_record``: the
+``ranked`` field) and the test metric (``metrics.RankedKeyphraseF1``), so the logged F1@k is
+the F1@k of the written ranking. Pure logic on plain lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from keyword_lightning.scoring.ranking import SCORE_DIGITS, stem
+
+POSITION_WEIGHT = 1.5  # a phrase first seen at the start weighs 1.5, at the very end 0.5
+
+
+def features(scores: Sequence[float], starts: Sequence[int], n_tokens: int, length: int) -> dict[str, float]:
+    """The document-level features of one phrase from its occurrences' ``scores`` and start tokens."""
+    n = max(1, n_tokens)
+    first, last = min(starts) / n, max(starts) / n
+    return {
+        "count": float(len(scores)),
+        "score_sum": float(sum(scores)),
+        "score_max": float(max(scores)),
+        "score_mean": float(sum(scores)) / len(scores),
+        "first": first,
+        "last": last,
+        "spread": last - first,
+        "length": float(length),
+    }
+
+
+def rank_score(f: dict[str, float]) -> float:
+    """``score_sum * (POSITION_WEIGHT - first)``, rounded as phrase scores are."""
+    return round(f["score_sum"] * (POSITION_WEIGHT - f["first"]), SCORE_DIGITS)
+
+
+def group(keys: Sequence[Hashable], starts: Sequence[int]) -> dict[Hashable, list[int]]:
+    """Occurrence indices by key, each group in text order, the groups in order of first occurrence."""
+    groups: dict[Hashable, list[int]] = {}
+    for i in sorted(range(len(keys)), key=lambda i: starts[i]):
+        groups.setdefault(keys[i], []).append(i)
+    return groups
+
+
+def rank_occurrences(
+    keys: Sequence[Hashable],
+    scores: Sequence[float],
+    starts: Sequence[int],
+    lengths: Sequence[int],
+    n_tokens: int,
+) -> list[tuple[Hashable, float, list[int]]]:
+    """Each key once, best first: ``(key, rank score, its occurrence indices in text order)``."""
+    ranked = []
+    for key, members in group(keys, starts).items():
+        f = features([scores[i] for i in members], [starts[i] for i in members], n_tokens, lengths[members[0]])
+        ranked.append((key, rank_score(f), members))
+    ranked.sort(key=lambda r: -r[1])  # stable: ties keep the order of first occurrence
+    return ranked
+
+
+def phrase_key(tokens: Sequence[str]) -> tuple[str, ...]:
+    """A phrase's key: its tokens' Porter stems (lowercased)."""
+    return tuple(stem(token) for token in tokens)
+
+
+def rank_record(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A prediction record's keyphrases as a document's: ``text`` (its first occurrence), ``score``, ``occurrences``.
+
+    ``occurrences`` are ``[start_char, end_char]`` pairs, in text order.
+    """
+    phrases, tokens = record["keyphrases"], record["tokens"]
+    keys = [phrase_key(tokens[p["start_token"] : p["end_token"] + 1]) for p in phrases]
+    starts = [p["start_token"] for p in phrases]
+    lengths = [p["end_token"] - p["start_token"] + 1 for p in phrases]
+    ranked = rank_occurrences(keys, [p["score"] for p in phrases], starts, lengths, len(tokens))
+    return [
+        {
+            "text": phrases[members[0]]["text"],
+            "score": score,
+            "occurrences": [[phrases[i]["start_char"], phrases[i]["end_char"]] for i in members],
+        }
+        for _, score, members in ranked
+    ]
+
+
+def select(ranked: Sequence[dict[str, Any]], top_k: int | None = None, min_score: float | None = None) -> list:
+    """The first ``top_k`` of a ranking, less those scored below ``min_score``."""
+    kept = [k for k in ranked if min_score is None or k["score"] >= min_score]
+    return kept if top_k is None else kept[:top_k]
