@@ -14,7 +14,10 @@ GLOVE ?= ../shared/data/glove/glove.6B.50d.top100k.txt.gz
 TORCH ?= torch==2.13.0
 WORK ?= demo
 
-.PHONY: setup demo test test-fast lint clean
+SHARED_DATA ?= ../shared/data
+GENERAL ?= general
+
+.PHONY: setup demo general test test-fast lint clean
 
 $(BIN)/keyword-lightning: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +38,20 @@ demo: setup
 	  --data.predict_split test
 	$(BIN)/python -m keyword_lightning.report $(WORK)
 
+# The recipe for documents never seen: every English corpus in ../shared/data, configs/general.yaml;
+# the best checkpoint is copied to models/general.ckpt.
+general: setup
+	mkdir -p $(GENERAL) models
+	$(BIN)/keyword-lightning-prepare --format conll \
+	  --train "[$(SHARED_DATA)/inspec/train.txt, $(SHARED_DATA)/semeval2017/train.txt]" \
+	  --val "[$(SHARED_DATA)/inspec/valid.txt, $(SHARED_DATA)/semeval2017/dev.txt]" \
+	  --test "[$(SHARED_DATA)/inspec/test.txt, $(SHARED_DATA)/semeval2017/test.txt]" \
+	  --embeddings $(GLOVE) --out $(GENERAL)/data-general
+	cd $(GENERAL) && ../$(BIN)/keyword-lightning fit --config ../configs/general.yaml
+	cd $(GENERAL) && ../$(BIN)/keyword-lightning test --ckpt_path best --data.dataset_file data-general/data_set.pkl
+	cp "$$(cd $(GENERAL) && ../$(BIN)/python -c 'from keyword_lightning.runs import find_run_checkpoint; print(find_run_checkpoint(None, "best"))' | sed 's|^|$(GENERAL)/|')" models/general.ckpt
+	@echo "wrote models/general.ckpt"
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -46,4 +63,4 @@ test-fast: setup lint
 	$(BIN)/python -m pytest -q -m "not slow"
 
 clean:
-	rm -rf $(VENV) $(WORK) runs .pytest_cache
+	rm -rf $(VENV) $(WORK) $(GENERAL) runs .pytest_cache

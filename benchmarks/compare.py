@@ -73,7 +73,7 @@ def run_project(name: str, ckpt: Path, texts: list[str], offsets: list[list[tupl
     seconds = time.perf_counter() - start
     predicted, spans, retokenized = [], [], 0
     for record, offs, toks in zip(records, offsets, tokens):
-        predicted.append([(p["text"], float(p["score"])) for p in record["keyphrases"]])
+        predicted.append([(k["text"], float(k["score"])) for k in record["ranked"]])  # the document ranking
         first = {start: i for i, (start, _) in enumerate(offs)}
         last = {end: i for i, (_, end) in enumerate(offs)}
         # A phrase whose ends are not gold token boundaries gets a span no gold span can equal.

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
-from keyword_lightning.data.formats import DataError, build_dataset, load_dataset, save_pickle
+from keyword_lightning.data.formats import CORPUS_SEP, DataError, Document, build_dataset, load_dataset, save_pickle
 from keyword_lightning.data.readers import KeyphraseCounts, iter_conll, read_jsonl_counted
 from keyword_lightning.text.tokenizers import get_tokenizer
 
 
 def prepare(
-    train: str,
-    val: str | None = None,
-    test: str | None = None,
+    train: str | list[str],
+    val: str | list[str] | None = None,
+    test: str | list[str] | None = None,
     out: str = "data",
     format: Literal["conll", "jsonl"] = "conll",
     tokenizer: Literal["ptb", "chars", "jieba"] = "ptb",
@@ -25,9 +28,11 @@ def prepare(
     """Write ``OUT/data_set.pkl`` from train/val/test files, and ``OUT/embedding.pkl`` with ``--embeddings``.
 
     Args:
-        train: training file (CoNLL ``token<TAB>tag`` or JSONL ``{"id", "text", "keyphrases"}``).
-        val: validation file.
-        test: test file.
+        train: training file (CoNLL ``token<TAB>tag`` or JSONL ``{"id", "text", "keyphrases"}``),
+            or several, one per corpus: their documents are joined, each id prefixed with its
+            corpus (the file's folder name: ``inspec/train-0``), which ``data.corpus_weights`` reads.
+        val: validation file(s), as ``train``.
+        test: test file(s), as ``train``.
         out: output folder.
         format: ``conll`` or ``jsonl``.
         tokenizer: how raw text is split into tokens, recorded in ``data_set.pkl`` so that
@@ -42,22 +47,27 @@ def prepare(
 
     """
     get_tokenizer(tokenizer)  # an unknown name or a missing jieba fails before any reading
-    files = {name: path for name, path in {"train": train, "val": val, "test": test}.items() if path}
+    files = {name: paths for name, paths in {"train": train, "val": val, "test": test}.items() if paths}
     counts: dict[str, KeyphraseCounts] = {}
-    if format == "conll":
-        splits = {name: iter_conll(path) for name, path in files.items()}  # streams, one document at a time
-    else:
-        splits = {}
-        for name, path in files.items():
-            splits[name], counts[name] = read_jsonl_counted(path, tokenizer)
+    splits = {}
+    for name, paths in files.items():
+        paths = [paths] if isinstance(paths, str) else list(paths)
+        parts = []
+        for path in paths:
+            if format == "conll":
+                docs = iter_conll(path)  # streams, one document at a time
+            else:
+                docs, counts[f"{name} {path}" if len(paths) > 1 else name] = read_jsonl_counted(path, tokenizer)
+            parts.append(docs if len(paths) == 1 else tagged(docs, corpus_name(path)))
+        splits[name] = itertools.chain.from_iterable(parts)
     out_dir = Path(out)
     target = out_dir / "data_set.pkl"
     save_pickle(build_dataset(splits, tokenizer), target)
     dataset = load_dataset(target)  # read back: what we wrote must load
     for name, part in dataset.splits.items():
         print(f"{name}: {len(part)} documents, {len(part.tokens)} tokens", file=sys.stderr)
-        if name in counts:
-            print(f"{name}: {counts[name].summary()}", file=sys.stderr)
+        for key in (k for k in counts if k.split(" ")[0] == name):
+            print(f"{key}: {counts[key].summary()}", file=sys.stderr)
     print(f"wrote {target} (tokenizer {dataset.tokenizer})", file=sys.stderr)
     if embeddings:
         from keyword_lightning.data.embeddings import build_embeddings
@@ -72,6 +82,20 @@ def prepare(
             file=sys.stderr,
         )
     return target
+
+
+def corpus_name(path: str) -> str:
+    """A corpus's name: the folder its file is in (``../shared/data/inspec/train.txt``: ``inspec``)."""
+    name = Path(path).resolve().parent.name or Path(path).stem
+    if CORPUS_SEP in name:
+        raise DataError(f"{path}: a corpus folder name may not contain {CORPUS_SEP!r}")
+    return name
+
+
+def tagged(docs: Iterable[Document], corpus: str) -> Iterator[Document]:
+    """``docs`` with ids ``CORPUS/ID``."""
+    for doc in docs:
+        yield dataclasses.replace(doc, id=f"{corpus}{CORPUS_SEP}{doc.id}")
 
 
 def main(argv: list[str] | None = None) -> None:

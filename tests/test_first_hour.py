@@ -247,3 +247,23 @@ def test_report_ends_with_the_keyphrases_of_one_document(tmp_path, capsys):
         "  1.800  Fuzzy control (x2)",
         "  0.500  works",
     ]
+
+
+# ----------------------------------------------------------------------------- install
+
+
+def test_the_project_metadata_gives_setuptools_nothing_to_warn_about():
+    """``pip install -e .`` prints setuptools' warnings: none for the license, none for the layout."""
+    import warnings
+
+    from setuptools.config.pyprojecttoml import apply_configuration
+    from setuptools.dist import Distribution
+
+    from tests.conftest import ROOT
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the deprecated license table warned here (twice per install)
+        dist = apply_configuration(Distribution(), ROOT / "pyproject.toml")
+    assert dist.metadata.license_expression == "MIT"
+    # A root package dir makes the editable install a plain .pth (setuptools warns for its finder).
+    assert dist.package_dir == {"": "."}

@@ -22,7 +22,7 @@ from keyword_lightning.data.encoder_cache import attach_cached_vectors
 from keyword_lightning.data.encoding import Corpus, encode_corpus, encode_documents, prediction_sampler
 from keyword_lightning.data.formats import SPLITS, DataError, Dataset, load_dataset
 from keyword_lightning.data.inputs import STDIN, PredictDocument, read_predict_input
-from keyword_lightning.data.sampler import BucketBatchSampler
+from keyword_lightning.data.sampler import BucketBatchSampler, weighted_items
 from keyword_lightning.data.vocabulary import build_vocabulary
 from keyword_lightning.runtime import say
 
@@ -46,6 +46,9 @@ class KeywordDataModule(L.LightningDataModule):
         predict_file: ``.txt`` (one document a line), a folder of ``.txt``, ``.jsonl`` or ``-`` for stdin.
         predict_split: predict a split of the dataset instead (``train``, ``val`` or ``test``).
         seed: seed of the per-epoch shuffling of training batches.
+        corpus_weights: for a dataset prepared from several corpora (ids ``CORPUS/ID``), each
+            corpus's weight in a training epoch, e.g. ``{inspec: 1, semeval2017: 2}``: every
+            document of a corpus of weight 2 is seen twice an epoch (``sampler.weighted_items``).
 
     """
 
@@ -61,6 +64,7 @@ class KeywordDataModule(L.LightningDataModule):
         predict_file: str | None = None,
         predict_split: str | None = None,
         seed: int = 42,
+        corpus_weights: dict[str, float] | None = None,
     ) -> None:
         super().__init__()
         if predict_split is not None and predict_split not in SPLITS:
@@ -152,7 +156,7 @@ class KeywordDataModule(L.LightningDataModule):
                 raise DataError(f"{self.hparams.dataset_file}: no {split!r} split")
             strings, max_length = self.dataset.strings, self.hparams.max_length
             pieces = encoder.word_pieces if encoder is not None else None
-            corpus, _ = encode_corpus(
+            corpus, source = encode_corpus(
                 strings,
                 part.tokens,
                 part.offsets,
@@ -167,6 +171,8 @@ class KeywordDataModule(L.LightningDataModule):
             if encoder is not None and not encoder.config.finetune and encoder.config.cache:
                 attach_cached_vectors(encoder, corpus, self.hparams.dataset_file, split, max_length)
             self._corpora[key] = corpus
+            if split == "train":
+                self._train_source = source  # item -> document, for corpus_weights
         return self._corpora[key]
 
     def setup(self, stage: str) -> None:
@@ -222,8 +228,20 @@ class KeywordDataModule(L.LightningDataModule):
         return batch_to_device(batch, device)
 
     def train_dataloader(self) -> DataLoader:
-        """Length-bucketed, reshuffled every epoch."""
-        return self._loader(self.split_corpus("train"), shuffle=True)
+        """Length-bucketed, reshuffled every epoch; with ``corpus_weights``, each corpus's share weighed."""
+        corpus, weights = self.split_corpus("train"), self.hparams.corpus_weights
+        if not weights:
+            return self._loader(corpus, shuffle=True)
+        corpora = np.asarray(self.dataset.splits["train"].corpora(), dtype=object)[self._train_source]
+        try:
+            items = weighted_items(corpora.tolist(), weights, self.hparams.seed)
+        except ValueError as err:
+            raise DataError(f"{self.hparams.dataset_file}: {err}") from None
+        replicas, rank = self._distributed()
+        sampler = BucketBatchSampler(
+            corpus.lengths(), self.hparams.batch_size, True, self.hparams.seed, replicas, rank, items=items
+        )
+        return self._loader(corpus, sampler)
 
     def val_dataloader(self) -> DataLoader:
         """Every validation document once, sorted by length."""

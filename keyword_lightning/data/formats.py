@@ -40,6 +40,7 @@ DATASET_FORMAT = "keyword-lightning/dataset"
 DATASET_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # version 1 has no "tokenizer" and means ptb
 SPLITS = ("train", "val", "test")
+CORPUS_SEP = "/"  # a document of a dataset prepared from several corpora has the id CORPUS/ID
 
 
 class DataError(ValueError):
@@ -70,6 +71,10 @@ class Split:
     def lengths(self) -> np.ndarray:
         """Token count of each document, int64 ``[n_docs]``."""
         return np.diff(self.offsets)
+
+    def corpora(self) -> list[str]:
+        """Each document's corpus: the part of its id before ``CORPUS_SEP`` ("" for one corpus)."""
+        return [i.split(CORPUS_SEP, 1)[0] if CORPUS_SEP in i else "" for i in self.ids]
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -90,3 +90,28 @@ class BucketBatchSampler:
 
     def __len__(self) -> int:
         return len(self._all_batches())
+
+
+def weighted_items(groups: Sequence[str], weights: Mapping[str, float], seed: int = 0) -> np.ndarray:
+    """Item indices for one epoch of a mixture: item ``i`` of group ``groups[i]`` appears ``weight`` times.
+
+    A weight of 2.5 gives every item of its group twice and a seeded half of them (rounded) a third
+    time; 0.5 keeps a seeded half; a group without a weight keeps 1. Raises ``ValueError`` for a
+    weight below 0 or a name that is no group (a typo would silently weigh nothing).
+    """
+    groups = np.asarray(groups, dtype=object)
+    unknown = sorted(set(weights) - set(groups.tolist()))
+    if unknown:
+        have = sorted(set(groups.tolist()))
+        raise ValueError(f"corpus_weights name {', '.join(map(repr, unknown))}: no such corpus (have {have})")
+    rng = np.random.default_rng(seed)
+    out = []
+    for name in dict.fromkeys(groups.tolist()):  # in order of first appearance
+        members = np.flatnonzero(groups == name)
+        w = float(weights.get(name, 1.0))
+        if w < 0:
+            raise ValueError(f"corpus_weights[{name!r}] = {w}: a weight is 0 or more")
+        whole, part = int(w), w - int(w)
+        out += [members] * whole
+        out.append(np.sort(rng.choice(members, size=int(round(part * len(members))), replace=False)))
+    return np.concatenate(out) if out else np.arange(0)

@@ -1,0 +1,111 @@
+"""The transfer check: train on one corpus, score on the other's test split, both ways, and on both.
+
+    python benchmarks/generalization.py --workdir W        # 3 preparations, 3 fits (~15 min, 2 cores)
+    (run again with the same --workdir: the fits already there are rescored, not refitted)
+
+Corpora: Inspec (CS abstracts) and SemEval-2017 (ScienceDirect paragraphs: CS, materials,
+physics), from ``../shared/data``. Fits, each of the default recipe (``configs/inspec.yaml``):
+on Inspec alone, on SemEval-2017 alone, and ``configs/general.yaml`` on both (SemEval weighted
+2). Each best checkpoint reads each test split as raw text (``KeywordExtractor.predict``);
+scored with ``benchmarks/scoring.py``: strict span F1 (the tagger) and F1@10 of the records'
+``ranked`` keyphrases, Porter-stemmed, against each document's unique present keyphrases.
+Writes ``benchmarks/results/generalization.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python benchmarks/generalization.py`: import this checkout's benchmarks
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results  # noqa: E402
+from benchmarks.compare import raw_texts, run_project  # noqa: E402
+from benchmarks.scoring import read_conll_gold, score_ranked, spans_from_bio, strict_f1  # noqa: E402
+
+SPLITS = {  # corpus -> (train, val, test) file names in its folder
+    "inspec": ("train.txt", "valid.txt", "test.txt"),
+    "semeval2017": ("train.txt", "dev.txt", "test.txt"),
+}
+FITS = {  # name -> (corpora it is trained on, config)
+    "Inspec": (["inspec"], "configs/inspec.yaml"),
+    "SemEval-2017": (["semeval2017"], "configs/inspec.yaml"),
+    "both (general)": (["inspec", "semeval2017"], "configs/general.yaml"),
+}
+
+
+def prepare(corpora: list[str], out: Path, glove: Path) -> Path:
+    """``keyword-lightning-prepare`` of ``corpora`` (their splits joined) into ``out``."""
+    if (out / "data_set.pkl").is_file():
+        return out / "data_set.pkl"
+    files = [[str(SHARED / c / SPLITS[c][i]) for c in corpora] for i in range(3)]
+    args = [f"[{', '.join(f)}]" if len(f) > 1 else f[0] for f in files]
+    run([*PREPARE, "--format", "conll", "--train", args[0], "--val", args[1], "--test", args[2],
+         "--embeddings", glove, "--out", out], out.parent)  # fmt: skip
+    return out / "data_set.pkl"
+
+
+def fit(name: str, work: Path, glove: Path) -> tuple[Path, float]:
+    """Fit one of ``FITS`` in ``work/<slug>``; its best checkpoint and the minutes taken."""
+    corpora, config = FITS[name]
+    slug = "-".join(corpora)
+    folder = work / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    found = sorted(folder.glob("runs/checkpoints/best-*.ckpt"))
+    if found:
+        return found[-1], float("nan")
+    data = prepare(corpora, work / f"data-{slug}", glove)
+    start = time.time()
+    run([*CLI, "fit", "--config", ROOT / config, "--data.dataset_file", data, "--trainer.logger", "false",
+         "--trainer.default_root_dir", "runs", "--quiet"], folder)  # fmt: skip
+    found = sorted(folder.glob("runs/checkpoints/best-*.ckpt"))
+    if not found:
+        raise SystemExit(f"{name}: the fit wrote no best-*.ckpt under {folder}")
+    return found[-1], (time.time() - start) / 60
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workdir", type=Path, default=None, help="where to prepare and fit (default: temp)")
+    ap.add_argument("--glove", type=Path, default=SHARED / "glove/glove.6B.50d.top100k.txt.gz")
+    ap.add_argument("--out", type=Path, default=RESULTS / "generalization.md")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = (args.workdir or Path(tmp)).resolve()
+        work.mkdir(parents=True, exist_ok=True)
+        rows = []
+        tests = {c: SHARED / c / SPLITS[c][2] for c in SPLITS}
+        gold = {c: (read_conll_gold(p), spans_from_bio(p)) for c, p in tests.items()}
+        for name in FITS:
+            ckpt, minutes = fit(name, work, args.glove)
+            cells = []
+            for (docs, phrases), spans in gold.values():  # Inspec, then SemEval-2017
+                texts, offsets = raw_texts(docs)
+                row = run_project(name, ckpt, texts, offsets, docs)
+                ranked = score_ranked(row.predicted, phrases)
+                cells.append(f"{strict_f1(row.spans, spans):.3f} | {ranked['f1@10_stem']:.3f}")
+            took = "—" if minutes != minutes else f"{minutes:.1f}"
+            rows.append(f"| {name} | {' | '.join(cells)} | {took} |")
+            print(rows[-1], file=sys.stderr)
+    lines = [
+        "# Generalization: train on one corpus, score on another",
+        "",
+        header(command("generalization.py", argv if argv is not None else sys.argv[1:])),
+        "Test splits read as raw text by each fit's best checkpoint (chosen on its own validation split"
+        " or splits); strict span F1 of the tagger, F1@10 of `ranked` (Porter-stemmed, present keyphrases).",
+        "",
+        "| trained on | Inspec test strict F1 | Inspec test F1@10 | SemEval-2017 test strict F1 | "
+        "SemEval-2017 test F1@10 | fit minutes |",
+        "|---|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+    write_results(args.out, "\n".join(lines) + "\n")
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
