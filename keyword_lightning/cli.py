@@ -22,8 +22,8 @@ from lightning.pytorch.loggers import WandbLogger
 
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
+from keyword_lightning.inputs.encoder import EncoderError
 from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
-from keyword_lightning.model.encoder import EncoderError
 from keyword_lightning.model.module import JointRNN
 from keyword_lightning.runs import SEARCH_ORDER, RunError, find_run_checkpoint
 from keyword_lightning.runtime import (
@@ -81,7 +81,8 @@ MOVED_MODULES = {f"keyword_lightning.{old}": f"keyword_lightning.{new}" for old,
     "metrics": "scoring.metrics", "ranking": "scoring.ranking", "decoding": "tagging.decoding",
     "model.crf": "tagging.crf", "checkpoint": "model.checkpoint", "predictions": "inference.predictions",
     "extractor": "inference.extractor", "serve_http": "serve.http", "serve_loop": "serve.loop",
-    "serve_requests": "serve.requests",
+    "serve_requests": "serve.requests", "model.encoder": "inputs.encoder", "model.pretrained": "inputs.pretrained",
+    "model.layers": "inputs.chars",
 }.items()}
 # fmt: on
 _MOVED = re.compile(r"\b(" + "|".join(map(re.escape, MOVED_MODULES)) + r")\b((?:\.\w+)*)")

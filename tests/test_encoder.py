@@ -20,8 +20,9 @@ from keyword_lightning.data import encoder_cache
 from keyword_lightning.data.encoding import encode_documents
 from keyword_lightning.data.inputs import documents_from_texts
 from keyword_lightning.data.pieces import NO_WORD, PieceTable
-from keyword_lightning.model.encoder import EncoderConfig, EncoderError, TransformerEncoder, pool_words
+from keyword_lightning.inputs.encoder import EncoderConfig, EncoderError, TransformerEncoder, pool_words
 from keyword_lightning.model.network import DRNN, NetworkConfig
+from tests.batches import run
 from tests.conftest import ROOT, run_cli, run_env
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -129,7 +130,7 @@ def _loss(net: DRNN, enc: TransformerEncoder) -> torch.Tensor:
     ids = enc.word_pieces(["graph", "theory", "of", "networks"])
     flat = torch.tensor([[i for p in ids for i in p]])
     words = torch.tensor([[w for w, p in enumerate(ids) for _ in p]])
-    logits1, logits2 = net(torch.tensor([[2, 3, 4, 5]]), None, torch.tensor([4]), "padded", None, flat, words)
+    logits1, logits2 = run(net, torch.tensor([[2, 3, 4, 5]]), None, torch.tensor([4]), "padded", None, flat, words)
     return logits1.sum() + logits2.sum()
 
 
@@ -184,9 +185,7 @@ def test_frozen_vectors_are_computed_once_then_read_and_recomputed_when_the_laye
         dm = KeywordDataModule(str(tiny_corpus), batch_size=4)
         settings = {"name_or_path": str(tiny_bert), "layers": layers}
         model = JointRNN(vocabulary=dm.vocabulary, embedding_dim=4, hidden_size1=4, hidden_size2=4, encoder=settings)
-        trainer = L.Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False)
-        trainer.strategy.connect(model)
-        dm.trainer = trainer
+        dm.read_as(model.reading)  # as JointRNN.setup hands it over
         return dm.split_corpus("train"), model
 
     first, model = corpus(2)
@@ -232,7 +231,7 @@ def test_the_checkpoint_alone_predicts_without_the_model_files(tiny_corpus, tmp_
     model_dir = make_tiny_bert(tmp_path / "bert")
     path = _fit_with_encoder(tiny_corpus, tmp_path, {"name_or_path": str(model_dir), "finetune": finetune})
     ckpt = torch.load(path, map_location="cpu", weights_only=True)  # no pickled objects
-    assert "net.encoder.model.embeddings.word_embeddings.weight" in ckpt["state_dict"]
+    assert "net.inputs.transformer.encoder.model.embeddings.word_embeddings.weight" in ckpt["state_dict"]
     text = "Neural networks of graph theory."
     expected = KeywordExtractor.from_checkpoint(path).predict([text, ""])
     shutil.rmtree(model_dir)  # the model's files are gone: only the checkpoint is left

@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("keyword_lightning.tagging",),  # BIO/S-B-M-E-O and spans, Viterbi, the CRF, logits -> tags
     ("keyword_lightning.scoring",),  # ranked keyphrases (F1@k, stems), the torchmetrics
     ("keyword_lightning.data",),  # formats, readers, encoding, vocabulary, the DataModule
+    ("keyword_lightning.inputs",),  # what the network reads: each input's data side and nn.Module
     ("keyword_lightning.model",),  # the network, its encoder, the LightningModule, the checkpoint format
     ("keyword_lightning.inference",),  # prediction records and formats, KeywordExtractor
     ("keyword_lightning.training",),  # callbacks, the wandb logger, plots

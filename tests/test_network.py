@@ -5,6 +5,7 @@ from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.model.rnn import reverse_within_length, time_segments
 from keyword_lightning.tagging import O
 from keyword_lightning.tagging.decoding import tag_scores
+from tests.batches import make_batch, run
 
 
 def net(vocab_size, embedding_dim, hidden_size1, hidden_size2, cell="lstm", bidirectional=True, **kw) -> DRNN:
@@ -33,12 +34,12 @@ def test_packed_padded_and_segmented_agree_and_padding_changes_nothing(cell, bid
     mask = torch.arange(7) < lengths.unsqueeze(1)
     words, chars = words * mask, chars * mask.unsqueeze(-1)
     with torch.no_grad():
-        padded = model(words, chars, lengths, "padded")
+        padded = run(model, words, chars, lengths, "padded")
         for mode in ("packed", "segmented"):
-            for a, b in zip(padded, model(words, chars, lengths, mode)):
+            for a, b in zip(padded, run(model, words, chars, lengths, mode)):
                 assert torch.allclose(a[mask], b[mask], atol=1e-5), mode
         # Document 1 alone, without any padding, gives the same outputs as inside the batch.
-        alone = model(words[1:2, :3], chars[1:2, :3], lengths[1:2], "padded")
+        alone = run(model, words[1:2, :3], chars[1:2, :3], lengths[1:2], "padded")
         for a, b in zip(padded, alone):
             assert torch.allclose(a[1, :3], b[0], atol=1e-5)
 
@@ -51,7 +52,7 @@ def test_segmented_gradients_equal_padded_gradients():
     grads = []
     for mode in ("padded", "segmented"):
         model.zero_grad()
-        logits1, logits2 = model(words, None, lengths, mode)
+        logits1, logits2 = run(model, words, None, lengths, mode)
         mask = (words > 0).unsqueeze(-1)
         ((logits1 * mask).square().sum() + (logits2 * mask).sum()).backward()
         grads.append([p.grad.clone() for p in model.parameters()])
@@ -65,7 +66,7 @@ def test_segmented_batch_with_empty_documents():
     with torch.no_grad():
         for lengths in (torch.tensor([0, 2, 0]), torch.tensor([0, 0, 0])):
             w = words * (lengths > 0).unsqueeze(1)
-            for a, b in zip(model(w, None, lengths, "segmented"), model(w, None, lengths, "padded")):
+            for a, b in zip(run(model, w, None, lengths, "segmented"), run(model, w, None, lengths, "padded")):
                 assert torch.allclose(a[1, : lengths[1]], b[1, : lengths[1]], atol=1e-6)
 
 
@@ -83,7 +84,7 @@ def test_gradients_never_reach_pads_through_the_loss():
     torch.manual_seed(0)
     model = net(20, 4, 3, 3, "lstm", True, dropout=0.0)
     words = torch.tensor([[2, 3, 4, 0, 0]])
-    emb = model.token_features(words, None).detach().requires_grad_(True)
+    emb = model.features(make_batch(words)).detach().requires_grad_(True)
     for mode in ("padded", "segmented"):
         emb.grad = None
         h1 = model.rnn1(emb, torch.tensor([3]), mode)
@@ -99,7 +100,7 @@ def test_bad_settings_are_refused():
 
 
 def test_locked_dropout_uses_one_mask_for_all_time_steps():
-    from keyword_lightning.model.network import SequenceDropout
+    from keyword_lightning.inputs.base import SequenceDropout
 
     torch.manual_seed(0)
     x = torch.ones(3, 10, 8)
@@ -117,11 +118,11 @@ def test_document_features_enter_the_network():
     words, lengths = torch.randint(2, 20, (2, 5)), torch.tensor([5, 5])
     feats = torch.zeros(2, 5, 2)
     with torch.no_grad():
-        a = model(words, None, lengths, "padded", feats)[1]
-        b = model(words, None, lengths, "padded", feats + 1.0)[1]
+        a = run(model, words, None, lengths, "padded", feats)[1]
+        b = run(model, words, None, lengths, "padded", feats + 1.0)[1]
     assert not torch.allclose(a, b)
     with pytest.raises(ValueError, match="document features"):
-        model(words, None, lengths, "padded", None)
+        run(model, words, None, lengths, "padded", None)
 
 
 def test_repeat_features_are_the_columns_after_the_document_features():
@@ -134,12 +135,12 @@ def test_repeat_features_are_the_columns_after_the_document_features():
     changed = feats.clone()
     changed[..., 2:] += 1.0  # only the repeat columns
     with torch.no_grad():
-        assert torch.equal(doc_only(words, None, lengths, "padded", feats)[1],
-                           doc_only(words, None, lengths, "padded", changed)[1])  # fmt: skip
-        assert not torch.allclose(both(words, None, lengths, "padded", feats)[1],
-                                  both(words, None, lengths, "padded", changed)[1])  # fmt: skip
+        assert torch.equal(run(doc_only, words, None, lengths, "padded", feats)[1],
+                           run(doc_only, words, None, lengths, "padded", changed)[1])  # fmt: skip
+        assert not torch.allclose(run(both, words, None, lengths, "padded", feats)[1],
+                                  run(both, words, None, lengths, "padded", changed)[1])  # fmt: skip
     with pytest.raises(ValueError, match="needs 5 document features"):
-        both(words, None, lengths, "padded", feats[..., :2])
+        run(both, words, None, lengths, "padded", feats[..., :2])
 
 
 def test_fusion_adds_head_one_votes_to_the_tag_scores():
@@ -164,20 +165,20 @@ def test_words_never_seen_in_training_stay_outside_the_optimizer():
     torch.manual_seed(0)
     split = net(30, 6, 5, 5, dropout=0.0, trainable_words=12)
     # Same initial rows and weights: the split only moves rows 12.. into a buffer.
-    assert torch.equal(split.embedding_rows(), whole.embedding_rows())
-    assert split.embedding.weight.shape == (12, 6) and split.fixed_embedding.shape == (18, 6)
+    assert torch.equal(split.words.embedding_rows(), whole.words.embedding_rows())
+    assert split.words.embedding.weight.shape == (12, 6) and split.words.fixed_embedding.shape == (18, 6)
     assert sum(p.numel() for p in split.parameters()) == sum(p.numel() for p in whole.parameters()) - 18 * 6
     words = torch.tensor([[3, 25, 11, 12, 0], [29, 1, 2, 0, 0]])
     lengths = torch.tensor([4, 3])
-    for a, b in zip(split(words, None, lengths), whole(words, None, lengths)):
+    for a, b in zip(run(split, words, None, lengths), run(whole, words, None, lengths)):
         torch.testing.assert_close(a, b)
-    fixed_before = split.fixed_embedding.clone()
+    fixed_before = split.words.fixed_embedding.clone()
     opt = torch.optim.Adam(split.parameters(), lr=0.1)
-    split(words, None, lengths)[1].sum().backward()
+    run(split, words, None, lengths)[1].sum().backward()
     opt.step()
-    assert torch.equal(split.fixed_embedding, fixed_before)
-    grad = split.embedding.weight.grad
+    assert torch.equal(split.words.fixed_embedding, fixed_before)
+    grad = split.words.embedding.weight.grad
     assert grad[[1, 2, 3, 11]].abs().sum() > 0 and grad[0].abs().sum() == 0  # pad row: no gradient
     rows = torch.randn(30, 6)
-    split.set_embedding_rows(rows)
-    assert torch.equal(split.embedding_rows(), rows)
+    split.words.set_embedding_rows(rows)
+    assert torch.equal(split.words.embedding_rows(), rows)

@@ -198,4 +198,4 @@ def test_checkpoint_alone_predicts_on_cpu(inspec_prepared, tmp_path):
     (rec,) = [json.loads(x) for x in (tmp_path / "p.jsonl").read_text().splitlines()]
     assert rec["tokens"] == ["Fuzzy", "control", "of", "nonlinear", "systems", "."]
     assert len(rec["tags"]) == 6
-    assert torch.equal(loaded.net.embedding.weight, model.net.embedding.weight)
+    assert torch.equal(loaded.net.words.embedding.weight, model.net.words.embedding.weight)

@@ -27,7 +27,7 @@ class Batch(NamedTuple):
     types: torch.Tensor  # int64 [B, T] id of each token's lowercased string (for set F1), PAD_TYPE on pads
     features: torch.Tensor  # float32 [B, T, F] document statistics per token (data/features.py), 0 on pads
     stems: torch.Tensor  # int64 [B, T] id of each token's Porter stem (for F1@k; = types unless encoded with stems)
-    # A transformer encoder's input (``model/encoder.py``): P = most pieces in a document, 0 without one.
+    # A transformer encoder's input (``inputs/encoder.py``): P = most pieces in a document, 0 without one.
     pieces: torch.Tensor  # int64 [B, P] word-piece ids, 0 on pads
     piece_words: torch.Tensor  # int64 [B, P] token of each piece, pieces.NO_WORD on pads
     vectors: torch.Tensor  # float [B, T, H] the frozen encoder's cached word vectors; H = 0 when not cached

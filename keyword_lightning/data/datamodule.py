@@ -9,6 +9,7 @@ calls on live in their own files: ``encoding`` (ids and the ``Corpus``), ``vocab
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
-from keyword_lightning.data.encoder_cache import attach_cached_vectors
-from keyword_lightning.data.encoding import Corpus, encode_corpus, encode_documents, prediction_sampler
+from keyword_lightning.data.encoding import Corpus, Reading, encode_corpus, encode_documents, prediction_sampler
 from keyword_lightning.data.formats import SPLITS, DataError, Dataset, load_dataset
 from keyword_lightning.data.inputs import STDIN, PredictDocument, read_predict_input
 from keyword_lightning.data.sampler import BucketBatchSampler, weighted_items
@@ -75,6 +75,7 @@ class KeywordDataModule(L.LightningDataModule):
         self._dataset: Dataset | None = None
         self._vocabulary: list[str] | None = None
         self._trainable_words: int | None = None
+        self._reading: Callable[[], Reading] | None = None  # the model's (``read_as``)
         self._corpora: dict[tuple, Corpus] = {}  # (split, vocabulary identity) -> encoded split
         self.predict_documents: list[PredictDocument] = []
         self.predict_source: np.ndarray | None = None  # predict item -> document index
@@ -122,20 +123,21 @@ class KeywordDataModule(L.LightningDataModule):
         """How the dataset's raw text was split (``text.TOKENIZERS``); ``ptb`` without a dataset."""
         return self.dataset.tokenizer if self.hparams.dataset_file else "ptb"
 
-    def _model_inputs(self) -> tuple[list[str], bool, str, Any, bool]:
-        """Vocabulary, lowercasing, tokenizer, encoder (or None), repeat features, of the model run.
+    def read_as(self, reading: Callable[[], Reading] | None) -> None:
+        """How the model reads its data, asked when a loader is built (``JointRNN.setup`` hands it over).
 
-        The model's own (from its checkpoint) win over the dataset's.
+        The model's vocabulary, casing and tokenizer (from its checkpoint) win over the dataset's;
+        its inputs say what the encoding computes and what is cached (``keyword_lightning.inputs``).
         """
-        model = self.trainer.lightning_module if self.trainer is not None else None
-        net = getattr(model, "net", None)
-        encoder = getattr(net, "encoder", None)
-        repeats = bool(getattr(getattr(net, "config", None), "repeat_features", False))
-        if getattr(model, "vocabulary", None):
-            return model.vocabulary, model.lowercase, model.tokenizer, encoder, repeats
+        self._reading = reading
+
+    def _read(self) -> Reading:
+        reading = self._reading() if self._reading is not None else None
+        if reading is not None and reading.vocabulary:
+            return reading
         if self.vocabulary is None:
             raise DataError("no vocabulary: give data.dataset_file or a checkpoint")
-        return self.vocabulary, self.hparams.lowercase, self.tokenizer, encoder, repeats
+        return Reading(self.vocabulary, self.hparams.lowercase, self.tokenizer, reading.inputs if reading else ())
 
     def _check_tokenizer(self, tokenizer: str) -> None:
         """The dataset's text must be split the way the model's training text was."""
@@ -147,29 +149,21 @@ class KeywordDataModule(L.LightningDataModule):
 
     def split_corpus(self, split: str) -> Corpus:
         """The encoded corpus of a dataset split (built once per vocabulary)."""
-        words, lowercase, tokenizer, encoder, repeats = self._model_inputs()
-        self._check_tokenizer(tokenizer)
-        key = (split, id(words), lowercase, id(encoder), repeats)
+        reading = self._read()
+        words, lowercase = reading.vocabulary, reading.lowercase
+        self._check_tokenizer(reading.tokenizer)
+        key = (split, id(words), lowercase, tuple(map(id, reading.inputs)))
         if key not in self._corpora:
             part = self.dataset.splits.get(split)
             if part is None:
                 raise DataError(f"{self.hparams.dataset_file}: no {split!r} split")
             strings, max_length = self.dataset.strings, self.hparams.max_length
-            pieces = encoder.word_pieces if encoder is not None else None
             corpus, source = encode_corpus(
-                strings,
-                part.tokens,
-                part.offsets,
-                part.tags,
-                words,
-                lowercase,
-                max_length,
-                split == "test",
-                pieces,
-                repeats,
-            )  # stems: for stemmed F1@k, a test metric
-            if encoder is not None and not encoder.config.finetune and encoder.config.cache:
-                attach_cached_vectors(encoder, corpus, self.hparams.dataset_file, split, max_length)
+                strings, part.tokens, part.offsets, part.tags, words, lowercase, max_length,
+                stems=split == "test", **reading.options(),
+            )  # fmt: skip  # stems: for stemmed F1@k, a test metric
+            for plugin in reading.inputs:  # what is cached for an input (a frozen encoder's vectors)
+                plugin.attach(corpus, self.hparams.dataset_file, split, max_length)
             self._corpora[key] = corpus
             if split == "train":
                 self._train_source = source  # item -> document, for corpus_weights
@@ -254,7 +248,8 @@ class KeywordDataModule(L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         """Documents of ``predict_file`` or ``predict_split``; empty documents yield no items."""
         h = self.hparams
-        words, lowercase, tokenizer, encoder, repeats = self._model_inputs()
+        reading = self._read()
+        tokenizer = reading.tokenizer
         if h.predict_split:
             self._check_tokenizer(tokenizer)
             part = self.dataset.splits.get(h.predict_split)
@@ -270,8 +265,7 @@ class KeywordDataModule(L.LightningDataModule):
             self.predict_documents = read_predict_input(h.predict_file, tokenizer)
         else:
             raise DataError("nothing to predict: give data.predict_file or data.predict_split")
-        pieces = encoder.word_pieces if encoder is not None else None
         corpus, self.predict_source, self.predict_piece_start = encode_documents(
-            self.predict_documents, words, lowercase, h.max_length, pieces, repeats
+            self.predict_documents, reading.vocabulary, reading.lowercase, h.max_length, **reading.options()
         )
         return self._loader(corpus, prediction_sampler(corpus, h.batch_size, *self._distributed()))

@@ -26,7 +26,7 @@ from keyword_lightning.data.formats import atomic_write
 
 
 class FrozenEncoder(Protocol):
-    """What the cache needs of the encoder it is given (``model.encoder.TransformerEncoder`` is one).
+    """What the cache needs of the encoder it is given (``inputs.encoder.TransformerEncoder`` is one).
 
     A protocol, not an import: the data side only calls the encoder it is given, and data sits below model.
     """

@@ -6,7 +6,8 @@ once, then gathered for all its occurrences; nothing per token is a Python objec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import torch
@@ -21,6 +22,29 @@ from keyword_lightning.data.vocabulary import UNK
 from keyword_lightning.scoring.ranking import stem
 from keyword_lightning.tagging.schemes import IGNORE_INDEX, bio_codes_to_labels
 from keyword_lightning.text.tokenizers import normalize_token
+
+
+class InputData(Protocol):
+    """The data side of one of a model's inputs (``keyword_lightning.inputs``), as the data asks it."""
+
+    def encoding(self) -> dict[str, Any]: ...  # noqa: D102 - options of encode_corpus it needs
+    def attach(self, corpus: Corpus, dataset_file: str, split: str, max_length: int | None) -> None: ...  # noqa: D102
+
+
+class Reading(NamedTuple):
+    """How a model reads its data: its vocabulary, casing and tokenizer, and its inputs' data sides."""
+
+    vocabulary: list[str] | None
+    lowercase: bool
+    tokenizer: str
+    inputs: Sequence[InputData] = ()
+
+    def options(self) -> dict[str, Any]:
+        """The ``encode_corpus`` options that the inputs ask for, merged."""
+        options: dict[str, Any] = {}
+        for source in self.inputs:
+            options.update(source.encoding())
+        return options
 
 
 class Corpus(TorchDataset):

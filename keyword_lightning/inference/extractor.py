@@ -15,11 +15,11 @@ import numpy as np
 import torch
 
 from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
-from keyword_lightning.data.encoding import Corpus, encode_documents, prediction_sampler
+from keyword_lightning.data.encoding import Corpus, Reading, encode_documents, prediction_sampler
 from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
 from keyword_lightning.inference.predictions import stitch
+from keyword_lightning.inputs.encoder import EncoderError, build_encoder
 from keyword_lightning.model import checkpoint
-from keyword_lightning.model.encoder import EncoderError, build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.runtime import set_threads
 from keyword_lightning.scoring.keyphrases import select
@@ -60,6 +60,7 @@ class KeywordExtractor:
         if len(vocabulary) != net.vocab_size:
             raise checkpoint.CheckpointError(f"{len(vocabulary)} vocabulary words for {net.vocab_size} embedding rows")
         self.net = net.eval()
+        self.net.sequence_mode = sequence_mode
         self.vocabulary, self.lowercase, self.tokenizer = vocabulary, lowercase, tokenizer
         self.decoding, self.sequence_mode = decoding, sequence_mode
         self.batch_size, self.max_length = batch_size, max_length
@@ -112,17 +113,15 @@ class KeywordExtractor:
 
     def encode(self, docs: list[PredictDocument]) -> tuple[Corpus, np.ndarray, np.ndarray]:
         """``encode_documents`` as this model reads them: ``(corpus, source, piece_start)``."""
-        encoder = self.net.encoder
-        pieces = encoder.word_pieces if encoder is not None else None
-        repeats = self.net.config.repeat_features
-        return encode_documents(docs, self.vocabulary, self.lowercase, self.max_length, pieces, repeats)
+        options = Reading(self.vocabulary, self.lowercase, self.tokenizer, tuple(self.net.inputs.values())).options()
+        return encode_documents(docs, self.vocabulary, self.lowercase, self.max_length, **options)
 
     @torch.no_grad()
     def run(self, corpus: Corpus) -> Iterator[tuple[Batch, tuple[torch.Tensor, torch.Tensor]]]:
         """Each length-grouped batch of ``corpus`` and the network's head-1 and head-2 logits for it."""
         for items in prediction_sampler(corpus, self.batch_size):
             b = batch_to_device(collate_fun2([corpus[i] for i in items]), self.device)
-            yield b, self.net(b.words, b.chars, b.lengths, self.sequence_mode, b.features, b.pieces, b.piece_words)
+            yield b, self.net(b)
 
     def keyphrases(
         self, text_or_texts: str | list[str], top_k: int | None = None, min_score: float | None = None

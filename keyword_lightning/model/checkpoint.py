@@ -22,7 +22,8 @@ from keyword_lightning.text.tokenizers import TOKENIZERS
 CHECKPOINT_KEY = "keyword_lightning"
 CHECKPOINT_VERSION = 1
 LABEL_MAPS = {"keyword": list(KEYWORD_LABELS), "position": list(SBMEO)}  # head 1's and head 2's classes
-EMBEDDING_KEYS = ("net.embedding.weight", "net.fixed_embedding")  # trainable rows, fixed rows (or absent)
+EMBEDDING_KEYS = ("net.inputs.words.embedding.weight", "net.inputs.words.fixed_embedding")  # trainable, fixed rows
+OLD_EMBEDDING_KEYS = ("net.embedding.weight", "net.fixed_embedding")  # before ``inputs/`` (still read)
 
 
 class CheckpointError(ValueError):
@@ -84,7 +85,8 @@ def tokenizer_of(meta: dict[str, Any]) -> str:
 def embedding_rows(ckpt: dict[str, Any]) -> tuple[int, int | None]:
     """``(trainable, fixed)`` embedding row counts of a checkpoint's weights (``fixed`` None: no buffer)."""
     state = ckpt.get("state_dict") or {}
-    trainable, fixed = (state.get(key) for key in EMBEDDING_KEYS)
+    keys = EMBEDDING_KEYS if EMBEDDING_KEYS[0] in state else OLD_EMBEDDING_KEYS
+    trainable, fixed = (state.get(key) for key in keys)
     if not isinstance(trainable, torch.Tensor):
         raise CheckpointError("checkpoint has no embedding weights")
     return trainable.shape[0], None if fixed is None else fixed.shape[0]

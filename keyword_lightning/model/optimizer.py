@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from keyword_lightning.model.encoder import TransformerEncoder
+from keyword_lightning.inputs.encoder import TransformerEncoder
 
 
 def adam(params: Iterable[nn.Parameter], encoder: TransformerEncoder | None, lr: float, weight_decay: float) -> Any:

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from keyword_lightning.model.pretrained import EncoderError, load_from_files, load_pretrained
+from keyword_lightning.inputs.pretrained import EncoderError, load_from_files, load_pretrained
 from keyword_lightning.text.tokenizers import PTB_ESCAPES
 
 POOLINGS = ("first", "mean")

@@ -1,0 +1,18 @@
+"""What the network reads of each token, one module per input (flair's ``TokenEmbeddings`` is the model).
+
+    words        word ids -> embedding rows (random or GloVe), in a context window   ``words.py``
+    chars        hashed characters -> a character CNN                               ``chars.py``
+    document     document and repeat statistics of each token                         ``document.py``
+    transformer  a pretrained transformer's word vectors (pieces, windows, cache)     ``transformer.py``
+
+Each is an ``inputs.base.Input``: a data side (``encoding()``, ``attach()``: what the encoding computes
+for it and what is cached) and a model side (``forward(batch)`` -> [B,T,width]). ``DRNN`` concatenates
+what its inputs give, in ``ORDER``. Adding an input: a module with an ``Input`` subclass, and its
+name in ``ORDER`` (and the settings that turn it on).
+"""
+
+from __future__ import annotations
+
+__all__ = ["ORDER"]
+
+ORDER = ("words", "chars", "document", "transformer")  # the order in which their vectors are concatenated

@@ -1,0 +1,70 @@
+"""What an input is: a data side (what the encoding computes for it, what is cached) and a model side.
+
+Like flair's ``TokenEmbeddings``: the network knows of an input only its ``width`` and that
+``input(batch)`` gives [B,T,width]; it concatenates what its listed inputs give. The data side,
+``encoding()`` and ``attach()``, is what the data module and the extractor ask of each input
+(they never look inside the network).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from keyword_lightning.data.batch import Batch
+from keyword_lightning.data.encoding import Corpus
+
+
+class SequenceDropout(nn.Module):
+    """Dropout on [B,T,D] sequences; ``locked`` shares one [B,1,D] mask across all time steps."""
+
+    def __init__(self, p: float, locked: bool) -> None:
+        super().__init__()
+        self.p, self.locked = p, locked
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` scaled by an inverted-dropout mask (identity in eval mode)."""
+        if not self.training or self.p == 0.0:
+            return x
+        if not self.locked:
+            return F.dropout(x, self.p, training=True)
+        mask = x.new_empty(x.shape[0], 1, x.shape[2]).bernoulli_(1 - self.p) / (1 - self.p)
+        return x * mask
+
+
+class Input(nn.Module):
+    """One input of the network. Subclasses set ``name`` and ``width`` and define ``forward``.
+
+    Data side: ``encoding()`` gives ``data.encoding.encode_corpus`` the options this input needs
+    (e.g. ``pieces``, ``repeats``); ``attach()`` gives an encoded split what is cached for it
+    (a frozen encoder's vectors). Model side: ``forward(batch)`` -> [B,T,width].
+    """
+
+    name = ""
+    cached = False  # whether attach() reads (or writes) a cache
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def encoding(self) -> dict[str, Any]:
+        """Options of ``encode_corpus``/``encode_documents`` that this input needs."""
+        return {}
+
+    def attach(self, corpus: Corpus, dataset_file: str, split: str, max_length: int | None) -> None:
+        """Give an encoded split of a prepared dataset what is cached for this input (nothing by default)."""
+
+    def forward(self, batch: Batch) -> torch.Tensor:  # pragma: no cover - abstract
+        """The vectors [B,T,width] of ``batch``."""
+        raise NotImplementedError
+
+
+def encoding_options(inputs: list[Input] | tuple[Input, ...]) -> dict[str, Any]:
+    """The ``encode_corpus`` options that ``inputs`` ask for, merged."""
+    options: dict[str, Any] = {}
+    for source in inputs:
+        options.update(source.encoding())
+    return options
