@@ -267,3 +267,20 @@ def test_the_project_metadata_gives_setuptools_nothing_to_warn_about():
     assert dist.metadata.license_expression == "MIT"
     # A root package dir makes the editable install a plain .pth (setuptools warns for its finder).
     assert dist.package_dir == {"": "."}
+
+
+# ----------------------------------------------------------------------------- README
+
+
+def test_readme_is_short_and_its_bash_blocks_are_commands_only():
+    import re
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme) <= 11_000, f"README.md has {len(readme)} characters; move detail one link away"
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    assert blocks, "the README shows its commands in bash blocks"
+    for block in blocks:  # copy-pasteable: no prompts, no output lines
+        for line in block.splitlines():
+            assert not line.lstrip().startswith(("$ ", "> ", "==", "{")), line
