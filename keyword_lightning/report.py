@@ -45,3 +45,7 @@ def first_document(record: dict) -> str:
     ranked = record.get("ranked") or sorted(record["keyphrases"], key=lambda p: -p["score"])
     lines += [f"  {k['score']:.3f}  {k['text']}" + occurrences(k) for k in ranked[:TOP]] or ["  (none)"]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -228,9 +228,8 @@ def test_help_says_where_best_is_searched(command, tmp_path):
     assert "runs/ under the working directory" in " ".join(out.split())
 
 
-def test_report_ends_with_the_keyphrases_of_one_document(tmp_path, capsys):
-    from keyword_lightning import report
-
+def test_report_ends_with_the_keyphrases_of_one_document(tmp_path):
+    """``python -m keyword_lightning.report DIR``, the last step of ``make demo``."""
     run = tmp_path / "runs" / "version_1"
     run.mkdir(parents=True)
     (run / "metrics.csv").write_text("test/phrase_f1,epoch\n0.5034,9\n")
@@ -238,8 +237,7 @@ def test_report_ends_with_the_keyphrases_of_one_document(tmp_path, capsys):
               "ranked": [{"text": "Fuzzy control", "score": 1.8, "occurrences": [[1, 14], [20, 33]]},
                          {"text": "works", "score": 0.5, "occurrences": [[40, 45]]}]}  # fmt: skip
     (tmp_path / "predictions.jsonl").write_text(json.dumps(record) + "\n")
-    report.main([str(tmp_path)])
-    out = capsys.readouterr().out.splitlines()
+    out = run_cli([tmp_path], tmp_path, module="keyword_lightning.report", env=user_env()).stdout.splitlines()
     assert "test/phrase_f1" in out[1] and "0.5034" in out[1]
     assert out[-4:] == [
         "  ( Fuzzy control )",
