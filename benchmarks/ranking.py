@@ -33,7 +33,7 @@ from benchmarks.common import RESULTS, SHARED, command, header, shown, write_res
 from benchmarks.compare import raw_texts  # noqa: E402
 from benchmarks.scoring import read_conll_gold, score_ranked  # noqa: E402
 from keyword_lightning.inference.extractor import KeywordExtractor  # noqa: E402
-from keyword_lightning.scoring.keyphrases import features, phrase_key, rank_occurrences, rank_record  # noqa: E402
+from keyword_lightning.scoring.keyphrases import features, occurrences, rank_occurrences, rank_record  # noqa: E402
 
 CORPORA = {
     "Inspec valid": SHARED / "inspec/valid.txt",
@@ -51,15 +51,11 @@ SCORES = {
 
 def unique_phrases(record: dict) -> list[tuple[str, dict[str, float]]]:
     """Each unique phrase of a record (as ``rank_record`` groups them): its first text and its features."""
-    phrases, tokens = record["keyphrases"], record["tokens"]
-    keys = [phrase_key(tokens[p["start_token"] : p["end_token"] + 1]) for p in phrases]
-    starts = [p["start_token"] for p in phrases]
-    lengths = [p["end_token"] - p["start_token"] + 1 for p in phrases]
-    scores = [p["score"] for p in phrases]
-    groups = rank_occurrences(keys, scores, starts, lengths, len(tokens))
+    keys, scores, starts, lengths = occurrences(record)
+    n = len(record["tokens"])
     return [
-        (phrases[m[0]]["text"], features([scores[i] for i in m], [starts[i] for i in m], len(tokens), lengths[m[0]]))
-        for _, _, m in groups
+        (record["keyphrases"][m[0]]["text"], features([scores[i] for i in m], [starts[i] for i in m], n, lengths[m[0]]))
+        for _, _, m in rank_occurrences(keys, scores, starts, lengths, n)
     ]
 
 

@@ -10,7 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from keyword_lightning.inference.predictions import occurrences
+from keyword_lightning.inference.predictions import ranked_line
 from keyword_lightning.runs import latest_row
 from keyword_lightning.text import PTB_ESCAPES
 
@@ -43,7 +43,7 @@ def first_document(record: dict) -> str:
     lines = [f"document {record['id']}:", textwrap.fill(text, 100, initial_indent="  ", subsequent_indent="  ")]
     lines.append("keyphrases, best first:")
     ranked = record.get("ranked") or sorted(record["keyphrases"], key=lambda p: -p["score"])
-    lines += [f"  {k['score']:.3f}  {k['text']}" + occurrences(k) for k in ranked[:TOP]] or ["  (none)"]
+    lines += [ranked_line(k) for k in ranked[:TOP]] or ["  (none)"]
     return "\n".join(lines)
 
 

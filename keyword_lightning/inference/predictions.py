@@ -97,12 +97,12 @@ def render_table(records: list[dict[str, Any]], texts: list[str], color: bool = 
         out.append(f"== {rec['id']} ({len(phrases)} keyphrase{'s' * (len(phrases) != 1)})")
         out.append("".join(marked).strip() or "(empty document)")
         ranked = rec.get("ranked") or sorted(phrases, key=lambda k: -k["score"])
-        out += [f"  {k['score']:.3f}  {k['text']}" + occurrences(k) for k in ranked]
+        out += [ranked_line(k) for k in ranked]
         out.append("")
     return "\n".join(out)
 
 
-def occurrences(keyphrase: dict[str, Any]) -> str:
-    """`` (x3)`` for a keyphrase that occurs three times, else nothing."""
+def ranked_line(keyphrase: dict[str, Any]) -> str:
+    """``  0.853  fuzzy controller (x2)``: score, text, and how often it occurs when more than once."""
     n = len(keyphrase.get("occurrences") or [])
-    return f" (x{n})" if n > 1 else ""
+    return f"  {keyphrase['score']:.3f}  {keyphrase['text']}" + (f" (x{n})" if n > 1 else "")

@@ -81,16 +81,22 @@ def phrase_key(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(stem(token) for token in tokens)
 
 
+def occurrences(record: dict[str, Any]) -> tuple[list[tuple[str, ...]], list[float], list[int], list[int]]:
+    """A prediction record's keyphrase occurrences as ``rank_occurrences`` reads them: keys, scores, starts, lengths."""
+    phrases, tokens = record["keyphrases"], record["tokens"]
+    keys = [phrase_key(tokens[p["start_token"] : p["end_token"] + 1]) for p in phrases]
+    starts = [p["start_token"] for p in phrases]
+    lengths = [p["end_token"] - p["start_token"] + 1 for p in phrases]
+    return keys, [p["score"] for p in phrases], starts, lengths
+
+
 def rank_record(record: dict[str, Any]) -> list[dict[str, Any]]:
     """A prediction record's keyphrases as a document's: ``text`` (its first occurrence), ``score``, ``occurrences``.
 
     ``occurrences`` are ``[start_char, end_char]`` pairs, in text order.
     """
-    phrases, tokens = record["keyphrases"], record["tokens"]
-    keys = [phrase_key(tokens[p["start_token"] : p["end_token"] + 1]) for p in phrases]
-    starts = [p["start_token"] for p in phrases]
-    lengths = [p["end_token"] - p["start_token"] + 1 for p in phrases]
-    ranked = rank_occurrences(keys, [p["score"] for p in phrases], starts, lengths, len(tokens))
+    phrases = record["keyphrases"]
+    ranked = rank_occurrences(*occurrences(record), len(record["tokens"]))
     return [
         {
             "text": phrases[members[0]]["text"],
