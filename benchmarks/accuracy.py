@@ -56,7 +56,7 @@ RECIPES: dict[str, Path] = {path.stem: path for path in sorted(EXPERIMENTS.glob(
 # name -> (recipe whose checkpoints are decoded, CLI overrides for test/predict): no training,
 # the same weights decoded another way (each seed after that recipe's run of the same seed).
 DECODE_ONLY: dict[str, tuple[str, list[str]]] = {
-    "argmax": ("default", ["--model.decoder", "argmax"]),
+    "argmax": ("default", ["--model.decoding.decoder", "argmax"]),
 }
 # Named groups of recipes for --recipes.
 GROUPS = {
@@ -75,12 +75,21 @@ GROUPS = {
 
 
 def settings(path: Path) -> dict[str, object]:
-    """A config file's settings by key (``model.lr``; ``trainer`` as the file it names; other sections whole)."""
+    """A config file's settings by key (``model.optimizer.lr``, ``model.inputs.chars``; ``trainer``: its file)."""
     out: dict[str, object] = {}
     for section, value in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
         if section == "trainer" and isinstance(value, str):  # relative to the config, as jsonargparse reads it
             out["trainer"] = (path.parent / value).resolve()
-        elif section in ("model", "data") and isinstance(value, dict):
+        elif section == "model" and isinstance(value, dict):  # a group's keys one by one; an input whole
+            for group, values in value.items():
+                if group == "inputs":
+                    entries = [e.items() if isinstance(e, dict) else [(e, None)] for e in values or []]
+                    out.update({f"model.inputs.{name}": v or {} for entry in entries for name, v in entry})
+                elif isinstance(values, dict):
+                    out.update({f"model.{group}.{key}": v for key, v in values.items()})
+                else:
+                    out[f"model.{group}"] = values
+        elif section == "data" and isinstance(value, dict):
             out.update({f"{section}.{key}": v for key, v in value.items()})
         else:
             out[section] = value

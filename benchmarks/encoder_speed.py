@@ -54,7 +54,7 @@ def int8(extractor: KeywordExtractor) -> KeywordExtractor:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ckpt", type=Path, nargs="+", required=True, help="checkpoints (int8: with model.encoder)")
+    ap.add_argument("--ckpt", type=Path, nargs="+", required=True, help="checkpoints (int8: with a transformer input)")
     ap.add_argument("--names", nargs="+", default=None, help="a row name per checkpoint (default: file names)")
     ap.add_argument("--fp32-only", action="store_true", help="no int8 rows (then any checkpoint will do)")
     ap.add_argument("--data", type=Path, default=SHARED / "inspec")

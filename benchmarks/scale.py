@@ -106,7 +106,7 @@ def fit_worker(dataset: Path, batches: int) -> None:
 
     t0 = time.perf_counter()
     args = ["--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file", str(dataset),
-            "--data.embedding_file", "null", "--model.embedding_dim", "50", "--trainer.logger", "false",
+            "--data.embedding_file", "null", "--model.inputs", "[{words: {dim: 50}}]", "--trainer.logger", "false",
             "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", "1",
             "--trainer.limit_train_batches", str(batches), "--trainer.limit_val_batches", "0",
             "--trainer.enable_checkpointing", "false", "--trainer.callbacks", "[]"]  # fmt: skip

@@ -109,7 +109,7 @@ def worker(config: str, variant: str, data_dir: Path, epochs: int, accelerator: 
     if variant == "a":  # random batches, padded to the batch maximum (the seed's DataLoader)
         # ... and run padded, as the seed's loop does (no packing, no segments; the backward
         # direction still reads each document reversed within its length, so it stays exact).
-        model.hparams.sequence_mode = model.net.sequence_mode = "padded"
+        model.net.sequence_mode = "padded"
         gen = torch.Generator().manual_seed(42)
         loader = DataLoader(
             corpus,

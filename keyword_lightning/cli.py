@@ -23,8 +23,10 @@ from lightning.pytorch.loggers import WandbLogger
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
 from keyword_lightning.inputs.encoder import EncoderError
+from keyword_lightning.inputs.registry import SettingsError
 from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
 from keyword_lightning.model.module import JointRNN
+from keyword_lightning.model.settings import FLAT_KEYS, ModelSettings, new_place
 from keyword_lightning.runs import SEARCH_ORDER, RunError, find_run_checkpoint
 from keyword_lightning.runtime import (
     QUIET_ENV,
@@ -36,12 +38,12 @@ from keyword_lightning.runtime import (
     say,
     set_threads,
 )
-from keyword_lightning.tagging.decoding import Decoding
 from keyword_lightning.training.callbacks import NonFiniteLossError, PredictionWriter, TerminalProgressBar
+from keyword_lightning.training.loggers import continue_wandb_run, finish_wandb
 
 CHECKPOINT_DEFAULTS = Path(__file__).parent / "configs" / "checkpoint.yaml"
 EVALUATING = ("validate", "test", "predict")  # commands that read a trained checkpoint
-ERRORS = (DataError, CheckpointError, EncoderError, RunError, NonFiniteLossError)
+ERRORS = (DataError, CheckpointError, EncoderError, RunError, NonFiniteLossError, SettingsError)
 
 
 class SaveConfigEverywhere(SaveConfigCallback):
@@ -64,15 +66,6 @@ class SaveConfigEverywhere(SaveConfigCallback):
                 logger.experiment.config.update({"cli": config, "subcommand": subcommand}, allow_val_change=True)
 
 
-def continue_wandb_run(loggers: list, run_id: str) -> None:
-    """Point the config's ``WandbLogger`` at the wandb run of the checkpoint being resumed or tested."""
-    for logger in loggers if isinstance(loggers, list) else [loggers]:
-        if str(getattr(logger, "class_path", "")).endswith("WandbLogger") and not logger.init_args.get("id"):
-            logger.init_args.id = run_id
-            logger.init_args.resume = logger.init_args.get("resume") or "allow"
-            say(f"wandb: continuing run {run_id} of the checkpoint")
-
-
 # Modules moved into the packages by stage (issue 23), old -> new: a config that names a class by its
 # old path (``keyword_lightning.callbacks.PredictionWriter``) fails with a line naming the new one.
 # fmt: off
@@ -88,9 +81,14 @@ MOVED_MODULES = {f"keyword_lightning.{old}": f"keyword_lightning.{new}" for old,
 _MOVED = re.compile(r"\b(" + "|".join(map(re.escape, MOVED_MODULES)) + r")\b((?:\.\w+)*)")
 
 
+# A flat model key of earlier releases, on the command line or in a config file.
+_FLAT = re.compile(r"(?:(?<![\w.])model\.|Group 'model' does not accept option ')(" + "|".join(FLAT_KEYS) + r")\b")
+
+
 def moved_paths(message: str) -> list[str]:
-    """``OLD is now NEW`` for each path in ``message`` under a moved module (``MOVED_MODULES``), once each."""
+    """``OLD is now NEW`` for each moved module (``MOVED_MODULES``) or flat model key (``FLAT_KEYS``) in ``message``."""
     notes = {match.group(0): MOVED_MODULES[match.group(1)] + match.group(2) for match in _MOVED.finditer(message)}
+    notes.update({f"model.{m.group(1)}": new_place(m.group(1)) for m in _FLAT.finditer(message)})
     return [f"{old} is now {new}" for old, new in notes.items()]
 
 
@@ -109,18 +107,6 @@ class OneLineErrors(LightningArgumentParser):
         sys.exit(2)
 
 
-def finish_wandb() -> None:
-    """End this process's wandb run now (its lines go to stderr), and say in one line where it is."""
-    wandb = sys.modules.get("wandb")
-    run = getattr(wandb, "run", None) if wandb else None
-    if run is None:
-        return
-    folder, offline = Path(run.dir).parent, run.settings.mode == "offline"
-    wandb.finish()
-    if offline:
-        say(f"wandb: offline run in {folder} (upload it with: wandb sync {folder})")
-
-
 def logger_flag(args: list[str]) -> tuple[list[str], str | None]:
     """``args`` less a ``--trainer.logger true``, and the value of ``--trainer.logger`` (None: not given)."""
     out, value, i = [], None, 0
@@ -134,10 +120,6 @@ def logger_flag(args: list[str]) -> tuple[list[str], str | None]:
         out.append(arg)
         i += 1
     return out, value
-
-
-# Model settings that change how trained weights are decoded or run, not the weights.
-DECODING = (*Decoding._fields, "sequence_mode")
 
 
 class KeywordCLI(LightningCLI):
@@ -180,21 +162,38 @@ class KeywordCLI(LightningCLI):
         return super().instantiate_trainer(**kwargs)
 
     def before_instantiate_classes(self) -> None:
-        """Decoding settings come from the command line and config, not from the checkpoint.
-
-        LightningCLI puts a checkpoint's hyperparameters over the parsed ones; for settings that
-        only change how trained weights are decoded (``--model.decoder argmax`` on a Viterbi-trained
-        checkpoint) the command line must win.
-        """
+        """Threads set, and stdout kept for results, once parsing is over (--help, --print_config printed)."""
         sub = self.config.get("subcommand")
-        model = self.config[sub].get("model") if sub else None
-        for key, value in getattr(self, "_decoding", {}).items():
-            model[key] = value
-        if getattr(self, "_encoder_files", None) and model is not None:
-            model["encoder_files"] = self._encoder_files  # the checkpoint's encoder: no model files needed
         if sub:
             set_threads(self.config[sub].get("threads"))
-            results_only_on_stdout()  # parsing is over (--help, --print_config printed on stdout)
+            results_only_on_stdout()
+
+    def _parse_ckpt_path(self) -> None:
+        """A checkpoint's model settings over the parsed ones, but decoding and ``sequence_mode``.
+
+        Lightning's own puts every stored hyperparameter over the command line. Here the settings
+        that shape the weights come from the checkpoint (an earlier release's flat ones too:
+        ``ModelSettings.from_hparams``), while those that only change how the trained weights are
+        decoded or run (``--model.decoding.decoder argmax``) stay as the command line and config say.
+        """
+        sub = self.config.get("subcommand")
+        cfg = self.config[sub] if sub else None
+        if cfg is None or not cfg.get("ckpt_path"):
+            return
+        ckpt = read_checkpoint(cfg.ckpt_path)
+        meta, stored = ckpt[CHECKPOINT_KEY], ckpt.get("hyper_parameters") or {}
+        model = ModelSettings.from_hparams(stored).hparams()
+        model["decoding"] = cfg.model.decoding.as_dict()
+        model["network"]["sequence_mode"] = cfg.model.network.sequence_mode
+        model.update(trainable_words=stored.get("trainable_words"), encoder_files=meta.get("encoder_files"))
+        self.config = self.parser.parse_object({sub: {"model": model}}, self.config)
+        cfg = self.config[sub]
+        if sub == "predict" and cfg.data.get("predict_file") and not cfg.data.get("predict_split"):
+            # Raw text needs only the checkpoint (it carries the vocabulary): no dataset is read.
+            cfg.data.dataset_file = cfg.data.embedding_file = None
+        # A resumed fit, or a test/predict of a checkpoint, logs to the same wandb run.
+        if meta.get("wandb_run_id") and cfg.trainer.get("logger"):
+            continue_wandb_run(cfg.trainer.logger, str(meta["wandb_run_id"]))
 
     def after_fit(self) -> None:
         """Say where the best checkpoint is."""
@@ -246,17 +245,6 @@ class KeywordCLI(LightningCLI):
         if ckpt in ("best", "last"):
             cfg.ckpt_path = str(find_run_checkpoint(cfg.trainer.get("default_root_dir"), ckpt))
             say(f"--ckpt_path {ckpt}: {cfg.ckpt_path}")
-        model = cfg.get("model")
-        self._decoding = {k: model[k] for k in DECODING if model is not None and k in model}
-        if cfg.get("ckpt_path"):
-            meta = read_checkpoint(cfg.ckpt_path)[CHECKPOINT_KEY]
-            self._encoder_files = meta.get("encoder_files")
-            if sub == "predict" and cfg.data.get("predict_file") and not cfg.data.get("predict_split"):
-                # Raw text needs only the checkpoint (it carries the vocabulary): no dataset is read.
-                cfg.data.dataset_file = cfg.data.embedding_file = None
-            # A resumed fit, or a test/predict of a checkpoint, logs to the same wandb run.
-            if meta.get("wandb_run_id") and cfg.trainer.get("logger"):
-                continue_wandb_run(cfg.trainer.logger, str(meta["wandb_run_id"]))
 
 
 # How `keyword-lightning` builds its CLI (also for tests that run it in-process).

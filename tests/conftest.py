@@ -127,16 +127,33 @@ def tiny_corpus(tmp_path) -> Path:
     return prepare(train=str(f), val=str(f), test=str(f), out=str(tmp_path / "data"))
 
 
+TINY_MODEL = {
+    "network": {"hidden_size1": 16, "hidden_size2": 16, "dropout": 0.0},
+    "inputs": [{"words": {"dim": 16}}],
+    "optimizer": {"lr": 0.02},
+}
+
+
+def tiny_model(**groups) -> dict:
+    """``TINY_MODEL`` with ``groups`` over it (a group's keys over its own; ``inputs`` replaced whole)."""
+    settings = {group: dict(values) if isinstance(values, dict) else values for group, values in TINY_MODEL.items()}
+    for group, values in groups.items():
+        settings[group] = values if group == "inputs" else {**settings.get(group, {}), **values}
+    return settings
+
+
 def fit_tiny(dataset_file: Path, root: Path, epochs: int = 3, model_kw: dict | None = None, **trainer_kw):
-    """Train a very small JointRNN (``model_kw``: more settings) on a tiny corpus; returns (trainer, model, dm)."""
+    """Train a very small JointRNN (``model_kw``: groups of settings over ``TINY_MODEL``) on a tiny corpus.
+
+    Returns (trainer, model, dm).
+    """
     import lightning as L
 
     from keyword_lightning import JointRNN, KeywordDataModule
 
     L.seed_everything(0)
     dm = KeywordDataModule(str(dataset_file), batch_size=4)
-    settings = dict(embedding_dim=16, hidden_size1=16, hidden_size2=16, lr=0.02, dropout=0.0, **(model_kw or {}))
-    model = JointRNN(vocabulary=dm.vocabulary, **settings)
+    model = JointRNN(vocabulary=dm.vocabulary, **tiny_model(**(model_kw or {})))
     kw = {"logger": False, "enable_checkpointing": False, **trainer_kw}
     trainer = L.Trainer(
         max_epochs=epochs, enable_progress_bar=False, enable_model_summary=False, default_root_dir=root, **kw

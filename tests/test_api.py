@@ -133,10 +133,13 @@ def test_command_line_decoder_wins_over_the_checkpoint(decoder, tiny_checkpoint,
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.argv", ["keyword-lightning"])  # pytest's own flags are not the CLI's
-    assert torch.load(tiny_checkpoint, weights_only=False)["hyper_parameters"]["decoder"] == "viterbi"
+    stored = torch.load(tiny_checkpoint, weights_only=True)["hyper_parameters"]
+    assert stored["decoding"]["decoder"] == "viterbi" and stored["network"]["sequence_mode"] == "auto"
     args = ["test", "--ckpt_path", str(tiny_checkpoint), "--data.dataset_file", str(tiny_corpus),
-            "--model.decoder", decoder, "--model.fusion_weight", "0.25", "--trainer.logger", "false",
-            "--trainer.enable_progress_bar", "false"]  # fmt: skip
+            "--model.decoding.decoder", decoder, "--model.decoding.fusion_weight", "0.25",
+            "--model.network.sequence_mode", "padded", "--model.network.hidden_size1", "99",
+            "--trainer.logger", "false", "--trainer.enable_progress_bar", "false"]  # fmt: skip
     cli = KeywordCLI(JointRNN, KeywordDataModule, args=args, save_config_callback=None)
-    assert cli.model.hparams.decoder == decoder and cli.model.hparams.fusion_weight == 0.25
-    assert cli.model.hparams.hidden_size1 == 16  # the rest still comes from the checkpoint
+    assert cli.model.decoding.decoder == decoder and cli.model.decoding.fusion_weight == 0.25
+    assert cli.model.net.sequence_mode == "padded"  # how the weights run: the command line's too
+    assert cli.model.settings.network.hidden_size1 == 16  # the weights' shape comes from the checkpoint

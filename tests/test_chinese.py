@@ -134,7 +134,7 @@ def zh_checkpoint(tmp_path):
     src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in ZH_DOCS * 4), encoding="utf-8")
     dataset = prepare(train=str(src), val=str(src), test=str(src), out=str(tmp_path / "zh"), format="jsonl",
                       tokenizer="chars")  # fmt: skip
-    features = {"doc_features": True, "repeat_features": True}
+    features = {"inputs": [{"words": {"dim": 16}}, {"document": {"doc_features": True, "repeat_features": True}}]}
     trainer, model, _ = fit_tiny(dataset, tmp_path / "fit", epochs=40, model_kw=features)
     assert model.tokenizer == "chars"  # training took the dataset's tokenizer
     path = tmp_path / "zh.ckpt"

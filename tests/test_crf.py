@@ -76,7 +76,7 @@ def test_a_crf_model_trains_saves_loads_and_predicts(tiny_corpus, tmp_path):
 
     from keyword_lightning.inference.extractor import KeywordExtractor
 
-    trainer, model, _ = fit_tiny(tiny_corpus, tmp_path / "fit", epochs=20, model_kw={"crf": True})
+    trainer, model, _ = fit_tiny(tiny_corpus, tmp_path / "fit", epochs=20, model_kw={"network": {"crf": True}})
     assert model.net.crf is not None and model.net.crf.transitions.abs().sum() > 0  # it learned transitions
     assert trainer.callback_metrics["val/phrase_f1"] > 0.5
     path = tmp_path / "crf.ckpt"

@@ -122,8 +122,11 @@ def test_a_document_longer_than_the_positions_runs_in_windows(tiny_bert):
     assert out[1, 10:].abs().sum() == 0
 
 
-def _network(enc: TransformerEncoder) -> DRNN:
-    return DRNN(NetworkConfig(vocab_size=10, embedding_dim=4, hidden_size1=5, hidden_size2=5, dropout=0.0), enc)
+def _network(path: Path, word_dim: int = 4, **settings) -> tuple[DRNN, TransformerEncoder]:
+    """A small network over words and the transformer at ``path`` (``settings``: ``EncoderConfig``'s)."""
+    inputs = [{"words": {"dim": word_dim}}, {"transformer": {"name_or_path": str(path), **settings}}]
+    net = DRNN(NetworkConfig(hidden_size1=5, hidden_size2=5, dropout=0.0), inputs, vocab_size=10)
+    return net, net.encoder
 
 
 def _loss(net: DRNN, enc: TransformerEncoder) -> torch.Tensor:
@@ -135,14 +138,14 @@ def _loss(net: DRNN, enc: TransformerEncoder) -> torch.Tensor:
 
 
 def test_a_frozen_encoder_gets_no_gradient_and_a_fine_tuned_one_does(tiny_bert):
-    frozen = encoder(tiny_bert)
-    net = _network(frozen).train()
+    net, frozen = _network(tiny_bert)
+    net.train()
     _loss(net, frozen).backward()
     assert not frozen.model.training  # frozen: no dropout even while the RNN trains
     assert all(p.grad is None for p in frozen.parameters())
     assert next(net.rnn1.parameters()).grad is not None
-    tuned = encoder(tiny_bert, finetune=True)
-    net = _network(tuned).train()
+    net, tuned = _network(tiny_bert, finetune=True)
+    net.train()
     _loss(net, tuned).backward()
     assert tuned.model.training
     grads = [p.grad for p in tuned.model.encoder.parameters()]
@@ -150,8 +153,7 @@ def test_a_frozen_encoder_gets_no_gradient_and_a_fine_tuned_one_does(tiny_bert):
 
 
 def test_a_network_can_read_the_transformer_alone(tiny_bert):
-    enc = encoder(tiny_bert, finetune=True, finetune_layers=1)
-    net = DRNN(NetworkConfig(vocab_size=10, embedding_dim=0, hidden_size1=5, hidden_size2=5, dropout=0.0), enc)
+    net, enc = _network(tiny_bert, word_dim=0, finetune=True, finetune_layers=1)
     _loss(net, enc).backward()
     assert next(net.rnn1.parameters()).grad is not None
     layers = enc.model.encoder.layer
@@ -184,7 +186,8 @@ def test_frozen_vectors_are_computed_once_then_read_and_recomputed_when_the_laye
         L.seed_everything(0)
         dm = KeywordDataModule(str(tiny_corpus), batch_size=4)
         settings = {"name_or_path": str(tiny_bert), "layers": layers}
-        model = JointRNN(vocabulary=dm.vocabulary, embedding_dim=4, hidden_size1=4, hidden_size2=4, encoder=settings)
+        inputs = [{"words": {"dim": 4}}, {"transformer": settings}]
+        model = JointRNN({"hidden_size1": 4, "hidden_size2": 4}, inputs, vocabulary=dm.vocabulary)
         dm.read_as(model.reading)  # as JointRNN.setup hands it over
         return dm.split_corpus("train"), model
 
@@ -212,10 +215,9 @@ def test_bad_encoder_settings_are_one_line_errors(tmp_path):
 def _fit_with_encoder(dataset_file: Path, root: Path, settings: dict) -> Path:
     L.seed_everything(0)
     dm = KeywordDataModule(str(dataset_file), batch_size=4)
-    model = JointRNN(
-        vocabulary=dm.vocabulary, embedding_dim=8, hidden_size1=8, hidden_size2=8, lr=0.02, dropout=0.0,
-        encoder=settings,
-    )  # fmt: skip
+    network = {"hidden_size1": 8, "hidden_size2": 8, "dropout": 0.0}
+    inputs = [{"words": {"dim": 8}}, {"transformer": settings}]
+    model = JointRNN(network, inputs, optimizer={"lr": 0.02}, vocabulary=dm.vocabulary)
     trainer = L.Trainer(
         max_epochs=3, logger=False, enable_checkpointing=False, enable_progress_bar=False, default_root_dir=root
     )

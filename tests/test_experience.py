@@ -88,7 +88,13 @@ def test_the_bar_is_drawn_on_stderr(monkeypatch, capsys):
 def test_sweep_parameters_are_cli_arguments(tmp_path):
     sweep = yaml.safe_load((ROOT / "configs/sweep.yaml").read_text())
     assert sweep["metric"] == {"name": "val/phrase_f1", "goal": "maximize"}
-    assert {"model.lr", "model.alpha", "model.hidden_size1", "model.hidden_size2", "model.dropout"} <= set(
+    assert {
+        "model.optimizer.lr",
+        "model.loss.alpha",
+        "model.network.hidden_size1",
+        "model.network.hidden_size2",
+        "model.network.dropout",
+    } <= set(  # fmt: skip
         sweep["parameters"]
     )
     # Pass one value of each parameter the way `wandb agent` does (--name=value) and check
@@ -99,8 +105,8 @@ def test_sweep_parameters_are_cli_arguments(tmp_path):
     args = [*command[2:], *[f"--{k}={v}" for k, v in chosen.items()], "--print_config"]
     config = yaml.safe_load(run_cli(args, ROOT).stdout)
     for key, value in chosen.items():
-        section, name = key.split(".")
-        assert config[section][name] == value
+        section, group, name = key.split(".")
+        assert config[section][group][name] == value
 
 
 # ----------------------------------------------------------------------------- offline wandb run
@@ -158,7 +164,8 @@ def wandb_run(run_dir: Path) -> dict:
 @pytest.mark.slow
 def test_offline_wandb_run_holds_config_curves_and_test_metrics(inspec_prepared, tmp_path):
     common = ["--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file",
-              str(inspec_prepared / "data_set.pkl"), "--model.hidden_size1", "16", "--model.hidden_size2", "16",
+              str(inspec_prepared / "data_set.pkl"),
+              "--model.network.hidden_size1", "16", "--model.network.hidden_size2", "16",
               "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", "2",
               "--trainer.limit_train_batches", "3", "--trainer.limit_val_batches", "2",
               "--trainer.limit_test_batches", "2"]  # fmt: skip
@@ -172,7 +179,7 @@ def test_offline_wandb_run_holds_config_curves_and_test_metrics(inspec_prepared,
     assert len(ids) == 1, f"test did not continue the fit's wandb run: {ids}"
     fit, test = (wandb_run(r) for r in runs)
     # The resolved config is in the run, as LightningCLI resolved it.
-    assert fit["config"]["cli"]["model"]["doc_features"] is True
+    assert fit["config"]["cli"]["model"]["inputs"][1] == {"document": {"doc_features": True}}
     assert fit["config"]["subcommand"] == "fit" and test["config"]["subcommand"] == "test"
     # The learning curves: the same keys as the CSV log.
     assert {"train/loss_epoch", "val/loss", "val/loss1", "val/loss2", "val/phrase_f1"} <= fit["history"]
@@ -185,7 +192,8 @@ def test_offline_wandb_run_holds_config_curves_and_test_metrics(inspec_prepared,
 @pytest.mark.slow
 def test_learning_rate_schedule_from_the_cli_config(inspec_prepared, tmp_path):
     args = ["fit", "--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file",
-            str(inspec_prepared / "data_set.pkl"), "--model.hidden_size1", "8", "--model.hidden_size2", "8",
+            str(inspec_prepared / "data_set.pkl"),
+            "--model.network.hidden_size1", "8", "--model.network.hidden_size2", "8",
             "--trainer.enable_progress_bar", "false", "--trainer.logger", "false", "--trainer.max_epochs", "2",
             "--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1",
             "--optimizer", "torch.optim.Adam", "--optimizer.lr", "0.01",

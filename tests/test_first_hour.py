@@ -155,8 +155,9 @@ def test_missing_input_is_one_line_even_with_wandb_on(tiny_checkpoint, tmp_path)
 
 
 def test_a_line_per_epoch_without_a_terminal(tiny_corpus, tmp_path):
-    args = ["fit", "--data.dataset_file", tiny_corpus, "--data.batch_size", "4", "--model.embedding_dim", "8",
-            "--model.hidden_size1", "8", "--model.hidden_size2", "8", "--trainer.max_epochs", "3",
+    args = ["fit", "--data.dataset_file", tiny_corpus, "--data.batch_size", "4",
+            "--model.inputs", "[{words: {dim: 8}}]",
+            "--model.network.hidden_size1", "8", "--model.network.hidden_size2", "8", "--trainer.max_epochs", "3",
             "--trainer.logger", "false", "--trainer.default_root_dir", "fit"]  # fmt: skip
     proc = run_cli(args, tmp_path, env=user_env())
     assert proc.stdout == ""  # a fit has no results for stdout

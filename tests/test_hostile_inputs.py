@@ -324,7 +324,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tiny_corpus,
 
     L.seed_everything(0)
     dm = KeywordDataModule(str(tiny_corpus), batch_size=4)
-    model = PoisonedAtEpoch2(vocabulary=dm.vocabulary, embedding_dim=8, hidden_size1=8, hidden_size2=8)
+    model = PoisonedAtEpoch2({"hidden_size1": 8, "hidden_size2": 8}, [{"words": {"dim": 8}}], vocabulary=dm.vocabulary)
     ckpt = ModelCheckpoint(dirpath=tmp_path / "ckpt", save_last=True)
     trainer = L.Trainer(max_epochs=5, logger=False, enable_progress_bar=False, callbacks=[NonFiniteLossGuard(), ckpt])
     with pytest.raises(

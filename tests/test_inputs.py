@@ -58,15 +58,15 @@ def test_document_gives_its_columns_of_the_features(document, repeats, columns):
 
 def _network(seed: int) -> DRNN:
     torch.manual_seed(seed)
-    config = NetworkConfig(
-        vocab_size=30, embedding_dim=4, hidden_size1=3, hidden_size2=3, dropout=0.0, context_window=3,
-        char_dim=3, char_channels=2, doc_features=True, repeat_features=True, trainable_words=20,
-    )  # fmt: skip
-    return DRNN(config).eval()
+    inputs = [
+        {"words": {"dim": 4, "context_window": 3}}, {"chars": {"dim": 3, "channels": 2}},
+        {"document": {"doc_features": True, "repeat_features": True}},
+    ]  # fmt: skip
+    return DRNN(NetworkConfig(hidden_size1=3, hidden_size2=3, dropout=0.0), inputs, 30, trainable_words=20).eval()
 
 
 def _old_names(state: dict) -> dict:
-    """A state dict as networks before ``inputs/`` named it."""
+    """A state dict as networks of earlier releases named it (before ``inputs/`` and heads by role)."""
     renamed = {}
     for key, value in state.items():
         for old, new in OLD_KEYS.items():
@@ -87,6 +87,7 @@ def test_the_network_reads_the_concatenation_of_its_inputs_and_loads_the_old_lay
     assert torch.equal(net.features(batch), torch.cat(parts, -1))
     old = _old_names(net.state_dict())
     assert "embedding.weight" in old and "fixed_embedding" in old and "char_cnn.conv.weight" in old
+    assert "head1.weight" in old and "head2.bias" in old
     other = _network(1)  # other weights, then the old layout's state dict: the same network
     other.load_state_dict(old)
     with torch.no_grad():

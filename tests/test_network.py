@@ -8,10 +8,21 @@ from keyword_lightning.tagging.decoding import tag_scores
 from tests.batches import make_batch, run
 
 
-def net(vocab_size, embedding_dim, hidden_size1, hidden_size2, cell="lstm", bidirectional=True, **kw) -> DRNN:
-    """A small DRNN; keyword arguments are ``NetworkConfig`` fields."""
-    config = NetworkConfig(vocab_size, embedding_dim, hidden_size1, hidden_size2, cell, bidirectional, **kw)
-    return DRNN(config)
+def net(vocab_size, embedding_dim, hidden_size1, hidden_size2, cell="lstm", bidirectional=True, *, context_window=1,
+        char_dim=0, char_channels=50, doc_features=False, repeat_features=False, trainable_words=None,
+        **network) -> DRNN:  # fmt: skip
+    """A small DRNN; ``network``: more ``NetworkConfig`` fields."""
+    inputs = [{"words": {"dim": embedding_dim, "context_window": context_window}}]
+    if char_dim:
+        inputs.append({"chars": {"dim": char_dim, "channels": char_channels}})
+    if doc_features or repeat_features:
+        inputs.append({"document": {"doc_features": doc_features, "repeat_features": repeat_features}})
+    config = NetworkConfig(hidden_size1, hidden_size2, cell, bidirectional, **network)
+    return DRNN(config, inputs, vocab_size, trainable_words)
+
+
+def token_dim(model: DRNN) -> int:
+    return sum(source.width for source in model.inputs.values())
 
 
 def test_reverse_within_length_is_an_involution():
@@ -94,9 +105,9 @@ def test_gradients_never_reach_pads_through_the_loss():
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="cell must be one of"):
-        NetworkConfig(10, cell="transformer")
-    with pytest.raises(ValueError, match="context_window must be odd"):
-        NetworkConfig(10, context_window=2)
+        NetworkConfig(cell="transformer")
+    with pytest.raises(ValueError, match="model.inputs: words: context_window must be odd"):
+        DRNN(NetworkConfig(), [{"words": {"context_window": 2}}], 10)
 
 
 def test_locked_dropout_uses_one_mask_for_all_time_steps():
@@ -131,7 +142,7 @@ def test_repeat_features_are_the_columns_after_the_document_features():
     feats = torch.rand(2, 5, 5)
     doc_only = net(20, 4, 3, 3, "lstm", True, dropout=0.0, doc_features=True).eval()
     both = net(20, 4, 3, 3, "lstm", True, dropout=0.0, doc_features=True, repeat_features=True).eval()
-    assert both.config.token_dim == doc_only.config.token_dim + 3
+    assert token_dim(both) == token_dim(doc_only) + 3
     changed = feats.clone()
     changed[..., 2:] += 1.0  # only the repeat columns
     with torch.no_grad():

@@ -14,7 +14,7 @@ from keyword_lightning.runs import metric_rows
 from tests.conftest import PREPARE, ROOT, run_cli
 
 SMALL = [
-    "--model.hidden_size1", "24", "--model.hidden_size2", "24",
+    "--model.network.hidden_size1", "24", "--model.network.hidden_size2", "24",
     "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false",
 ]  # fmt: skip
 
@@ -69,8 +69,8 @@ def test_fit_fast_dev_run_in_process(inspec_prepared, tmp_path, monkeypatch):
     cli = KeywordCLI(JointRNN, KeywordDataModule, args=["fit", "--config", str(ROOT / "configs/inspec.yaml"),
                      "--data.dataset_file", dataset, "--trainer.fast_dev_run", "2", *SMALL], **CLI_OPTIONS)  # fmt: skip
     assert cli.trainer.state.finished and cli.trainer.global_step == 2
-    assert cli.model.vocabulary == cli.datamodule.vocabulary and cli.model.hparams.hidden_size1 == 24
-    assert cli.model.net.config.doc_features  # the recipe's setting reached the network
+    assert cli.model.vocabulary == cli.datamodule.vocabulary and cli.model.settings.network.hidden_size1 == 24
+    assert "document" in cli.model.net.inputs  # the recipe's input reached the network
 
 
 class _History(L.Callback):
@@ -82,14 +82,13 @@ class _History(L.Callback):
             self.val_loss.append(float(trainer.callback_metrics["val/loss"]))
 
 
-def _plain_fit(dataset: Path, tmp: Path, epochs: int, **model_kw):
+def _plain_fit(dataset: Path, tmp: Path, epochs: int, lr: float = 1e-3):
     from keyword_lightning import JointRNN, KeywordDataModule
 
     L.seed_everything(7, workers=True)
     dm = KeywordDataModule(str(dataset), batch_size=32)
-    model = JointRNN(
-        vocabulary=dm.vocabulary, **{"hidden_size1": 32, "hidden_size2": 32, "embedding_dim": 32, **model_kw}
-    )
+    network = {"hidden_size1": 32, "hidden_size2": 32}
+    model = JointRNN(network, [{"words": {"dim": 32}}], optimizer={"lr": lr}, vocabulary=dm.vocabulary)
     history = _History()
     trainer = L.Trainer(
         max_epochs=epochs, limit_train_batches=12, limit_val_batches=4, logger=False, enable_checkpointing=False,

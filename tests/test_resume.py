@@ -24,8 +24,8 @@ def _subset(src: Path, dst: Path, docs: int) -> Path:
 def _fit_cmd(dataset: Path, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "keyword_lightning.cli", "fit", "--config", str(ROOT / "configs/inspec.yaml"),
-        "--data.dataset_file", str(dataset), "--data.embedding_file", "null", "--model.embedding_dim", "32",
-        "--model.hidden_size1", "32", "--model.hidden_size2", "32", "--trainer.max_epochs", "4",
+        "--data.dataset_file", str(dataset), "--data.embedding_file", "null", "--model.inputs", "[{words: {dim: 32}}]",
+        "--model.network.hidden_size1", "32", "--model.network.hidden_size2", "32", "--trainer.max_epochs", "4",
         "--trainer.deterministic", "true", "--trainer.enable_progress_bar", "false", *extra,
     ]  # fmt: skip
 

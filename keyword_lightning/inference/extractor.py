@@ -18,9 +18,10 @@ from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
 from keyword_lightning.data.encoding import Corpus, Reading, encode_documents, prediction_sampler
 from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
 from keyword_lightning.inference.predictions import stitch
-from keyword_lightning.inputs.encoder import EncoderError, build_encoder
+from keyword_lightning.inputs.encoder import EncoderError
 from keyword_lightning.model import checkpoint
-from keyword_lightning.model.network import DRNN, NetworkConfig
+from keyword_lightning.model.network import DRNN
+from keyword_lightning.model.settings import network_from_checkpoint
 from keyword_lightning.runtime import set_threads
 from keyword_lightning.scoring.keyphrases import select
 from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
@@ -70,28 +71,20 @@ class KeywordExtractor:
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs: Any) -> KeywordExtractor:
         """Load a checkpoint (weights only: no pickled code runs) onto ``device``."""
         ckpt = checkpoint.read_checkpoint(path)
-        hparams = dict(ckpt.get("hyper_parameters") or {})
-        trainable, fixed = checkpoint.embedding_rows(ckpt)
-        hparams.update(vocab_size=trainable + (fixed or 0), trainable_words=None if fixed is None else trainable)
-        meta = ckpt[checkpoint.CHECKPOINT_KEY]
         try:
-            encoder = build_encoder(hparams.get("encoder"), meta.get("encoder_files"))
+            net, settings = network_from_checkpoint(ckpt)
         except EncoderError as err:
             raise checkpoint.CheckpointError(f"{path}: {err}") from None
-        try:
-            net = DRNN(NetworkConfig.from_hparams(hparams), encoder)
-            prefix = "net."
-            net.load_state_dict({k[len(prefix) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(prefix)})
         except (TypeError, ValueError, RuntimeError) as err:
             raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None
-        decoding = Decoding(hparams.get("decoder", "viterbi"), hparams.get("fusion_weight", 0.0))
-        kwargs = {"decoding": decoding, "sequence_mode": hparams.get("sequence_mode", "auto"), **kwargs}
+        meta = ckpt[checkpoint.CHECKPOINT_KEY]
+        kwargs = {"decoding": settings.decoding, "sequence_mode": settings.network.sequence_mode, **kwargs}
         return cls(net.to(device), meta["vocabulary"], meta["lowercase"], checkpoint.tokenizer_of(meta), **kwargs)
 
     @classmethod
     def from_model(cls, model: Any, **kwargs: Any) -> KeywordExtractor:
         """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary and decoding)."""
-        kwargs = {"decoding": model.decoding, "sequence_mode": model.hparams.sequence_mode, **kwargs}
+        kwargs = {"decoding": model.decoding, "sequence_mode": model.net.sequence_mode, **kwargs}
         return cls(model.net, model.vocabulary, model.lowercase, model.tokenizer, **kwargs)
 
     @property

@@ -5,10 +5,11 @@
     document     document and repeat statistics of each token                         ``document.py``
     transformer  a pretrained transformer's word vectors (pieces, windows, cache)     ``transformer.py``
 
-Each is an ``inputs.base.Input``: a data side (``encoding()``, ``attach()``: what the encoding computes
-for it and what is cached) and a model side (``forward(batch)`` -> [B,T,width]). ``DRNN`` concatenates
-what its inputs give, in ``ORDER``. Adding an input: a module with an ``Input`` subclass, and its
-name in ``ORDER`` (and the settings that turn it on).
+Each is an ``inputs.base.Input``: its settings (``Config``, a frozen dataclass), a data side
+(``encoding()``, ``attach()``: what the encoding computes for it and what is cached) and a model side
+(``forward(batch)`` -> [B,T,width]). A config lists them (``model.inputs``, ``registry.py``); ``DRNN``
+concatenates what they give, in ``ORDER``. Adding an input: a module with an ``Input`` subclass
+(``name``, ``Config``, ``build``), its entry in ``registry.INPUTS`` and its name in ``ORDER``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Like flair's ``TokenEmbeddings``: the network knows of an input only its ``width
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -35,6 +36,16 @@ class SequenceDropout(nn.Module):
         return x * mask
 
 
+@dataclass(frozen=True)
+class BuildContext:
+    """What building an input may need beyond its own settings: the data's and the network's part."""
+
+    vocab_size: int  # embedding rows (the vocabulary's words)
+    trainable_words: int | None = None  # leading rows that train (``words.py``); None: all
+    encoder_files: dict[str, str] | None = None  # a checkpoint's transformer config and tokenizer, as text
+    dropout: nn.Module | None = None  # the network's dropout, shared by the inputs that drop out
+
+
 class Input(nn.Module):
     """One input of the network. Subclasses set ``name`` and ``width`` and define ``forward``.
 
@@ -44,7 +55,13 @@ class Input(nn.Module):
     """
 
     name = ""
+    Config: type = object  # the settings of this input under ``model.inputs`` (a frozen dataclass)
     cached = False  # whether attach() reads (or writes) a cache
+
+    @classmethod
+    def build(cls, config: Any, context: BuildContext) -> Input:  # pragma: no cover - abstract
+        """Build the input from its ``Config`` and the ``context``."""
+        raise NotImplementedError
 
     def __init__(self, width: int) -> None:
         super().__init__()

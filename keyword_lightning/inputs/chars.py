@@ -6,14 +6,27 @@ per string by ``data.encoding``), nothing cached. Model side: ``CharsInput`` [B,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
 from keyword_lightning.data.batch import PAD_CHAR, Batch
 from keyword_lightning.data.features import CHAR_BUCKETS
-from keyword_lightning.inputs.base import Input, SequenceDropout
+from keyword_lightning.inputs.base import BuildContext, Input, SequenceDropout
 
-__all__ = ["CharCNN", "CharsInput", "SequenceDropout"]
+__all__ = ["CharCNN", "CharsConfig", "CharsInput", "SequenceDropout"]
+
+
+@dataclass(frozen=True)
+class CharsConfig:
+    """``chars`` in ``model.inputs``: a character CNN.
+
+    ``dim``: size of a character's embedding; ``channels``: the CNN's output width per token.
+    """
+
+    dim: int = 25
+    channels: int = 50
 
 
 class CharCNN(nn.Module):
@@ -38,11 +51,17 @@ class CharsInput(Input):
     """The character CNN over ``batch.chars``, dropped out."""
 
     name = "chars"
+    Config = CharsConfig
 
     def __init__(self, char_dim: int, channels: int, dropout: nn.Module | None = None) -> None:
         super().__init__(channels)
         self.cnn = CharCNN(CHAR_BUCKETS, char_dim, channels)
         self.dropout = dropout if dropout is not None else SequenceDropout(0.0, False)
+
+    @classmethod
+    def build(cls, config: CharsConfig, context: BuildContext) -> CharsInput:
+        """The CNN of ``config``, with the network's dropout."""
+        return cls(config.dim, config.channels, context.dropout)
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """[B,T,channels]."""

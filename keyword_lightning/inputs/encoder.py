@@ -36,7 +36,7 @@ _FAR = 1 << 30  # context of a piece at a document edge: nothing more to see the
 
 @dataclass(frozen=True)
 class EncoderConfig:
-    """How the transformer is read and trained (``model.encoder`` in a config).
+    """``transformer`` in ``model.inputs``: how the transformer is read and trained.
 
     Args:
         name_or_path: a local model folder, a ``.zip`` of one, an installed PyPI distribution
@@ -47,7 +47,7 @@ class EncoderConfig:
         finetune_layers: with ``finetune``, train only the top this many transformer layers
             (0: all, embeddings included); the rest stay fixed, so no gradient flows through
             them, which makes a CPU fine-tune affordable.
-        lr: the transformer's learning rate when fine-tuned (the RNN keeps ``model.lr``).
+        lr: the transformer's learning rate when fine-tuned (the RNN keeps ``model.optimizer.lr``).
         warmup_steps: the transformer's learning rate rises linearly from 0 over this many steps.
         window: pieces per window without [CLS]/[SEP]; 0 takes as many as the model's positions allow.
         max_word_pieces: a longer word keeps its first pieces (a URL must not fill a window).
@@ -77,13 +77,15 @@ class EncoderConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> EncoderConfig:
-        """A config from ``model.encoder``'s mapping; unknown keys are an error that names them."""
+        """A config from the ``transformer`` entry of ``model.inputs``; unknown keys are an error naming them."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise EncoderError(f"model.encoder: unknown setting(s) {', '.join(unknown)} (known: {', '.join(known)})")
+            raise EncoderError(
+                f"model.inputs: transformer: unknown setting(s) {', '.join(unknown)} (known: {', '.join(known)})"
+            )
         if not values.get("name_or_path"):
-            raise EncoderError("model.encoder needs name_or_path")
+            raise EncoderError("model.inputs: transformer needs name_or_path")
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -233,11 +235,3 @@ def pool_words(vectors: torch.Tensor, piece_words: torch.Tensor, n_words: int, p
     sums.scatter_add_(1, target.unsqueeze(-1).expand(-1, -1, dim), vectors * weight.unsqueeze(-1))
     counts = vectors.new_zeros((batch, n_words + 1)).scatter_add_(1, target, weight.to(vectors.dtype))
     return sums[:, :n_words] / counts[:, :n_words].clamp(min=1).unsqueeze(-1)
-
-
-def build_encoder(settings: dict[str, Any] | None, files: dict[str, str] | None = None) -> TransformerEncoder | None:
-    """The encoder of ``model.encoder`` (None: none): from a checkpoint's ``files``, else pretrained."""
-    if not settings:
-        return None
-    config = EncoderConfig.from_dict(settings)
-    return TransformerEncoder.from_files(config, files) if files else TransformerEncoder.load(config)

@@ -17,19 +17,27 @@ from torch import nn
 from keyword_lightning.data.batch import Batch
 from keyword_lightning.data.encoder_cache import attach_cached_vectors
 from keyword_lightning.data.encoding import Corpus
-from keyword_lightning.inputs.base import Input, SequenceDropout
-from keyword_lightning.inputs.encoder import TransformerEncoder
+from keyword_lightning.inputs.base import BuildContext, Input, SequenceDropout
+from keyword_lightning.inputs.encoder import EncoderConfig, TransformerEncoder
 
 
 class TransformerInput(Input):
     """The encoder's word vectors of a batch, dropped out."""
 
     name = "transformer"
+    Config = EncoderConfig
 
     def __init__(self, encoder: TransformerEncoder, dropout: nn.Module | None = None) -> None:
         super().__init__(encoder.dim)
         self.encoder = encoder
         self.dropout = dropout if dropout is not None else SequenceDropout(0.0, False)
+
+    @classmethod
+    def build(cls, config: EncoderConfig, context: BuildContext) -> TransformerInput:
+        """The encoder: from a checkpoint's ``encoder_files`` when given (no model files needed), else pretrained."""
+        files = context.encoder_files
+        encoder = TransformerEncoder.from_files(config, files) if files else TransformerEncoder.load(config)
+        return cls(encoder, context.dropout)
 
     @property
     def cached(self) -> bool:  # type: ignore[override]

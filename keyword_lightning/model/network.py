@@ -15,69 +15,60 @@ layers and before the heads (``inputs/base.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
 from keyword_lightning.data.batch import Batch
-from keyword_lightning.data.features import DOC_FEATURES, REPEAT_FEATURES
 from keyword_lightning.inputs import ORDER
-from keyword_lightning.inputs.base import Input, SequenceDropout
-from keyword_lightning.inputs.chars import CharsInput
-from keyword_lightning.inputs.document import DocumentInput
+from keyword_lightning.inputs.base import BuildContext, SequenceDropout
 from keyword_lightning.inputs.encoder import TransformerEncoder
-from keyword_lightning.inputs.transformer import TransformerInput
+from keyword_lightning.inputs.registry import build_inputs, input_configs
 from keyword_lightning.inputs.words import WordsInput
-from keyword_lightning.model.rnn import CELLS, MaskedRNN, resolve_mode
+from keyword_lightning.model.rnn import CELLS, SEQUENCE_MODES, MaskedRNN, resolve_mode
 from keyword_lightning.tagging.crf import TagCRF
 from keyword_lightning.tagging.schemes import KEYWORD_LABELS, SBMEO
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Every setting of the network, with its default, in one place (``JointRNN`` documents each).
+    """``model.network``: the RNN layers and the heads (what it reads is ``model.inputs``).
 
-    ``embedding_dim: 0`` drops the word embedding (for a network that reads only a transformer).
+    Args:
+        hidden_size1 / hidden_size2: RNN layer sizes (per direction).
+        cell: ``rnn``, ``gru`` or ``lstm``.
+        bidirectional: run each layer in both directions.
+        dropout: dropout on the inputs, between the layers and before the heads.
+        locked_dropout: one dropout mask per sequence for all time steps (variational dropout).
+        crf: head 2 as a linear-chain CRF, trained and decoded by sequence (``tagging/crf.py``).
+        sequence_mode: ``auto``, ``packed``, ``padded`` or ``segmented``: how the layers run over
+            padded batches (``model/rnn.py``); it changes speed, not results, so the command line
+            may set it for a trained checkpoint.
+
     """
 
-    vocab_size: int = 2
-    embedding_dim: int = 300
     hidden_size1: int = 300
     hidden_size2: int = 300
     cell: str = "lstm"
     bidirectional: bool = True
     dropout: float = 0.5
     locked_dropout: bool = False
-    context_window: int = 1
-    char_dim: int = 0
-    char_channels: int = 50
-    doc_features: bool = False
-    repeat_features: bool = False
     crf: bool = False
-    trainable_words: int | None = None
+    sequence_mode: str = "auto"
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
-        if self.context_window < 1 or self.context_window % 2 == 0:
-            raise ValueError(f"context_window must be odd and positive, got {self.context_window}")
-
-    @classmethod
-    def from_hparams(cls, hparams: dict) -> NetworkConfig:
-        """The network's part of a ``JointRNN``'s hyperparameters (e.g. a checkpoint's)."""
-        return cls(**{f.name: hparams[f.name] for f in fields(cls) if f.name in hparams})
-
-    @property
-    def token_dim(self) -> int:
-        """Size of what RNN layer 1 reads per token, a transformer's vectors not counted."""
-        chars = self.char_channels if self.char_dim > 0 else 0
-        features = DOC_FEATURES * self.doc_features + REPEAT_FEATURES * self.repeat_features
-        return self.embedding_dim * self.context_window + chars + features
+        if self.sequence_mode not in SEQUENCE_MODES:
+            raise ValueError(f"sequence_mode must be one of {', '.join(SEQUENCE_MODES)}, got {self.sequence_mode!r}")
 
 
-# Parameter names of networks before ``inputs/`` (checkpoints keep loading): old prefix -> new prefix.
+# Parameter names of earlier releases (their checkpoints keep loading): old prefix -> new prefix.
 OLD_KEYS = {
+    "head1.": "keyword_head.",
+    "head2.": "position_head.",
     "embedding.": "inputs.words.embedding.",
     "fixed_embedding": "inputs.words.fixed_embedding",
     "char_cnn.": "inputs.chars.cnn.",
@@ -85,41 +76,32 @@ OLD_KEYS = {
 }
 
 
-def build_inputs(config: NetworkConfig, encoder: TransformerEncoder | None, dropout: nn.Module) -> dict[str, Input]:
-    """The inputs that ``config`` turns on, by name (``inputs.ORDER`` is their order in the token vector).
-
-    Built in the order that keeps the random initialisation and the parameter order of earlier
-    releases: a given encoder first, then the word embedding, then the char CNN.
-    """
-    built: dict[str, Input] = {}
-    if encoder is not None:
-        built["transformer"] = TransformerInput(encoder, dropout)
-    built["words"] = WordsInput(
-        config.vocab_size, config.embedding_dim, config.context_window, config.trainable_words, dropout
-    )
-    if config.char_dim > 0:
-        built["chars"] = CharsInput(config.char_dim, config.char_channels, dropout)
-    if config.doc_features or config.repeat_features:
-        built["document"] = DocumentInput(config.doc_features, config.repeat_features)
-    return built
-
-
 class DRNN(nn.Module):
     """The joint-layer network; see the module docstring for shapes. Called as ``net(batch)``."""
 
-    def __init__(self, config: NetworkConfig, encoder: TransformerEncoder | None = None) -> None:
+    def __init__(
+        self,
+        config: NetworkConfig,
+        inputs: dict[str, Any] | list | None = None,
+        vocab_size: int = 2,
+        trainable_words: int | None = None,
+        encoder_files: dict[str, str] | None = None,
+    ) -> None:
+        """``inputs``: ``model.inputs`` (``inputs.registry``); the rest is what the words and the encoder need."""
         super().__init__()
         self.config = config
-        self.sequence_mode = "auto"  # how the RNN layers run over padded batches (``model/rnn.py``); set by the owner
+        self.sequence_mode = config.sequence_mode  # the owner may change it: it changes speed, not results
         self.dropout = SequenceDropout(config.dropout, config.locked_dropout)
-        self.inputs = nn.ModuleDict(build_inputs(config, encoder, self.dropout))
+        configs = inputs if isinstance(inputs, dict) else input_configs(inputs)
+        context = BuildContext(vocab_size, trainable_words, encoder_files, self.dropout)
+        self.inputs = nn.ModuleDict(build_inputs(configs, context))
         self.order = [name for name in ORDER if name in self.inputs]
         directions = 2 if config.bidirectional else 1
         token_dim = sum(source.width for source in self.inputs.values())
         self.rnn1 = MaskedRNN(config.cell, token_dim, config.hidden_size1, config.bidirectional)
-        self.head1 = nn.Linear(directions * config.hidden_size1, len(KEYWORD_LABELS))
+        self.keyword_head = nn.Linear(directions * config.hidden_size1, len(KEYWORD_LABELS))  # head 1
         self.rnn2 = MaskedRNN(config.cell, directions * config.hidden_size1, config.hidden_size2, config.bidirectional)
-        self.head2 = nn.Linear(directions * config.hidden_size2, len(SBMEO))
+        self.position_head = nn.Linear(directions * config.hidden_size2, len(SBMEO))  # head 2
         self.crf = TagCRF() if config.crf else None  # head 2's transition scores (``tagging/crf.py``)
         self._register_load_state_dict_pre_hook(_rename_old_keys)
 
@@ -149,11 +131,11 @@ class DRNN(nn.Module):
         x = self.features(batch)
         h1 = self.rnn1(x, batch.lengths, mode)
         h2 = self.rnn2(self.dropout(h1), batch.lengths, mode)
-        return self.head1(self.dropout(h1)), self.head2(self.dropout(h2))
+        return self.keyword_head(self.dropout(h1)), self.position_head(self.dropout(h2))
 
 
 def _rename_old_keys(state: dict, prefix: str, *args: object) -> None:
-    """Load a state dict saved before ``inputs/`` (``OLD_KEYS``) into this network."""
+    """Load a state dict of an earlier release (``OLD_KEYS``) into this network."""
     for key in [k for k in state if k.startswith(prefix)]:
         rest = key[len(prefix) :]
         for old, new in OLD_KEYS.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -11,12 +12,20 @@ from torch import nn
 from keyword_lightning.inputs.encoder import TransformerEncoder
 
 
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """``model.optimizer``: Adam's learning rate and weight decay (LightningCLI's ``--optimizer`` overrides them)."""
+
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+
+
 def adam(params: Iterable[nn.Parameter], encoder: TransformerEncoder | None, lr: float, weight_decay: float) -> Any:
     """Adam over the trainable ``params``, as ``LightningModule.configure_optimizers`` returns it.
 
     A fine-tuned encoder's trainable parameters are a second group with the encoder's own
     learning rate, which rises linearly over its ``warmup_steps`` (stepped every batch; the
-    RNN's stays constant). Empty parameters (``embedding_dim: 0``) stay out: nothing to train,
+    RNN's stays constant). Empty parameters (``words: {dim: 0}``) stay out: nothing to train,
     and no empty kernels.
     """
     tuned = [p for p in encoder.parameters() if p.requires_grad] if encoder is not None else []

@@ -7,7 +7,8 @@ are in ``viterbi.py`` (pure logic).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -20,11 +21,23 @@ if TYPE_CHECKING:
 DECODERS = ("viterbi", "argmax")
 
 
-class Decoding(NamedTuple):
-    """How trained weights are decoded; settable at test or predict time without retraining."""
+@dataclass(frozen=True)
+class Decoding:
+    """``model.decoding``: how trained weights are decoded; settable at test or predict time without retraining.
 
-    decoder: str = "viterbi"  # ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``
-    fusion_weight: float = 0.0  # weight of head 1's log-probability added to head 2's scores
+    Args:
+        decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
+        fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
+            S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
+
+    """
+
+    decoder: str = "viterbi"
+    fusion_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, got {self.decoder!r}")
 
 
 DEFAULT_DECODING = Decoding()

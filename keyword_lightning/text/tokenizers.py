@@ -31,7 +31,6 @@ import unicodedata
 from collections.abc import Callable
 
 Tokenizer = Callable[[str], list[tuple[str, int, int]]]
-TOKENIZERS = ("ptb", "chars", "jieba")
 
 # Order matters: the first alternative that matches at a position wins.
 _TOKEN = re.compile(
@@ -137,19 +136,24 @@ def _jieba() -> Tokenizer:
     return functools.partial(_tokenize_jieba, instance)
 
 
+# The registry: name -> what gives the tokenizer (loaded on first use: jieba takes a second and is optional).
+# A new tokenizer is a function ``text -> [(token, start, end)]`` and its entry here.
+TOKENIZERS: dict[str, Callable[[], Tokenizer]] = {
+    "ptb": lambda: tokenize,
+    "chars": lambda: tokenize_chars,
+    "jieba": _jieba,
+}
+
+
 def get_tokenizer(name: str) -> Tokenizer:
-    """The tokenizer called ``name`` (one of ``TOKENIZERS``), a function ``text -> [(token, start, end)]``.
+    """The tokenizer called ``name`` (a key of ``TOKENIZERS``), a function ``text -> [(token, start, end)]``.
 
     Raises ``ValueError`` for an unknown name and ``ModuleNotFoundError`` for ``jieba`` when
     jieba is not installed.
     """
-    if name == "ptb":
-        return tokenize
-    if name == "chars":
-        return tokenize_chars
-    if name == "jieba":
-        return _jieba()
-    raise ValueError(f"unknown tokenizer {name!r} (known: {', '.join(TOKENIZERS)})")
+    if name not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {name!r} (known: {', '.join(TOKENIZERS)})")
+    return TOKENIZERS[name]()
 
 
 def normalize_token(token: str, lowercase: bool) -> str:
