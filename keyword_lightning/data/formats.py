@@ -176,7 +176,7 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
     )
     tokenizer = obj.get("tokenizer", "ptb")
     _check(
-        tokenizer in TOKENIZERS,
+        isinstance(tokenizer, str) and tokenizer in TOKENIZERS,
         where,
         f"unknown tokenizer {tokenizer!r} (this release knows {', '.join(TOKENIZERS)})",
     )

@@ -72,7 +72,7 @@ def validate(ckpt: Any) -> dict[str, Any]:
     files = meta.get("encoder_files")
     if files is not None and not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
         raise CheckpointError("checkpoint encoder files must map file names to text")
-    if tokenizer_of(meta) not in TOKENIZERS:
+    if not isinstance(tokenizer_of(meta), str) or tokenizer_of(meta) not in TOKENIZERS:
         raise CheckpointError(f"checkpoint tokenizer {meta['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
     return meta
 
