@@ -109,8 +109,15 @@ def shown(path: str | Path) -> str:
 
 
 def command(script: str, argv: Sequence[str]) -> str:
-    """``python benchmarks/SCRIPT ARGS`` with each absolute path argument as ``shown`` gives it."""
-    args = [shown(a) if os.path.isabs(a) else a for a in argv]
+    """``python benchmarks/SCRIPT ARGS`` with each absolute path argument (or ``NAME=PATH``'s) as ``shown`` gives it."""
+    args = []
+    for arg in map(str, argv):
+        name, sep, path = arg.partition("=")
+        if os.path.isabs(arg):
+            arg = shown(arg)
+        elif sep and os.path.isabs(path):
+            arg = f"{name}={shown(path)}"
+        args.append(arg)
     return shlex.join(["python", f"benchmarks/{script}", *args])
 
 

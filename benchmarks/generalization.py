@@ -7,9 +7,11 @@ Corpora: Inspec (CS abstracts) and SemEval-2017 (ScienceDirect paragraphs: CS, m
 physics), from ``../shared/data``. Fits, each of the default recipe (``configs/inspec.yaml``):
 on Inspec alone, on SemEval-2017 alone, and ``configs/general.yaml`` on both, as it is and with
 SemEval-2017 weighted 2 (the choice of general.yaml's weights: the best union validation F1).
-Each best checkpoint reads each test split as raw text (``KeywordExtractor.predict``);
-scored with ``benchmarks/scoring.py``: strict span F1 (the tagger) and F1@10 of the records'
-``ranked`` keyphrases, Porter-stemmed, against each document's unique present keyphrases.
+Each best checkpoint reads each test split as raw text (``KeywordExtractor.predict``), the
+splits read and scored as ``benchmarks/compare.py`` reads and scores a CoNLL corpus
+(``benchmarks/corpora.py``, ``benchmarks/scoring.py``): strict span F1 (the tagger) and F1@10 of
+the records' ``ranked`` keyphrases, Porter-stemmed, against each document's unique present
+keyphrases (``score_present(stem=True)``; CoNLL gold keyphrases are all present).
 Writes ``benchmarks/results/generalization.md``.
 """
 
@@ -25,8 +27,9 @@ if __package__ in (None, ""):  # `python benchmarks/generalization.py`: import t
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results  # noqa: E402
-from benchmarks.compare import raw_texts, run_project  # noqa: E402
-from benchmarks.scoring import read_conll_gold, score_ranked, spans_from_bio, strict_f1  # noqa: E402
+from benchmarks.compare import run_project  # noqa: E402
+from benchmarks.corpora import read_corpus  # noqa: E402
+from benchmarks.scoring import score_present, strict_f1  # noqa: E402
 
 SPLITS = {  # corpus -> (train, val, test) file names in its folder
     "inspec": ("train.txt", "valid.txt", "test.txt"),
@@ -82,16 +85,14 @@ def main(argv: list[str] | None = None) -> None:
         work = (args.workdir or Path(tmp)).resolve()
         work.mkdir(parents=True, exist_ok=True)
         rows = []
-        tests = {c: SHARED / c / SPLITS[c][2] for c in SPLITS}
-        gold = {c: (read_conll_gold(p), spans_from_bio(p)) for c, p in tests.items()}
+        tests = {c: read_corpus(SHARED / c / SPLITS[c][2]) for c in SPLITS}
         for name in FITS:
             ckpt, minutes = fit(name, work, args.glove)
             cells = []
-            for (docs, phrases), spans in gold.values():  # Inspec, then SemEval-2017
-                texts, offsets = raw_texts(docs)
-                row = run_project(name, ckpt, texts, offsets, docs)
-                ranked = score_ranked(row.predicted, phrases)
-                cells.append(f"{strict_f1(row.spans, spans):.3f} | {ranked['f1@10_stem']:.3f}")
+            for corpus in tests.values():  # Inspec, then SemEval-2017
+                row = run_project(name, ckpt, corpus)
+                ranked = score_present(row.predicted, corpus.records(), stem=True)
+                cells.append(f"{strict_f1(row.spans, corpus.spans):.3f} | {ranked['present_f1@10_stem']:.3f}")
             took = "—" if minutes != minutes else f"{minutes:.1f}"
             val = ckpt.stem.rsplit("-f1", 1)[-1]  # best-epochEE-f1F.FFFF: the best validation phrase F1
             rows.append(f"| {name} | {val} | {' | '.join(cells)} | {took} |")

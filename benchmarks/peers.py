@@ -92,11 +92,14 @@ def run_yake(texts: list[str], top_n: int = 20) -> list[Row]:
     return [row]
 
 
-def run_tfidf(texts: list[str], reference: list[str], top_n: int = 20) -> list[Row]:
-    """The TF-IDF ranker of tfidf_ranker.py, IDF from ``reference`` (built before the clock starts)."""
+def run_tfidf(texts: list[str], reference: list[str], top_n: int = 20, idf_from: str = "train") -> list[Row]:
+    """The TF-IDF ranker of tfidf_ranker.py, IDF from ``reference`` (built before the clock starts).
+
+    ``idf_from`` names ``reference`` in the row's name.
+    """
     ranker = TfIdfRanker(reference)
     row = _per_document(
-        f"TF-IDF, stop-word-bounded 1-3-grams, IDF from train (top {top_n})",
+        f"TF-IDF, stop-word-bounded 1-3-grams, IDF from {idf_from} (top {top_n})",
         texts,
         lambda text: [phrase for phrase, _ in ranker.extract(text, top_n)],
     )

@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # `python benchmarks/ranking.py`: import this che
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import RESULTS, SHARED, command, header, shown, write_results  # noqa: E402
-from benchmarks.compare import raw_texts  # noqa: E402
+from benchmarks.corpora import raw_texts  # noqa: E402
 from benchmarks.scoring import read_conll_gold, score_ranked  # noqa: E402
 from keyword_lightning.inference.extractor import KeywordExtractor  # noqa: E402
 from keyword_lightning.scoring.keyphrases import features, occurrences, rank_occurrences, rank_record  # noqa: E402

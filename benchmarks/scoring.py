@@ -5,7 +5,8 @@ The package's logged metrics are checked against it, and every benchmark scores 
 - strict span F1: exact ``(start, end)`` token spans, unique per document, micro over documents
   (``strict_f1``, ``span_scores``; gold from CoNLL tags by ``spans_from_bio``);
 - ranked F1@k and F1@M, exact (lowercased words) and Porter-stemmed (``score_ranked``);
-- CSL's F1 against all keywords and against the present ones only (``score_present``).
+- F1 against all gold keyphrases and against the present ones only (``score_present``): present
+  verbatim (CSL's reading, exact match) or, with ``stem``, as a stemmed word sequence.
 
     from benchmarks.scoring import read_conll_gold, read_records, score_ranked
     tokens, gold = read_conll_gold("test.txt")
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -275,9 +277,20 @@ def score_ranked(
     return out
 
 
-# ----------------------------------------------------------------------------- CSL: present keywords
+# ----------------------------------------------------------------------------- present keyphrases
 
 PRESENT_METRICS = ("f1@5", "f1@10", "f1@M")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")  # a CJK ideograph alone, else a run of letters, digits and _
+
+
+def stemmed_words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` as ``present_stemmed`` compares them: ``WORD`` matches, lowercased, Porter-stemmed.
+
+    Punctuation and whitespace only separate words (``x-ray`` is ``x ray``); each CJK ideograph
+    is a word of its own, so a Chinese keyword is present where it stands verbatim.
+    """
+    return tuple(_stem(w) for w in WORD.findall(text.lower()))
 
 
 def present(keyphrases: Sequence[str], text: str) -> list[str]:
@@ -286,15 +299,29 @@ def present(keyphrases: Sequence[str], text: str) -> list[str]:
     return [k for k in keyphrases if k.strip() and k.lower() in lowered]
 
 
-def score_present(predicted: Sequence[Sequence[tuple[str, float]]], docs: Sequence[dict]) -> dict[str, float]:
-    """``score_ranked`` (exact) against all gold keyphrases (``all_`` keys) and the present ones (``present_``).
+def present_stemmed(keyphrases: Sequence[str], text: str) -> list[str]:
+    """The keyphrases whose ``stemmed_words`` occur as consecutive words in ``text``'s ``stemmed_words``.
+
+    A keyphrase without words (punctuation only, blank) is not present.
+    """
+    body = " " + " ".join(stemmed_words(text)) + " "  # words hold no space: a substring is a word sequence
+    return [k for k in keyphrases if (words := stemmed_words(k)) and f" {' '.join(words)} " in body]
+
+
+def score_present(
+    predicted: Sequence[Sequence[tuple[str, float]]], docs: Sequence[dict], stem: bool = False
+) -> dict[str, float]:
+    """``score_ranked`` against all gold keyphrases (``all_`` keys) and the present ones (``present_``).
 
     ``docs`` are ``{"text", "keyphrases"}`` records; *all* counts absent keyphrases too (none can be found).
+    Exact (CSL's reading): present = ``present``, keys ``all_f1@5`` ...; with ``stem``: present =
+    ``present_stemmed``, phrases matched by their Porter stems, keys ``all_f1@5_stem`` ...
     """
+    find, suffix = (present_stemmed, "_stem") if stem else (present, "")
     every = [d["keyphrases"] for d in docs]
-    there = [present(d["keyphrases"], d["text"]) for d in docs]
+    there = [find(d["keyphrases"], d["text"]) for d in docs]
     out = {}
     for prefix, gold in (("all_", every), ("present_", there)):
         scores = score_ranked(predicted, gold, ks=(5, 10))
-        out.update({prefix + key: scores[key] for key in PRESENT_METRICS})
+        out.update({prefix + key + suffix: scores[key + suffix] for key in PRESENT_METRICS})
     return out

@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # `python benchmarks/serve.py`: import this check
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import RESULTS, ROOT, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.compare import raw_texts  # noqa: E402
+from benchmarks.corpora import raw_texts  # noqa: E402
 from benchmarks.scoring import read_conll_gold  # noqa: E402
 
 

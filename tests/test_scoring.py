@@ -11,14 +11,17 @@ from seqeval.metrics import f1_score, precision_score, recall_score
 
 from benchmarks.scoring import (
     normalize,
+    present_stemmed,
     read_conll_gold,
     read_jsonl,
     read_records,
     record_spans,
     score_predictions,
+    score_present,
     score_ranked,
     span_scores,
     spans_from_bio,
+    stemmed_words,
     strict_f1,
 )
 
@@ -225,3 +228,64 @@ def test_read_jsonl_skips_blank_lines(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('{"id": "a", "text": "t", "keyphrases": ["k"]}\n\n', encoding="utf-8")
     assert read_jsonl(path) == [{"id": "a", "text": "t", "keyphrases": ["k"]}]
+
+
+# ----------------------------------------------------------------------------- present keyphrases (stemmed)
+
+
+def test_present_stemmed_hand_example():
+    text = "Training neural networks: X-ray images of graph-cuts, and 深度学习 (deep learning)."
+    keys = ["neural network", "Neural Networks", "x ray", "graph cut", "networks training", "深度学习", "学习",
+            "deep  learning", "image of graph", "support vector machine", "++", " "]  # fmt: skip
+    # stems of the text: train neural network x ray imag of graph cut and 深 度 学 习 deep learn
+    assert stemmed_words("X-ray images") == ("x", "ray", "imag")
+    assert present_stemmed(keys, text) == ["neural network", "Neural Networks", "x ray", "graph cut", "深度学习",
+                                           "学习", "deep  learning", "image of graph"]  # fmt: skip
+    # a word sequence, not a substring: "net" is not in "networks", "work" is not a word of it
+    assert present_stemmed(["net", "work", "ural net"], text) == []
+
+
+def test_score_present_stemmed_hand_count():
+    docs = [
+        {"text": "Neural networks learn graph cuts.", "keyphrases": ["neural network", "graph cut", "deep learning"]},
+        {"text": "Support vector machines.", "keyphrases": ["support vector machine", "kernel"]},
+    ]
+    predicted = [[("neural networks", 0.9), ("learn", 0.8), ("graph cuts", 0.7)], [("vector machines", 1.0)]]
+    s = score_present(predicted, docs, stem=True)
+    # all: 5 gold, 4 predicted, 2 hits (neural network, graph cut) -> 4 / 9
+    assert s["all_f1@5_stem"] == s["all_f1@M_stem"] == pytest.approx(4 / 9)
+    # present: 3 gold (neural network, graph cut, support vector machine), 4 predicted, 2 hits -> 4 / 7
+    assert s["present_f1@5_stem"] == s["present_f1@10_stem"] == pytest.approx(4 / 7)
+    assert set(s) == {f"{part}_{m}_stem" for part in ("all", "present") for m in ("f1@5", "f1@10", "f1@M")}
+    assert score_present(predicted, docs)["present_f1@5"] == 0.0  # exact: the plurals miss
+
+
+def _present_twin(keys, text):
+    """Presence written plainly: split on anything but [a-z0-9_], a fresh PorterStemmer, every window compared."""
+    import re
+
+    from nltk.stem.porter import PorterStemmer
+
+    stemmer = PorterStemmer()
+
+    def words(s):
+        return [stemmer.stem(w) for w in re.split(r"[^a-z0-9_]+", s.lower()) if w]
+
+    body = words(text)
+    found = []
+    for key in keys:
+        k = words(key)
+        if k and any(body[i : i + len(k)] == k for i in range(len(body) - len(k) + 1)):
+            found.append(key)
+    return found
+
+
+TEXT_WORDS = st.sampled_from(["Networks", "network", "learning", "learned", "graph", "cuts", "x-ray", "a", "of"])
+SEPARATORS = st.sampled_from([" ", ", ", "-", ". ", "  ", "(", ")"])
+TEXTS = st.lists(st.tuples(TEXT_WORDS, SEPARATORS), max_size=12).map(lambda ws: "".join(w + s for w, s in ws))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXTS, max_size=6), TEXTS)
+def test_present_stemmed_matches_a_plain_twin(keys, text):
+    assert present_stemmed(keys, text) == _present_twin(keys, text)
