@@ -8,8 +8,9 @@ go through here, so the rules are one set:
 
 - **Threads.** torch's default (one thread per core) spins against other processes: two short
   fits at once on 2 cores each run far slower than one alone (``benchmarks/shared_cpu.py``;
-  figures in ``benchmarks/results/throughput.md``). ``default_threads`` gives each process
-  half the usable cores, at least one, unless ``OMP_NUM_THREADS`` says otherwise.
+  measured: benchmarks/results/throughput.md#two-fits-at-once-on-a-shared-cpu).
+  ``default_threads`` gives each process half the usable cores, at least one, unless
+  ``OMP_NUM_THREADS`` says otherwise.
 - **Streams.** stdout carries only a command's results (prediction records, test metrics);
   logs, warnings, progress and wandb's lines go to stderr (``results_stream``).
 - **Quiet.** ``--quiet`` or ``KW_QUIET=1``: only errors on stderr.

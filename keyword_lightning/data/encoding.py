@@ -165,7 +165,8 @@ def word_index(vocabulary: list[str]) -> dict[str, int]:
     """Each word's row, kept for the last vocabulary list seen.
 
     A predicting caller (``KeywordExtractor``, the server) passes the same list on every call;
-    building the dict of ~100k words each time cost ~17 ms per call on a 2-core CPU.
+    building the dict of a whole vocabulary on each call was a large share of a small call's time
+    (measured: benchmarks/results/NOTES.md#data-encoding).
     """
     global _LAST_INDEX
     if _LAST_INDEX is None or _LAST_INDEX[0] is not vocabulary or _LAST_INDEX[1] != len(vocabulary):

@@ -5,15 +5,15 @@
   real token, so its outputs at real positions are exact. The backward direction instead gets
   each sequence reversed *within its own length*, so it too starts at the last real token.
   On a CPU this is much faster than packed: packed backward passes slow down badly when
-  lengths differ in a batch (measured 2x slower for a uni RNN, 12x for a BiLSTM, torch 2.13).
+  lengths differ in a batch, most of all for a BiLSTM (measured: benchmarks/results/NOTES.md#model-rnn).
 - ``segmented``: ``padded``, but the time axis is cut into a few segments and each segment
   runs only the sequences still going, handing their final state to the next segment. It
   skips most pad steps (a length-bucketed Inspec batch of 64 has 11% pads; segmented runs
   about 1%) for a handful of extra RNN calls.
 ``auto`` picks padded on CUDA and segmented on a CPU. (On an H200 the default BiLSTM model
-trained about 4x faster on padded length-bucketed batches of 32 than on packed ones: cuDNN's
-packed calls cost more than the few pads they skip; benchmarks/results/gpu.md.) The initial
-hidden state is zero.
+trained much faster on padded length-bucketed batches of 32 than on packed ones: cuDNN's
+packed calls cost more than the few pads they skip; measured: benchmarks/results/gpu.md.) The
+initial hidden state is zero.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
     """Reverse each sequence of ``x`` [B,T,...] in its first ``lengths[b]`` steps; pads stay put.
 
     Applying it twice gives ``x`` back. One ``index_select`` of whole rows of the flattened
-    [B*T,...] batch: ~5x faster on a CPU than a ``gather`` over every element.
+    [B*T,...] batch: on a CPU much faster than a ``gather`` over every element (measured:
+    benchmarks/results/NOTES.md#model-rnn).
     """
     batch, steps = x.shape[:2]
     t = torch.arange(steps, device=x.device).unsqueeze(0)  # [1,T]

@@ -123,7 +123,7 @@ def worker_count(workers: int, accelerator: str) -> int:
 
     A worker runs one torch thread, and a BiLSTM step is too small to share among threads: on
     2 cores, 2 workers of one thread served 32 clients faster than 1 worker of 2 threads
-    (``benchmarks/serve.py --server-args``). Each worker holds its own copy of the model.
+    (measured: benchmarks/results/NOTES.md#serve-api). Each worker holds its own copy of the model.
     """
     if workers > 0:
         return workers

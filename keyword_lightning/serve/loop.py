@@ -56,14 +56,14 @@ class SteadyMalloc:
     """Keeps a model worker's RSS flat under glibc: a fixed mmap threshold, and a trim every few batches.
 
     A batch's tensors differ in size from one batch to the next, and the freed memory between
-    them fragments glibc's heap: with glibc's defaults a worker's RSS crept up by ~30% over
-    15,000 requests. A low mmap threshold (1 MiB) made every batch's activations fresh mmaps,
-    whose page faults cost half the worker's time (a batch of 32 Inspec abstracts: 198 ms
-    against 130 ms), and RSS still crept (+14% over 1,200 batches). What holds it is
+    them fragments glibc's heap: with glibc's defaults a worker's RSS crept up over a long run.
+    A low mmap threshold (1 MiB) made every batch's activations fresh mmaps, whose page faults
+    took a large share of the worker's time, and RSS still crept. What holds it is
     ``malloc_trim(0)`` every ``TRIM_EVERY`` batches, which gives the free pages inside the heap
-    back to the system (after every batch it cost ~20 ms a batch in page faults; every 16, nothing
+    back to the system (after every batch its page faults cost time; every 16, nothing
     measurable), with the threshold fixed at 64 MiB (above any batch of abstracts) so that glibc
-    stops moving it. Elsewhere than glibc this does nothing.
+    stops moving it. Elsewhere than glibc this does nothing. (Measured:
+    benchmarks/results/NOTES.md#serve-loop.)
     """
 
     TRIM_EVERY = 16

@@ -20,8 +20,9 @@ MB = 1024 * 1024
 class Limits:
     """Per-request limits (``keyword-lightning serve --max_body_mb --max_texts --max_chars``).
 
-    ``max_chars`` bounds the model's work for one request (about 1 s per 300,000 characters on
-    a 2-core CPU), so that no single request holds the other clients up for long.
+    ``max_chars`` bounds the model's work for one request, which grows with its characters
+    (measured: benchmarks/results/NOTES.md#serve-requests), so that no single request holds the
+    other clients up for long.
     """
 
     max_body_bytes: int = 4 * MB

@@ -26,8 +26,9 @@ def viterbi_decode(log_probs, lengths):
     The constraints leave two states: *outside* a phrase (after S, E or O, and at the start)
     and *inside* one (after B or M). Outside, a token is S or O (stay outside) or B (go in);
     inside, it is M (stay) or E (go out); a document ends outside. So each step is two
-    maxima over the batch, in numpy on the CPU: a loop of torch ops over 5x5 transitions cost
-    ~9 ms per call at any batch size on a 2-core CPU, the server's whole budget for a request.
+    maxima over the batch, in numpy on the CPU: a loop of torch ops over 5x5 transitions cost,
+    at any batch size, about the server's whole budget for a request (measured:
+    benchmarks/results/NOTES.md#tagging-viterbi).
 
     Args:
         log_probs: float tensor ``[B, T, 5]`` of per-token log-probabilities.
