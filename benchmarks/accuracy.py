@@ -46,7 +46,8 @@ from benchmarks.common import (  # noqa: E402
     unique,
     write_results,
 )
-from benchmarks.scoring import score_predictions, spans_from_bio  # noqa: E402
+from benchmarks.gold import spans_from_bio  # noqa: E402
+from benchmarks.scoring import score_predictions  # noqa: E402
 from keyword_lightning.runs import logged_values  # noqa: E402
 
 EXPERIMENTS = ROOT / "configs" / "experiments"

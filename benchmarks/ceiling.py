@@ -26,7 +26,8 @@ if __package__ in (None, ""):  # `python benchmarks/ceiling.py`: import this che
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.scoring import read_conll_gold, spans_from_bio, strict_f1  # noqa: E402
+from benchmarks.gold import read_conll_gold, spans_from_bio  # noqa: E402
+from benchmarks.scoring import strict_f1  # noqa: E402
 from keyword_lightning import KeywordExtractor  # noqa: E402
 from keyword_lightning.data.inputs import PredictDocument  # noqa: E402
 from keyword_lightning.tagging import O, sbmeo_to_spans  # noqa: E402

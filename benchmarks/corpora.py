@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmarks.scoring import Span, read_conll_gold, read_jsonl, spans_from_bio
+from benchmarks.gold import read_conll_gold, read_jsonl, spans_from_bio
+from benchmarks.scoring import Span
 from keyword_lightning.text import PTB_ESCAPES
 
 FORMATS = ("conll", "jsonl", "folder")

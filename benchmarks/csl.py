@@ -59,8 +59,9 @@ from benchmarks.common import (  # noqa: E402
     with_section,
     write_results,
 )
+from benchmarks.gold import read_jsonl, read_records  # noqa: E402
 from benchmarks.ppmi_vectors import build_vectors  # noqa: E402
-from benchmarks.scoring import PRESENT_METRICS, read_jsonl, read_records, score_present  # noqa: E402
+from benchmarks.scoring import PRESENT_METRICS, score_present  # noqa: E402
 from keyword_lightning.runs import logged_values  # noqa: E402
 
 EXPERIMENTS = ROOT / "configs" / "experiments" / "csl"

@@ -26,7 +26,8 @@ if __package__ in (None, ""):  # `python benchmarks/encoder_speed.py`: import th
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import RESULTS, SHARED, command, header, machine, write_results  # noqa: E402
-from benchmarks.scoring import record_spans, spans_from_bio, strict_f1  # noqa: E402
+from benchmarks.gold import record_spans, spans_from_bio  # noqa: E402
+from benchmarks.scoring import strict_f1  # noqa: E402
 from keyword_lightning import KeywordExtractor  # noqa: E402
 from keyword_lightning.data.inputs import PredictDocument  # noqa: E402
 from keyword_lightning.data.readers import read_conll  # noqa: E402

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.scoring import read_jsonl
+from benchmarks.gold import read_jsonl
 from keyword_lightning.text import get_tokenizer
 
 

@@ -31,7 +31,8 @@ if __package__ in (None, ""):  # `python benchmarks/ranking.py`: import this che
 
 from benchmarks.common import RESULTS, SHARED, command, header, shown, write_results  # noqa: E402
 from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.scoring import read_conll_gold, score_ranked  # noqa: E402
+from benchmarks.gold import read_conll_gold  # noqa: E402
+from benchmarks.scoring import score_ranked  # noqa: E402
 from keyword_lightning.inference.extractor import KeywordExtractor  # noqa: E402
 from keyword_lightning.scoring.keyphrases import features, occurrences, rank_occurrences, rank_record  # noqa: E402
 

@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # `python benchmarks/serve.py`: import this check
 
 from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
 from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.scoring import read_conll_gold  # noqa: E402
+from benchmarks.gold import read_conll_gold  # noqa: E402
 from benchmarks.serve_load import (  # noqa: E402
     cpu_seconds,
     free_port,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from benchmarks import accuracy
-from benchmarks.scoring import spans_from_bio
+from benchmarks.gold import spans_from_bio
 
 DOCS = [[("Deep", "B-KEY"), ("nets", "I-KEY"), ("work", "O")], [("Graph", "B-KEY"), ("cuts", "O")]]
 

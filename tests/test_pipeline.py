@@ -9,7 +9,8 @@ import lightning as L
 import pytest
 import torch
 
-from benchmarks.scoring import read_conll_gold, read_records, score_predictions, score_ranked, spans_from_bio
+from benchmarks.gold import read_conll_gold, read_records, spans_from_bio
+from benchmarks.scoring import score_predictions, score_ranked
 from keyword_lightning.runs import metric_rows
 from tests.conftest import PREPARE, ROOT, run_cli
 

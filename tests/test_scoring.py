@@ -9,18 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from seqeval.metrics import f1_score, precision_score, recall_score
 
+from benchmarks.gold import read_conll_gold, read_jsonl, read_records, record_spans, spans_from_bio
 from benchmarks.scoring import (
     normalize,
     present_stemmed,
-    read_conll_gold,
-    read_jsonl,
-    read_records,
-    record_spans,
     score_predictions,
     score_present,
     score_ranked,
     span_scores,
-    spans_from_bio,
     stemmed_words,
     strict_f1,
 )
