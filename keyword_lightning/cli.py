@@ -196,8 +196,8 @@ class KeywordCLI(LightningCLI):
             continue_wandb_run(cfg.trainer.logger, str(meta["wandb_run_id"]))
 
     def after_fit(self) -> None:
-        """Say where the best checkpoint is."""
-        for cb in self.trainer.checkpoint_callbacks:
+        """Say where the best checkpoint is (rank 0 only: the rank that wrote it)."""
+        for cb in self.trainer.checkpoint_callbacks if self.trainer.is_global_zero else []:
             if getattr(cb, "monitor", None) and cb.best_model_path and cb.best_model_score is not None:
                 say(f"best checkpoint: {cb.best_model_path} ({cb.monitor} {float(cb.best_model_score):.4f})")
 

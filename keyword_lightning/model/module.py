@@ -13,7 +13,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from lightning.pytorch.loggers import WandbLogger
-from torchmetrics import MeanMetric, MetricCollection
+from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassConfusionMatrix
 
 from keyword_lightning.data.batch import Batch
@@ -24,7 +24,7 @@ from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import NetworkConfig
 from keyword_lightning.model.optimizer import OptimizerConfig, adam
 from keyword_lightning.model.settings import LossConfig, ModelSettings, build_network
-from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, token_metrics
+from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, loss_means, token_metrics
 from keyword_lightning.tagging.crf import head2_loss
 from keyword_lightning.tagging.decoding import Decoding, decode, tag_batch, tag_probabilities, tag_scores
 from keyword_lightning.tagging.schemes import IGNORE_INDEX, SBMEO
@@ -84,11 +84,9 @@ class JointRNN(L.LightningModule):
             self.net.words.load_vectors(vocabulary, pretrained.words, pretrained.vectors)
 
         self.train_metrics = token_metrics("train/")
-        # Training losses averaged over the epoch's batches, logged once an epoch: a `self.log`
-        # call costs milliseconds of Python, too much for every step of a short-step model.
-        self.train_losses = MetricCollection(
-            {key: MeanMetric(nan_strategy="disable") for key in LOSSES}, compute_groups=False
-        )
+        # Losses as metrics: training's logged once an epoch (a `self.log` call costs milliseconds of
+        # Python, too much for every step of a short-step model); all exact under DDP (`loss_means`).
+        self.train_losses, self.val_losses, self.test_losses = (loss_means(LOSSES) for _ in range(3))
         self.val_metrics = token_metrics("val/")
         self.test_metrics = token_metrics("test/")
         self.val_phrase = PhraseF1()
@@ -148,12 +146,13 @@ class JointRNN(L.LightningModule):
         self.train_metrics.reset()
 
     def _eval_step(
-        self, stage: str, batch: Batch, metrics: MetricCollection, phrase: PhraseF1
+        self, stage: str, batch: Batch, losses: MetricCollection, metrics: MetricCollection, phrase: PhraseF1
     ) -> tuple[torch.Tensor, torch.Tensor]:
         out = self.model_step(batch)
         size = batch.words.shape[0]
-        for key in LOSSES:
-            self.log(f"{stage}/{key}", out[key], on_step=False, on_epoch=True, batch_size=size, sync_dist=True)
+        for key, mean in losses.items():
+            mean.update(out[key].expand(size))  # a value per document: the mean over documents
+            self.log(f"{stage}/{key}", mean, on_step=False, on_epoch=True)
         self._update_token_metrics(metrics, out, batch)
         self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=size)
         scores = tag_scores(out["logits1"], out["logits2"], self.decoding.fusion_weight)
@@ -163,11 +162,11 @@ class JointRNN(L.LightningModule):
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on validation data."""
-        self._eval_step("val", batch, self.val_metrics, self.val_phrase)
+        self._eval_step("val", batch, self.val_losses, self.val_metrics, self.val_phrase)
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on test data."""
-        tags, scores = self._eval_step("test", batch, self.test_metrics, self.test_phrase)
+        tags, scores = self._eval_step("test", batch, self.test_losses, self.test_metrics, self.test_phrase)
         self.test_set.update(tags, batch.labels2, batch.types)
         probs = tag_probabilities(scores, tags)  # [B,T], as predict_step scores phrases
         self.test_ranked.update(tags, probs, batch.labels2, batch.types, batch.stems)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-from torchmetrics import Metric, MetricCollection
+from torchmetrics import MeanMetric, Metric, MetricCollection
 from torchmetrics.classification import BinaryF1Score
 
 from keyword_lightning.scoring.keyphrases import rank_occurrences
@@ -169,6 +169,18 @@ def token_metrics(prefix: str) -> MetricCollection:
         prefix=prefix,
         compute_groups=False,
     )
+
+
+def loss_means(names: tuple[str, ...]) -> MetricCollection:
+    """A mean over an epoch of each loss in ``names``; update with one value per document, ``loss.expand(n)``.
+
+    Float sum states, summed across DDP ranks: exact for any split of the documents. (Lightning 2.6's
+    ``self.log(..., sync_dist=True, batch_size=n)`` averages its integer document count across ranks
+    and floors it, 17 documents on 2 ranks counting as 16: Lightning issue 21859.) No NaN check,
+    which would wait for the GPU; and under ``nan_strategy="disable"`` torchmetrics drops ``weight=``,
+    hence a value per document.
+    """
+    return MetricCollection({key: MeanMetric(nan_strategy="disable") for key in names}, compute_groups=False)
 
 
 class RankedKeyphraseF1(Metric):

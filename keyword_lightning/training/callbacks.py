@@ -12,6 +12,7 @@ import lightning as L
 import torch
 import torch.distributed as dist
 from lightning.pytorch.callbacks import BasePredictionWriter, TQDMProgressBar
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from keyword_lightning.data.formats import atomic_write
 from keyword_lightning.inference.predictions import render_table, stitch, to_jsonl, token_char_spans
@@ -21,6 +22,19 @@ from keyword_lightning.tagging.schemes import SBMEO
 
 # The plotting code imports matplotlib only when a plot is drawn.
 from keyword_lightning.training import plots
+
+
+def run_folder(trainer: L.Trainer) -> Path | None:
+    """The run folder (``trainer.log_dir`` on rank 0), None without a logger.
+
+    Taken from the first logger as ``trainer.log_dir`` takes it, without its broadcast: under DDP
+    that waits for every rank, and rank 0 writes plots and predictions after the others are done.
+    """
+    if not trainer.loggers:
+        return None
+    logger = trainer.loggers[0]
+    folder = logger.log_dir if isinstance(logger, (CSVLogger, TensorBoardLogger)) else logger.save_dir
+    return Path(folder) if folder else None
 
 
 class PredictionWriter(BasePredictionWriter):
@@ -102,7 +116,7 @@ class PredictionWriter(BasePredictionWriter):
         """``output_path``, or ``predictions.jsonl`` in the run folder (with a logger) or the working directory."""
         if self.output_path:
             return Path(self.output_path)
-        return Path(trainer.log_dir if trainer.loggers and trainer.log_dir else ".") / "predictions.jsonl"
+        return (run_folder(trainer) or Path(".")) / "predictions.jsonl"
 
 
 def _on_stderr(make_bar):
@@ -201,23 +215,23 @@ def clock(seconds: float) -> str:
 class Plots(L.Callback):
     """Draws ``learning_curves.png`` after fit and ``confusion_matrix.png`` after test, in the run folder.
 
-    Without a logger there is no run folder, and nothing is drawn.
+    Without a logger there is no run folder, and nothing is drawn. Under DDP rank 0 draws.
     """
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Flush the CSV log and draw the learning curves from it."""
-        if trainer.is_global_zero and trainer.loggers and trainer.log_dir:
+        run = run_folder(trainer) if trainer.is_global_zero else None
+        if run is not None:
             for logger in trainer.loggers:
                 logger.save()
-            metrics = Path(trainer.log_dir) / METRICS_CSV
-            if metrics.is_file():
-                plots.plot_learning_curves(metrics, Path(trainer.log_dir) / plots.CURVES)
+            if (run / METRICS_CSV).is_file():
+                plots.plot_learning_curves(run / METRICS_CSV, run / plots.CURVES)
 
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Save the test confusion matrix as JSON and PNG."""
         matrix = getattr(pl_module, "test_confusion_matrix", None)
-        if trainer.is_global_zero and trainer.loggers and trainer.log_dir and matrix is not None:
-            run = Path(trainer.log_dir)
+        run = run_folder(trainer) if trainer.is_global_zero else None
+        if run is not None and matrix is not None:
             run.mkdir(parents=True, exist_ok=True)
             with atomic_write(run / plots.CONFUSION_JSON, "w") as fh:
                 json.dump({"labels": list(SBMEO), "matrix": matrix}, fh)
