@@ -29,8 +29,9 @@ COUNTED = ("val/phrase_f1", "val/phrase_precision", "val/phrase_recall", "val/ke
            "val/position_acc")  # fmt: skip
 SUMMED = ("val/loss", "val/loss1", "val/loss2")
 DATA = ["--data.embedding_file", "null", "--data.batch_size", BATCH, "--trainer.enable_progress_bar", "false"]
-MODEL = ["--model.embedding_dim", "16", "--model.hidden_size1", "16", "--model.hidden_size2", "16",
-         "--model.dropout", "0", "--model.lr", "0.02"]  # fmt: skip
+MODEL = ["--model.inputs", "[{words: {dim: 16}}, document]", "--model.network.hidden_size1", "16",
+         "--model.network.hidden_size2", "16", "--model.network.dropout", "0",
+         "--model.optimizer.lr", "0.02"]  # fmt: skip
 # What a launcher or a cluster sets: none of it may leak in from the machine running the tests (under
 # SLURM or torchrun Lightning would pick that cluster environment instead of LightningEnvironment).
 LAUNCHER = {"MASTER_ADDR", "MASTER_PORT", "NODE_RANK", "GROUP_RANK", "RANK", "LOCAL_RANK", "WORLD_SIZE",
