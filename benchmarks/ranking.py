@@ -10,7 +10,12 @@ in several ways and scored with ``benchmarks/scoring.py`` (F1@5/@10/@M, Porter-s
   the document level existed);
 - the unique phrases of ``scoring/keyphrases.py`` scored by the sum, the max or the mean of
   their occurrences' scores, by the mean times log(1 + count), and by the sum times
-  (1.5 - first position): the last one is ``rank_score``, the records' ``ranked``;
+  (1.5 - first position): the last one is ``rank_score``, the hand rule, the records' ``ranked``
+  in checkpoints without a learned scorer;
+- the learned scorer (``scoring/scorer.py``): on a validation corpus 2-fold cross-fitted (each
+  half ranked by a scorer fitted on the other half, as a fit chooses it), on a test corpus fitted
+  on its validation corpus (Inspec valid for Inspec test, SemEval-2017 dev for SemEval-2017 test);
+  and the checkpoint's own scorer when it has a learned one (fitted on its fit's validation split);
 - YAKE 0.7 (n=3, top 20) on the same texts (needs the ``bench`` extra).
 
 Also the time of ``keyphrases()`` on one long document (Inspec test abstracts joined until
@@ -34,7 +39,16 @@ from benchmarks.corpora import raw_texts  # noqa: E402
 from benchmarks.gold import read_conll_gold  # noqa: E402
 from benchmarks.scoring import score_ranked  # noqa: E402
 from keyword_lightning.inference.extractor import KeywordExtractor  # noqa: E402
-from keyword_lightning.scoring.keyphrases import features, occurrences, rank_occurrences, rank_record  # noqa: E402
+from keyword_lightning.scoring.keyphrases import (  # noqa: E402
+    HAND,
+    features,
+    occurrences,
+    phrase_key,
+    rank_occurrences,
+    rank_record,
+)
+from keyword_lightning.scoring.scorer import Document, PhraseScorer  # noqa: E402
+from keyword_lightning.text.tokenizers import normalize_token  # noqa: E402
 
 CORPORA = {
     "Inspec valid": SHARED / "inspec/valid.txt",
@@ -42,6 +56,7 @@ CORPORA = {
     "SemEval-2017 dev": SHARED / "semeval2017/dev.txt",
     "SemEval-2017 test": SHARED / "semeval2017/test.txt",
 }
+VALIDATION = {"Inspec test": "Inspec valid", "SemEval-2017 test": "SemEval-2017 dev"}  # where a scorer is fitted
 SCORES = {
     "sum": lambda f: f["score_sum"],
     "max": lambda f: f["score_max"],
@@ -60,16 +75,40 @@ def unique_phrases(record: dict) -> list[tuple[str, dict[str, float]]]:
     ]
 
 
-def rankings(records: list[dict]) -> dict[str, list[list[tuple[str, float]]]]:
-    """Each way of ranking, per document: ``(phrase, score)`` lists for ``score_ranked``."""
+def documents(records: list[dict], gold: list[list[str]], extractor: KeywordExtractor) -> list[Document]:
+    """Records as a scorer's training documents: words as the model's vocabulary knows them, gold keys."""
+    known = set(extractor.vocabulary[2:])  # not <pad>, <unk>
+    out = []
+    for record, phrases in zip(records, gold):
+        words = [normalize_token(t, extractor.lowercase) for t in record["tokens"]]
+        keys = [phrase_key(p.split()) for p in phrases]
+        out.append(Document(*occurrences(record), [w if w in known else None for w in words], keys))
+    return out
+
+
+def ranked(records: list[dict], scorer) -> list[list[tuple[str, float]]]:
+    """``(phrase, score)`` lists of each record's ``ranked`` by ``scorer``."""
+    return [[(k["text"], k["score"]) for k in rank_record(r, scorer)] for r in records]
+
+
+def cross_fitted(records: list[dict], docs: list[Document], lowercase: bool) -> list[list[tuple[str, float]]]:
+    """Each half of the records ranked by a scorer fitted on the other half (``scorer.choose``'s halves)."""
+    out: list = [None] * len(records)
+    for held in (0, 1):
+        scorer = PhraseScorer.fit(docs[1 - held :: 2], lowercase)
+        for i in range(held, len(records), 2):
+            out[i] = ranked([records[i]], scorer)[0]
+    return out
+
+
+def rankings(records: list[dict], learned: dict) -> dict[str, list[list[tuple[str, float]]]]:
+    """Each way of ranking, per document: ``(phrase, score)`` lists for ``score_ranked``; ``learned`` added last."""
     out = {"occurrences (before)": [[(p["text"], p["score"]) for p in r["keyphrases"]] for r in records]}
     unique = [unique_phrases(r) for r in records]
     for name, fn in SCORES.items():
         out[f"document: {name}"] = [[(text, fn(f)) for text, f in doc] for doc in unique]
-    out["document: sum x (1.5 - first) (`ranked`)"] = [
-        [(k["text"], k["score"]) for k in rank_record(r)] for r in records
-    ]
-    return out
+    out["document: sum x (1.5 - first) (hand rule)"] = ranked(records, HAND)
+    return {**out, **learned}
 
 
 def long_document(extractor: KeywordExtractor, abstracts: list[str], chars: int = 90_000) -> list[str]:
@@ -112,10 +151,21 @@ def main(argv: list[str] | None = None) -> None:
         "| corpus | ranking | F1@5 | F1@10 | F1@M |",
         "|---|---|---:|---:|---:|",
     ]
+    fitted_on: dict[str, list[Document]] = {}  # each corpus's documents, for the scorer of its test corpus
     for corpus, path in CORPORA.items():
-        docs, gold = read_conll_gold(path)
-        texts, _ = raw_texts(docs)
-        methods = rankings(extractor.predict(texts))
+        tokens, gold = read_conll_gold(path)
+        records = extractor.predict(raw_texts(tokens)[0])
+        docs = fitted_on[corpus] = documents(records, gold, extractor)
+        learned = {}
+        if corpus in VALIDATION:
+            scorer = PhraseScorer.fit(fitted_on[VALIDATION[corpus]], extractor.lowercase)
+            learned[f"document: learned, fitted on {VALIDATION[corpus]}"] = ranked(records, scorer)
+        else:
+            learned["document: learned, 2-fold cross-fitted"] = cross_fitted(records, docs, extractor.lowercase)
+        if isinstance(extractor.scorer, PhraseScorer):
+            learned["document: the checkpoint's learned scorer (`ranked`)"] = ranked(records, extractor.scorer)
+        methods = rankings(records, learned)
+        texts = raw_texts(tokens)[0]
         if not args.no_yake:
             from benchmarks.peers import run_yake
 

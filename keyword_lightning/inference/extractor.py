@@ -23,7 +23,7 @@ from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import DRNN
 from keyword_lightning.model.settings import network_from_checkpoint
 from keyword_lightning.runtime import set_threads
-from keyword_lightning.scoring.keyphrases import select
+from keyword_lightning.scoring.keyphrases import HAND, select
 from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
 
 
@@ -35,12 +35,14 @@ class KeywordExtractor:
         vocabulary: its embedding rows' words.
         lowercase: how tokens are normalised before lookup.
         tokenizer: how raw text is split (``text.TOKENIZERS``), as the training text was.
-        decoding: how tags are decoded from the two heads.
+        decoding: how tags are decoded from the two heads (``ranker: hand``: rank by the hand rule).
         sequence_mode: how RNN layers run over padded batches (``model/rnn.py``).
         batch_size: documents per forward pass (grouped by length).
         max_length: longer documents are tagged in chunks of this many tokens.
         threads: torch threads (process-wide); None: ``OMP_NUM_THREADS``, else half the CPU
             cores (``runtime.default_threads``), so that two jobs share a machine; 0: leave torch's.
+        scorer: what ranks a document's phrases (the checkpoint's, chosen on validation:
+            ``model/ranker.py``); None: the hand rule.
 
     """
 
@@ -55,6 +57,7 @@ class KeywordExtractor:
         batch_size: int = 64,
         max_length: int = 1000,
         threads: int | None = None,
+        scorer: Any = None,
     ) -> None:
         if not vocabulary:
             raise checkpoint.CheckpointError("the model has no vocabulary (train it or load it from a checkpoint)")
@@ -66,6 +69,12 @@ class KeywordExtractor:
         self.decoding, self.sequence_mode = decoding, sequence_mode
         self.batch_size, self.max_length = batch_size, max_length
         self.threads = set_threads(threads)
+        self.scorer = scorer or HAND
+
+    @property
+    def ranker(self) -> Any:
+        """What ranks a document's phrases: the scorer, or the hand rule with ``decoding.ranker: hand``."""
+        return HAND if self.decoding.ranker == "hand" else self.scorer
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs: Any) -> KeywordExtractor:
@@ -78,13 +87,15 @@ class KeywordExtractor:
         except (TypeError, ValueError, RuntimeError) as err:
             raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None
         meta = ckpt[checkpoint.CHECKPOINT_KEY]
-        kwargs = {"decoding": settings.decoding, "sequence_mode": settings.network.sequence_mode, **kwargs}
+        kwargs = {"decoding": settings.decoding, "sequence_mode": settings.network.sequence_mode,
+                  "scorer": checkpoint.scorer(meta), **kwargs}  # fmt: skip
         return cls(net.to(device), meta["vocabulary"], meta["lowercase"], checkpoint.tokenizer_of(meta), **kwargs)
 
     @classmethod
     def from_model(cls, model: Any, **kwargs: Any) -> KeywordExtractor:
-        """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary and decoding)."""
-        kwargs = {"decoding": model.decoding, "sequence_mode": model.net.sequence_mode, **kwargs}
+        """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary, decoding and scorer)."""
+        kwargs = {"decoding": model.decoding, "sequence_mode": model.net.sequence_mode,
+                  "scorer": model.scorer_choice.scorer, **kwargs}  # fmt: skip
         return cls(model.net, model.vocabulary, model.lowercase, model.tokenizer, **kwargs)
 
     @property
@@ -102,7 +113,7 @@ class KeywordExtractor:
         """Records of documents already split into tokens (e.g. a prepared dataset's), in order."""
         corpus, source, piece_start = self.encode(docs)
         parts = [tag_batch(*logits, b.lengths, b.index, self.decoding, self.net.crf) for b, logits in self.run(corpus)]
-        return stitch(docs, source, piece_start, parts)
+        return stitch(docs, source, piece_start, parts, self.ranker)
 
     def encode(self, docs: list[PredictDocument]) -> tuple[Corpus, np.ndarray, np.ndarray]:
         """``encode_documents`` as this model reads them: ``(corpus, source, piece_start)``."""
@@ -122,8 +133,10 @@ class KeywordExtractor:
         """A document's keyphrases, unique and best first (``text``, ``score``, ``occurrences``), or a list per text.
 
         The ranking is the records' ``ranked`` field (``scoring/keyphrases.py``): occurrences of
-        one phrase are counted together, and phrases marked often and early come first. A long
-        document is read whole (tagged in chunks of ``max_length`` tokens, ranked over all of it).
+        one phrase are counted together, and phrases marked often and early come first (the hand
+        rule), or as the checkpoint's learned scorer ranks them (``scoring/scorer.py``; its
+        ``score`` is then a probability). A long document is read whole (tagged in chunks of
+        ``max_length`` tokens, ranked over all of it).
 
         Args:
             text_or_texts: a string, or a list of strings.

@@ -7,7 +7,8 @@ A record: ``{"id", "tokens", "tags", "keyphrases": [{"text", "start_token", "end
 "start_char", "end_char", "score"}], "ranked": [{"text", "score", "occurrences"}]}``; token
 offsets are inclusive, ``end_char`` exclusive. ``keyphrases`` are the tagger's occurrences in
 text order; ``ranked`` is the document's unique keyphrases, best first, each with its
-occurrences' ``[start_char, end_char]`` (``scoring/keyphrases.py``).
+occurrences' ``[start_char, end_char]`` (``scoring/keyphrases.py``), ranked by the hand rule or by the
+model's learned scorer (``scoring/scorer.py``).
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ def token_char_spans(doc: PredictDocument) -> tuple[str, list[tuple[int, int]]]:
     return " ".join(doc.tokens), spans
 
 
-def assemble_prediction(doc: PredictDocument, tags: Sequence[int], probs: Sequence[float]) -> dict[str, Any]:
+def assemble_prediction(
+    doc: PredictDocument, tags: Sequence[int], probs: Sequence[float], scorer: Any = None
+) -> dict[str, Any]:
     """One record: tags, and keyphrases with token and char offsets and a score.
 
     A keyphrase's score is the geometric mean of the model's probabilities of its tags
-    (``ranking.phrase_score``).
+    (``ranking.phrase_score``). ``ranked`` is ranked by ``scorer`` (None: the hand rule).
     """
     text, char_spans = token_char_spans(doc)
     phrases = []
@@ -54,15 +57,17 @@ def assemble_prediction(doc: PredictDocument, tags: Sequence[int], probs: Sequen
             }
         )
     record = {"id": doc.id, "tokens": doc.tokens, "tags": [SBMEO[t] for t in tags], "keyphrases": phrases}
-    record["ranked"] = rank_record(record)  # the document's unique keyphrases, best first
+    record["ranked"] = rank_record(record, scorer)  # the document's unique keyphrases, best first
     return record
 
 
-def stitch(docs: list[PredictDocument], source, piece_start, parts: list[dict]) -> list[dict[str, Any]]:
+def stitch(
+    docs: list[PredictDocument], source, piece_start, parts: list[dict], scorer: Any = None
+) -> list[dict[str, Any]]:
     """Join per-item predictions (``decoding.tag_batch`` outputs) back into one record per document.
 
     Item ``i`` is tokens ``piece_start[i]:`` of document ``source[i]`` (long documents are tagged
-    in chunks); documents without items (empty ones) stay untagged.
+    in chunks); documents without items (empty ones) stay untagged. ``scorer`` ranks ``ranked``.
     """
     tags = [[O] * len(d.tokens) for d in docs]
     probs = [[1.0] * len(d.tokens) for d in docs]
@@ -71,7 +76,7 @@ def stitch(docs: list[PredictDocument], source, piece_start, parts: list[dict]) 
             doc, start = int(source[item]), int(piece_start[item])
             tags[doc][start : start + len(t)] = t
             probs[doc][start : start + len(p)] = p
-    return [assemble_prediction(d, t, p) for d, t, p in zip(docs, tags, probs)]
+    return [assemble_prediction(d, t, p, scorer) for d, t, p in zip(docs, tags, probs)]
 
 
 def to_jsonl(records: list[dict[str, Any]]) -> str:

@@ -2,9 +2,11 @@
 
 A keyword-lightning checkpoint is a Lightning checkpoint plus, under ``CHECKPOINT_KEY``, the
 vocabulary, the casing, the tokenizer of raw text and the label maps (and the wandb run id and RNG state for resuming,
-and a transformer encoder's config and tokenizer files as text: ``encoder_files``),
-so prediction needs nothing but the file. It holds no pickled objects: everything loads with
-``torch.load(weights_only=True)``, and anything that would need more is refused.
+a transformer encoder's config and tokenizer files as text: ``encoder_files``, and the document-level
+scorer chosen on validation: ``scorer``, ``scoring.scorer``'s state or ``{"kind": "hand"}``, absent
+from checkpoints of earlier releases, which rank by the hand rule), so prediction needs nothing but
+the file. It holds no pickled objects: everything loads with ``torch.load(weights_only=True)``, and
+anything that would need more is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import torch
 
 from keyword_lightning.data.vocabulary import SPECIALS
+from keyword_lightning.scoring.scorer import scorer_from_state
 from keyword_lightning.tagging.schemes import KEYWORD_LABELS, SBMEO
 from keyword_lightning.text.tokenizers import TOKENIZERS
 
@@ -54,7 +57,8 @@ def validate(ckpt: Any) -> dict[str, Any]:
     """Check the keyword-lightning part of a loaded checkpoint; return it (``CHECKPOINT_KEY``'s dict).
 
     Checked: the format version, a vocabulary of distinct strings that starts with the special
-    tokens and has one embedding row per word, the casing, and label maps equal to this release's.
+    tokens and has one embedding row per word, the casing, label maps equal to this release's, and
+    the scorer's state (``scoring.scorer.scorer_from_state`` reads it).
     """
     meta = ckpt.get(CHECKPOINT_KEY) if isinstance(ckpt, dict) else None
     if not isinstance(meta, dict) or meta.get("version") != CHECKPOINT_VERSION:
@@ -74,7 +78,16 @@ def validate(ckpt: Any) -> dict[str, Any]:
         raise CheckpointError("checkpoint encoder files must map file names to text")
     if not isinstance(tokenizer_of(meta), str) or tokenizer_of(meta) not in TOKENIZERS:
         raise CheckpointError(f"checkpoint tokenizer {meta['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
+    scorer(meta)
     return meta
+
+
+def scorer(meta: dict[str, Any]) -> Any:
+    """The document-level scorer of a checkpoint's metadata (``keyphrases.HAND`` when it has none)."""
+    try:
+        return scorer_from_state(meta.get("scorer"))
+    except (ValueError, TypeError, AttributeError) as err:
+        raise CheckpointError(f"checkpoint scorer: {err}") from None
 
 
 def tokenizer_of(meta: dict[str, Any]) -> str:

@@ -2,7 +2,8 @@
 
 loss = alpha * CE(head 1) + (1 - alpha) * CE(head 2) (or head 2's CRF loss), padding ignored.
 One ``model_step`` serves train, validation and test; each stage has its own metric objects.
-The vocabulary travels inside every checkpoint (``checkpoint.py``), so prediction needs nothing else.
+The vocabulary travels inside every checkpoint (``checkpoint.py``), so prediction needs nothing else;
+so does the document-level scorer chosen on the validation documents (``ranker.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from keyword_lightning.data.vocabulary import SPECIALS
 from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import NetworkConfig
 from keyword_lightning.model.optimizer import OptimizerConfig, adam
+from keyword_lightning.model.ranker import ScorerChoice
 from keyword_lightning.model.settings import LossConfig, ModelSettings, build_network
+from keyword_lightning.scoring.keyphrases import HAND
 from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, loss_means, token_metrics
 from keyword_lightning.tagging.crf import head2_loss
 from keyword_lightning.tagging.decoding import Decoding, decode, tag_batch, tag_probabilities, tag_scores
@@ -42,8 +45,8 @@ class JointRNN(L.LightningModule):
             None: ``[words]``.
         loss: ``alpha``, the weight of head 1 in the loss (``model/settings.py``'s ``LossConfig``).
         optimizer: Adam's ``lr`` and ``weight_decay`` (``model/optimizer.py``).
-        decoding: ``decoder`` and ``fusion_weight`` (``tagging/decoding.py``); set at test or predict
-            time without retraining.
+        decoding: ``decoder``, ``fusion_weight`` and ``ranker`` (``tagging/decoding.py``); set at test
+            or predict time without retraining.
         vocabulary: embedding rows' words (linked from the data; restored from checkpoints).
         lowercase: how tokens are normalised before lookup (linked from the data; kept with the vocabulary).
         tokenizer: how raw text is split (``text.TOKENIZERS``; linked from the data, kept like ``lowercase``).
@@ -95,11 +98,17 @@ class JointRNN(L.LightningModule):
         self.test_ranked = RankedKeyphraseF1()
         self.test_confusion = MulticlassConfusionMatrix(len(SBMEO), ignore_index=IGNORE_INDEX, normalize="true")
         self.test_confusion_matrix: list[list[float]] | None = None  # set after each test, for plots
+        self.scorer_choice = ScorerChoice()  # the document-level scorer, chosen on validation (ranker.py)
 
     @property
     def decoding(self) -> Decoding:
-        """The decoding settings of this model (``decoder``, ``fusion_weight``)."""
+        """The decoding settings of this model (``decoder``, ``fusion_weight``, ``ranker``)."""
         return self.settings.decoding
+
+    @property
+    def ranker(self) -> Any:
+        """What ranks a document's phrases: the chosen scorer, or the hand rule with ``decoding.ranker: hand``."""
+        return HAND if self.decoding.ranker == "hand" else self.scorer_choice.scorer
 
     # ------------------------------------------------------------------ forward and loss
 
@@ -161,15 +170,23 @@ class JointRNN(L.LightningModule):
         return tags, scores
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        """Losses, token metrics and phrase metrics on validation data."""
-        self._eval_step("val", batch, self.val_losses, self.val_metrics, self.val_phrase)
+        """Losses, token metrics and phrase metrics on validation data; the documents a scorer is fitted on."""
+        tags, scores = self._eval_step("val", batch, self.val_losses, self.val_metrics, self.val_phrase)
+        if self._choosing_scorer():
+            probs = tag_probabilities(scores, tags)
+            vocabulary = self.vocabulary
+            self.scorer_choice.collect(tags, probs, batch.labels2, batch.stems, batch.words, batch.lengths, vocabulary)
+
+    def _choosing_scorer(self) -> bool:
+        return self.decoding.ranker != "hand" and self._trainer is not None and not self._trainer.sanity_checking
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on test data."""
         tags, scores = self._eval_step("test", batch, self.test_losses, self.test_metrics, self.test_phrase)
         self.test_set.update(tags, batch.labels2, batch.types)
         probs = tag_probabilities(scores, tags)  # [B,T], as predict_step scores phrases
-        self.test_ranked.update(tags, probs, batch.labels2, batch.types, batch.stems)
+        idf = self.scorer_choice.token_idf(self.ranker, batch.words, self.vocabulary)
+        self.test_ranked.update(tags, probs, batch.labels2, batch.types, batch.stems, self.ranker, idf)
         self.test_confusion.update(tags, batch.labels2)
 
     def _log_phrase(self, stage: str, phrase: PhraseF1) -> None:
@@ -178,8 +195,13 @@ class JointRNN(L.LightningModule):
         phrase.reset()
 
     def on_validation_epoch_end(self) -> None:
-        """Log ``val/phrase_precision``, ``val/phrase_recall``, ``val/phrase_f1``."""
+        """Log ``val/phrase_*``; choose the scorer and log ``val/ranker_f1@10_hand`` and ``_learned``."""
         self._log_phrase("val", self.val_phrase)
+        if self._choosing_scorer():
+            figures = self.scorer_choice.choose(self._trainer.world_size, self.lowercase)
+            for name in ("hand", "learned"):
+                if name in figures:
+                    self.log(f"val/ranker_f1@10_{name}", float(figures[name]), sync_dist=True)  # equal on every rank
 
     def on_test_epoch_end(self) -> None:
         """Log ``test/phrase_*``, ``test/set_*`` and the ranked ``test/f1@{5,10,M}`` (and ``_stem``)."""
@@ -224,7 +246,7 @@ class JointRNN(L.LightningModule):
         self._resume_rng_state = None
 
     def on_save_checkpoint(self, ckpt: dict[str, Any]) -> None:
-        """Store the vocabulary and label maps beside the weights."""
+        """Store the vocabulary, the label maps and the scorer beside the weights."""
         ckpt[checkpoint.CHECKPOINT_KEY] = checkpoint.metadata(
             self.vocabulary or [],
             self.lowercase,
@@ -235,6 +257,7 @@ class JointRNN(L.LightningModule):
             wandb_run_id=self._wandb_run_id(),
             # The encoder's config and tokenizer (its weights are in the state dict): the file alone predicts.
             **({"encoder_files": self.net.encoder.files()} if self.net.encoder is not None else {}),
+            scorer=self.scorer_choice.state(),  # the document-level scorer chosen on validation
         )
 
     def _wandb_run_id(self) -> str | None:
@@ -250,4 +273,5 @@ class JointRNN(L.LightningModule):
         self.hparams.trainable_words = None if fixed is None else trainable
         self.vocabulary, self.lowercase = meta["vocabulary"], meta["lowercase"]
         self.tokenizer = checkpoint.tokenizer_of(meta)
+        self.scorer_choice.load(meta.get("scorer"))
         self._resume_rng_state = meta.get("torch_rng_state")

@@ -5,7 +5,7 @@
       inputs:    [words, {document: {doc_features: true}}]      inputs/registry.py
       loss:      {alpha: 0.5}                                   LossConfig
       optimizer: {lr: 0.003, weight_decay: 0.0}                 OptimizerConfig (model/optimizer.py)
-      decoding:  {decoder: viterbi, fusion_weight: 0.0}         Decoding (tagging/decoding.py)
+      decoding:  {decoder: viterbi, fusion_weight: 0.0, ranker: auto}  Decoding (tagging/decoding.py)
 
 Checkpoints keep these as plain nested values (``ModelSettings.hparams``). Checkpoints of earlier
 releases kept 23 flat keys (``hidden_size1``, ``char_dim``, ``lr``, ...); ``FLAT_KEYS`` says where

@@ -9,12 +9,17 @@ group becomes one keyphrase with the features a document-level ranking reads:
   (``ranking.phrase_score``: the geometric mean of the tagger's tag probabilities);
 - ``first``, ``last``, ``spread``: where it first and last starts, as a fraction of the
   document's tokens (0 = the first token), and the distance between the two;
-- ``length``: its tokens.
+- ``length``: its tokens;
+- ``in_head``: 1 when it first starts in the document's first ``HEAD_FRACTION`` of tokens;
+- ``rarity``: the mean over its first occurrence's words of their IDF in a background table
+  (``scorer.Rarity``); 0 without one.
 
-The rank score is ``score_sum * (1.5 - first)``: a phrase the tagger marks often and early
-(title, abstract) comes first; ties keep the order of first occurrence. Chosen among the sum,
-max and mean of the scores and the mean times log(1 + count) on Inspec and SemEval-2017
-(``benchmarks/ranking.py``).
+The hand rule, ``rank_score = score_sum * (1.5 - first)``: a phrase the tagger marks often and
+early (title, abstract) comes first; ties keep the order of first occurrence. Chosen among the
+sum, max and mean of the scores and the mean times log(1 + count) on Inspec and SemEval-2017
+(``benchmarks/ranking.py``). ``HAND`` is that rule as a scorer object; a learned scorer over the
+same features (``scorer.PhraseScorer``) has the same interface: ``score(features)`` and
+``token_idf(tokens)`` (None: it reads no rarity).
 
 One helper, ``rank_occurrences``, serves the prediction records (``rank_record``: the
 ``ranked`` field) and the test metric (``metrics.RankedKeyphraseF1``), so the logged F1@k is
@@ -29,9 +34,15 @@ from typing import Any
 from keyword_lightning.scoring.ranking import SCORE_DIGITS, stem
 
 POSITION_WEIGHT = 1.5  # a phrase first seen at the start weighs 1.5, at the very end 0.5
+# The head of a document: its first 15% of tokens (title and first sentences of an abstract, the
+# abstract and introduction of a paper), a fraction rather than 100 tokens, which would hold nearly
+# every phrase of an abstract (Inspec's average 135 tokens) and so tell abstracts nothing.
+HEAD_FRACTION = 0.15
 
 
-def features(scores: Sequence[float], starts: Sequence[int], n_tokens: int, length: int) -> dict[str, float]:
+def features(
+    scores: Sequence[float], starts: Sequence[int], n_tokens: int, length: int, rarity: float = 0.0
+) -> dict[str, float]:
     """The document-level features of one phrase from its occurrences' ``scores`` and start tokens."""
     n = max(1, n_tokens)
     first, last = min(starts) / n, max(starts) / n
@@ -44,12 +55,35 @@ def features(scores: Sequence[float], starts: Sequence[int], n_tokens: int, leng
         "last": last,
         "spread": last - first,
         "length": float(length),
+        "in_head": float(min(starts) < HEAD_FRACTION * n),
+        "rarity": float(rarity),
     }
 
 
 def rank_score(f: dict[str, float]) -> float:
     """``score_sum * (POSITION_WEIGHT - first)``, rounded as phrase scores are."""
     return round(f["score_sum"] * (POSITION_WEIGHT - f["first"]), SCORE_DIGITS)
+
+
+class HandScorer:
+    """The hand rule (``rank_score``) as a scorer: what ranks a document's phrases without a learned one."""
+
+    kind = "hand"
+
+    def score(self, f: dict[str, float]) -> float:
+        """``rank_score(f)``."""
+        return rank_score(f)
+
+    def token_idf(self, tokens: Sequence[str]) -> None:
+        """None: the hand rule reads no rarity."""
+        return None
+
+    def state(self) -> dict[str, Any]:
+        """``{"kind": "hand"}``, as a checkpoint stores it."""
+        return {"kind": self.kind}
+
+
+HAND = HandScorer()
 
 
 def group(keys: Sequence[Hashable], starts: Sequence[int]) -> dict[Hashable, list[int]]:
@@ -60,18 +94,44 @@ def group(keys: Sequence[Hashable], starts: Sequence[int]) -> dict[Hashable, lis
     return groups
 
 
+def phrases(
+    keys: Sequence[Hashable],
+    scores: Sequence[float],
+    starts: Sequence[int],
+    lengths: Sequence[int],
+    n_tokens: int,
+    token_idf: Sequence[float] | None = None,
+) -> list[tuple[Hashable, dict[str, float], list[int]]]:
+    """Each key once, in order of first occurrence: ``(key, features, its occurrence indices in text order)``.
+
+    ``token_idf``: each token's IDF (``scorer.Rarity``), for the ``rarity`` feature; None: 0.
+    """
+    out = []
+    for key, members in group(keys, starts).items():
+        first, length = starts[members[0]], lengths[members[0]]
+        idf = token_idf[first : first + length] if token_idf is not None else ()
+        rarity = sum(idf) / len(idf) if len(idf) else 0.0
+        f = features([scores[i] for i in members], [starts[i] for i in members], n_tokens, length, rarity)
+        out.append((key, f, members))
+    return out
+
+
 def rank_occurrences(
     keys: Sequence[Hashable],
     scores: Sequence[float],
     starts: Sequence[int],
     lengths: Sequence[int],
     n_tokens: int,
+    scorer: Any = None,
+    token_idf: Sequence[float] | None = None,
 ) -> list[tuple[Hashable, float, list[int]]]:
-    """Each key once, best first: ``(key, rank score, its occurrence indices in text order)``."""
-    ranked = []
-    for key, members in group(keys, starts).items():
-        f = features([scores[i] for i in members], [starts[i] for i in members], n_tokens, lengths[members[0]])
-        ranked.append((key, rank_score(f), members))
+    """Each key once, best first: ``(key, rank score, its occurrence indices in text order)``.
+
+    ``scorer``: what scores a phrase's features (None: ``HAND``); ``token_idf`` as ``phrases`` reads it.
+    """
+    scorer = scorer or HAND
+    found = phrases(keys, scores, starts, lengths, n_tokens, token_idf)
+    ranked = [(key, scorer.score(f), members) for key, f, members in found]
     ranked.sort(key=lambda r: -r[1])  # stable: ties keep the order of first occurrence
     return ranked
 
@@ -90,18 +150,19 @@ def occurrences(record: dict[str, Any]) -> tuple[list[tuple[str, ...]], list[flo
     return keys, [p["score"] for p in phrases], starts, lengths
 
 
-def rank_record(record: dict[str, Any]) -> list[dict[str, Any]]:
+def rank_record(record: dict[str, Any], scorer: Any = None) -> list[dict[str, Any]]:
     """A prediction record's keyphrases as a document's: ``text`` (its first occurrence), ``score``, ``occurrences``.
 
-    ``occurrences`` are ``[start_char, end_char]`` pairs, in text order.
+    ``occurrences`` are ``[start_char, end_char]`` pairs, in text order. ``scorer``: as ``rank_occurrences``.
     """
-    phrases = record["keyphrases"]
-    ranked = rank_occurrences(*occurrences(record), len(record["tokens"]))
+    found, scorer = record["keyphrases"], scorer or HAND
+    idf = scorer.token_idf(record["tokens"]) if found else None
+    ranked = rank_occurrences(*occurrences(record), len(record["tokens"]), scorer, idf)
     return [
         {
-            "text": phrases[members[0]]["text"],
+            "text": found[members[0]]["text"],
             "score": score,
-            "occurrences": [[phrases[i]["start_char"], phrases[i]["end_char"]] for i in members],
+            "occurrences": [[found[i]["start_char"], found[i]["end_char"]] for i in members],
         }
         for _, score, members in ranked
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torchmetrics import MeanMetric, Metric, MetricCollection
 from torchmetrics.classification import BinaryF1Score
@@ -195,6 +197,10 @@ class RankedKeyphraseF1(Metric):
         stems: int ``[B, T]`` an id per token, equal exactly when their Porter stems are equal
             (``Batch.stems``).
 
+        scorer: what scores a phrase's document-level features (``keyphrases.HAND`` or a learned
+            ``scorer.PhraseScorer``; None: the hand rule), as the model's records are ranked.
+        idf: float ``[B, T]`` each token's IDF in the scorer's table (``scorer.Rarity``), or None.
+
     Per document, the predicted spans (``tagging.sbmeo_to_spans``), scored by
     ``ranking.phrase_score``, are ranked as the records' ``ranked`` field is
     (``keyphrases.rank_occurrences``: grouped by their tokens' stem ids, best document-level score
@@ -223,19 +229,28 @@ class RankedKeyphraseF1(Metric):
         self.add_state("documents", torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
 
     def update(
-        self, preds: torch.Tensor, probs: torch.Tensor, target: torch.Tensor, exact: torch.Tensor, stems: torch.Tensor
+        self,
+        preds: torch.Tensor,
+        probs: torch.Tensor,
+        target: torch.Tensor,
+        exact: torch.Tensor,
+        stems: torch.Tensor,
+        scorer: Any = None,
+        idf: torch.Tensor | None = None,
     ) -> None:
         """Add the ranked phrases of a batch of documents."""
         lengths = (target != IGNORE_INDEX).sum(dim=1).tolist()
         counts: dict[str, float] = {}
         docs = 0
-        rows = zip(preds.tolist(), probs.tolist(), target.tolist(), exact.tolist(), stems.tolist(), lengths)
-        for p, q, t, e, s, n in rows:
+        idfs = idf.tolist() if idf is not None else [None] * len(lengths)
+        rows = zip(preds.tolist(), probs.tolist(), target.tolist(), exact.tolist(), stems.tolist(), lengths, idfs)
+        for p, q, t, e, s, n, f in rows:
             spans, gold_spans = sbmeo_to_spans(p[:n]), sbmeo_to_spans(t[:n])
             scores = [phrase_score(q[a : b + 1]) for a, b in spans]
             stem_keys = [tuple(s[a : b + 1]) for a, b in spans]
             lengths = [b - a + 1 for a, b in spans]
-            groups = rank_occurrences(stem_keys, scores, [a for a, _ in spans], lengths, n)
+            token_idf = f[:n] if f is not None else None
+            groups = rank_occurrences(stem_keys, scores, [a for a, _ in spans], lengths, n, scorer, token_idf)
             firsts = [spans[members[0]] for _, _, members in groups]  # each keyphrase's first occurrence
             docs += bool(gold_spans)
             for m, ids in zip(self.MATCHES, (e, s)):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from keyword_lightning.tagging.crf import TagCRF
 
 DECODERS = ("viterbi", "argmax")
+RANKERS = ("auto", "hand")
 
 
 @dataclass(frozen=True)
@@ -29,15 +30,22 @@ class Decoding:
         decoder: ``viterbi`` (only valid S/B/M/E/O sequences) or ``argmax``.
         fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
             S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
+        ranker: how a document's unique phrases are ranked (the records' ``ranked``, ``test/f1@k``):
+            ``auto``, the scorer chosen on validation and kept in the checkpoint (a learned one when it
+            beat the hand rule there: ``model/ranker.py``); ``hand``, the hand rule always (and in
+            fit, no scorer is fitted).
 
     """
 
     decoder: str = "viterbi"
     fusion_weight: float = 0.0
+    ranker: str = "auto"
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, got {self.decoder!r}")
+        if self.ranker not in RANKERS:
+            raise ValueError(f"ranker must be one of {', '.join(RANKERS)}, got {self.ranker!r}")
 
 
 DEFAULT_DECODING = Decoding()

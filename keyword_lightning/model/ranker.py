@@ -1,0 +1,103 @@
+"""The model's document-level scorer: fitted on the validation documents, chosen there, kept in the checkpoint.
+
+``JointRNN`` hands each validation batch's decoded tags to ``ScorerChoice.collect`` (not in the
+sanity check, and not with ``model.decoding.ranker: hand``): each document's predicted phrases,
+their tag-probability scores and keys (stem ids), its words (vocabulary rows), and its gold keys
+(the spans of ``labels2``, keyed by the same stem ids: as ``RankedKeyphraseF1`` reads them). At
+the end of the epoch ``choose`` fits a ``scoring.scorer.PhraseScorer`` and keeps it only if it
+beats the hand rule by 2-fold cross-fitting on those documents (``scorer.choose``).
+
+Why the validation split and not the training split: the tagger is overconfident on the
+documents it was trained on (its tag probabilities are near 1 and it finds nearly every gold
+phrase there), so their features are not what it produces on new text; on validation documents
+they are. Collecting costs a few ms per batch (the tags are on the host once, as the test metric
+reads them) and draws nothing from any random generator, so the tagger trains exactly as without it.
+Under DDP every rank's documents are gathered to every rank (``all_gather_object``) and each fits
+the same scorer from the same documents (Newton's method: deterministic).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+from keyword_lightning.data.vocabulary import SPECIALS
+from keyword_lightning.scoring.keyphrases import HAND
+from keyword_lightning.scoring.ranking import phrase_score
+from keyword_lightning.scoring.scorer import Document, choose, scorer_from_state
+from keyword_lightning.tagging.schemes import sbmeo_to_spans
+
+
+class ScorerChoice:
+    """The validation documents of an epoch, and the scorer chosen on them (``HAND`` until then)."""
+
+    def __init__(self) -> None:
+        self.documents: list[Document] = []
+        self.scorer: Any = HAND
+        self.figures: dict[str, float] = {}  # F1@10 of the hand rule and the learned scorer, cross-fitted
+        self._idf: tuple[Any, int, torch.Tensor] | None = None  # (scorer, vocabulary id, idf per row)
+
+    def collect(
+        self,
+        tags: torch.Tensor,
+        probs: torch.Tensor,
+        labels: torch.Tensor,
+        stems: torch.Tensor,
+        words: torch.Tensor,
+        lengths: torch.Tensor,
+        vocabulary: Sequence[str] | None,
+    ) -> None:
+        """Keep a batch's documents: predicted spans of ``tags`` [B,T] scored by ``probs``, gold spans of ``labels``."""
+        known = len(SPECIALS)
+        rows = zip(tags.tolist(), probs.tolist(), labels.tolist(), stems.tolist(), words.tolist(), lengths.tolist())
+        for p, q, t, s, w, n in rows:
+            spans = sbmeo_to_spans(p[:n])
+            self.documents.append(
+                Document(
+                    keys=[tuple(s[a : b + 1]) for a, b in spans],
+                    scores=[phrase_score(q[a : b + 1]) for a, b in spans],
+                    starts=[a for a, _ in spans],
+                    lengths=[b - a + 1 for a, b in spans],
+                    words=[vocabulary[i] if vocabulary is not None and i >= known else None for i in w[:n]],
+                    gold=list(dict.fromkeys(tuple(s[a : b + 1]) for a, b in sbmeo_to_spans(t[:n]))),
+                )
+            )
+
+    def choose(self, world_size: int, lowercase: bool) -> dict[str, float]:
+        """Fit and choose on the documents collected (every rank's); forget them; the figures (empty: none)."""
+        documents, self.documents = self.documents, []
+        if world_size > 1 and dist.is_available() and dist.is_initialized():
+            shares: list[list[Document] | None] = [None] * world_size
+            dist.all_gather_object(shares, documents)
+            documents = [d for share in shares for d in share or []]
+        if not documents:
+            return {}
+        self.scorer, self.figures = choose(documents, lowercase)
+        self.figures = {**self.figures, "documents": len(documents)}
+        return self.figures
+
+    def state(self) -> dict[str, Any]:
+        """The chosen scorer's state, with the validation figures it was chosen by (plain values)."""
+        figures = {k: v for k, v in self.figures.items() if not (isinstance(v, float) and math.isnan(v))}
+        return {**self.scorer.state(), **({"validation": figures} if figures else {})}
+
+    def load(self, state: dict[str, Any] | None) -> None:
+        """Restore a checkpoint's scorer (None: a checkpoint from before scorers, so the hand rule)."""
+        self.scorer = scorer_from_state(state)
+        self.figures = dict((state or {}).get("validation") or {})
+
+    def token_idf(self, scorer: Any, words: torch.Tensor, vocabulary: Sequence[str] | None) -> torch.Tensor | None:
+        """Each token's IDF [B,T] in ``scorer``'s table, from vocabulary rows ``words`` (None: no table)."""
+        rarity = getattr(scorer, "rarity", None)
+        if rarity is None or vocabulary is None:
+            return None
+        if self._idf is None or self._idf[0] is not scorer or self._idf[1] != id(vocabulary):
+            rows = rarity.token_idf([None if i < len(SPECIALS) else w for i, w in enumerate(vocabulary)])
+            self._idf = (scorer, id(vocabulary), torch.tensor(rows, dtype=torch.float32))
+        if self._idf[2].device != words.device:
+            self._idf = (*self._idf[:2], self._idf[2].to(words.device))
+        return self._idf[2][words.clamp(min=0)]

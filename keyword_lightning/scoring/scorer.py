@@ -1,0 +1,249 @@
+"""A learned scorer of a document's phrases: logistic regression over their document-level features.
+
+The tagger marks occurrences; ``keyphrases.phrases`` gathers them into a document's unique phrases,
+each with its features (counts, tag-probability scores, positions, length, ``in_head``, ``rarity``).
+``PhraseScorer`` scores those features with a logistic regression: each feature standardized (counts,
+score sums and lengths after ``log1p``), one weight each and a bias, fitted by Newton's method on the
+L2-penalized log loss (no randomness: the same documents give the same weights, and no RNG is drawn).
+A candidate phrase is positive when its key (the tuple of its tokens' Porter stems, or their ids)
+is a gold keyphrase's key, as stemmed F1@k matches them.
+
+``rarity`` reads a background table (``Rarity``): for each word, in how many of the scorer's
+training documents it occurs. The table travels inside the scorer's state, so the scorer ranks a
+new document alone. On its training documents each document's own words are left out of the counts
+(leave one out): a document never counts its own words, as a new document is not in the table.
+
+``choose`` picks between the hand rule (``keyphrases.HAND``) and a learned scorer by 2-fold
+cross-fitting on the given documents (fit on one half, F1@10 on the other, both ways): the learned
+one only if its mean F1@10 beats the hand rule's. ``JointRNN`` calls it on the validation documents
+at the end of each validation epoch (``model/ranker.py``). States are plain dicts, lists, str, int,
+float and bool: a checkpoint that holds one loads with ``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from keyword_lightning.scoring.keyphrases import HAND, phrases, rank_occurrences
+from keyword_lightning.scoring.ranking import SCORE_DIGITS
+from keyword_lightning.text.tokenizers import normalize_token
+
+FEATURES = ("count", "score_sum", "score_max", "score_mean", "first", "last", "spread", "length", "in_head", "rarity")
+LOGGED = frozenset({"count", "score_sum", "length"})  # read as log(1 + value)
+L2 = 1.0  # the penalty on the (standardized) weights; the bias is not penalized
+NEWTON_STEPS = 50
+CUT = 10  # choose() compares F1@10, stemmed
+
+
+class Document(NamedTuple):
+    """One training document of a scorer: its tagged occurrences, its words and its gold keys.
+
+    ``keys``, ``scores``, ``starts``, ``lengths``: per occurrence, as ``rank_occurrences`` reads them.
+    ``words``: every token's word as the rarity table keys it (normalized: ``normalize_token``), None
+    for a word the model does not know. ``gold``: the gold keyphrases' keys (as ``keys``).
+    """
+
+    keys: list[Hashable]
+    scores: list[float]
+    starts: list[int]
+    lengths: list[int]
+    words: list[str | None]
+    gold: list[Hashable]
+
+
+class Rarity:
+    """An IDF table: ``df[word]`` documents of ``documents`` hold the word; ``idf = log((1 + N) / (1 + df))``."""
+
+    def __init__(self, df: dict[str, int], documents: int) -> None:
+        self.df, self.documents = df, documents
+
+    @classmethod
+    def count(cls, documents: Iterable[Sequence[str | None]]) -> Rarity:
+        """The table of some documents' words (None words are not counted)."""
+        df: dict[str, int] = {}
+        n = 0
+        for words in documents:
+            n += 1
+            for word in set(words) - {None}:
+                df[word] = df.get(word, 0) + 1
+        return cls(dict(sorted(df.items())), n)
+
+    def token_idf(self, words: Sequence[str | None], leave_out: bool = False) -> list[float]:
+        """Each word's IDF; ``leave_out``: of a document counted in the table, its own words left out."""
+        own = int(leave_out)
+        top = math.log(1 + self.documents - own)
+        cache: dict[str | None, float] = {}
+        out = []
+        for word in words:
+            idf = cache.get(word)
+            if idf is None:
+                df = self.df.get(word, 0) - own if word is not None else 0
+                idf = cache[word] = top - math.log(1 + max(0, df))
+            out.append(idf)
+        return out
+
+
+def vector(f: dict[str, float]) -> list[float]:
+    """A phrase's features in ``FEATURES`` order, ``LOGGED`` ones as ``log(1 + value)``."""
+    return [math.log1p(f[name]) if name in LOGGED else f[name] for name in FEATURES]
+
+
+class PhraseScorer:
+    """Logistic regression over a phrase's features: ``score = sigmoid(weights . z + bias)``, ``z`` standardized."""
+
+    kind = "logistic"
+
+    def __init__(
+        self,
+        weights: Sequence[float],
+        bias: float,
+        mean: Sequence[float],
+        scale: Sequence[float],
+        rarity: Rarity,
+        lowercase: bool = True,
+    ) -> None:
+        self.weights, self.bias = [float(w) for w in weights], float(bias)
+        self.mean, self.scale = [float(m) for m in mean], [float(s) for s in scale]
+        self.rarity, self.lowercase = rarity, lowercase
+        self._w = [w / s for w, s in zip(self.weights, self.scale)]  # on the raw vector
+        self._b = self.bias - sum(w * m for w, m in zip(self._w, self.mean))
+
+    def logit(self, f: dict[str, float]) -> float:
+        """``weights . z + bias`` of a phrase's features."""
+        return self._b + sum(w * x for w, x in zip(self._w, vector(f)))
+
+    def score(self, f: dict[str, float]) -> float:
+        """The probability that the phrase is a gold keyphrase, rounded as phrase scores are."""
+        z = self.logit(f)
+        p = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+        return round(p, SCORE_DIGITS)
+
+    def token_idf(self, tokens: Sequence[str]) -> list[float]:
+        """Each token's IDF in this scorer's table (tokens normalized as the vocabulary is)."""
+        return self.rarity.token_idf([normalize_token(t, self.lowercase) for t in tokens])
+
+    @classmethod
+    def fit(cls, documents: Sequence[Document], lowercase: bool = True, l2: float = L2) -> PhraseScorer:
+        """Fit on ``documents``' candidate phrases (ValueError without both positive and negative ones)."""
+        rarity = Rarity.count(d.words for d in documents)
+        rows, labels = [], []
+        for d in documents:
+            gold = set(d.gold)
+            idf = rarity.token_idf(d.words, leave_out=True)
+            for key, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), idf):
+                rows.append(vector(f))
+                labels.append(float(key in gold))
+        y = np.asarray(labels)
+        if not 0 < y.sum() < len(y):
+            raise ValueError(f"a scorer needs positive and negative candidates ({int(y.sum())} of {len(y)} positive)")
+        x = np.asarray(rows, dtype=np.float64)
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale < 1e-9] = 1.0
+        w = newton((x - mean) / scale, y, l2)
+        return cls(w[:-1].tolist(), float(w[-1]), mean.tolist(), scale.tolist(), rarity, lowercase)
+
+    def state(self) -> dict[str, Any]:
+        """Plain values (``from_state`` reads them back)."""
+        return {
+            "kind": self.kind,
+            "features": list(FEATURES),
+            "weights": self.weights,
+            "bias": self.bias,
+            "mean": self.mean,
+            "scale": self.scale,
+            "lowercase": self.lowercase,
+            "documents": self.rarity.documents,
+            "df": dict(self.rarity.df),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> PhraseScorer:
+        """A scorer from ``state()``'s values (ValueError when they are not this release's)."""
+        if list(state.get("features") or []) != list(FEATURES):
+            raise ValueError(f"scorer features {state.get('features')} differ from this release's {list(FEATURES)}")
+        numbers = [state.get(k) for k in ("weights", "mean", "scale")]
+        if not all(isinstance(v, list) and len(v) == len(FEATURES) for v in numbers) or not all(
+            isinstance(x, int | float) and math.isfinite(x) for x in [*sum(numbers, []), state.get("bias")]
+        ):
+            raise ValueError(f"scorer weights, mean and scale must be {len(FEATURES)} finite numbers each")
+        df, documents = state.get("df"), state.get("documents")
+        if not isinstance(documents, int) or not isinstance(df, dict):
+            raise ValueError("scorer rarity table must be a dict of word counts and a document count")
+        if not all(isinstance(w, str) and isinstance(c, int) and 0 < c <= documents for w, c in df.items()):
+            raise ValueError("scorer rarity table must map words to document counts")
+        if any(s <= 0 for s in state["scale"]) or not isinstance(state.get("lowercase"), bool):
+            raise ValueError("scorer scales must be positive and 'lowercase' a bool")
+        return cls(*numbers[:1], state["bias"], *numbers[1:], Rarity(dict(df), documents), state["lowercase"])
+
+
+def newton(z: np.ndarray, y: np.ndarray, l2: float, steps: int = NEWTON_STEPS) -> np.ndarray:
+    """Weights and bias (last) minimizing the log loss of ``sigmoid(z @ w + b)`` plus ``l2 / 2 * |w|^2``."""
+    a = np.hstack([z, np.ones((len(z), 1))])
+    penalty = np.full(a.shape[1], l2)
+    penalty[-1] = 0.0
+
+    def loss(w: np.ndarray) -> float:
+        t = a @ w
+        return float(np.logaddexp(0, t).sum() - y @ t + 0.5 * (penalty * w * w).sum())
+
+    w = np.zeros(a.shape[1])
+    current = loss(w)
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(a @ w)))
+        grad = a.T @ (p - y) + penalty * w
+        hess = (a * (p * (1 - p))[:, None]).T @ a + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-6 and loss(w - t * step) > current:  # backtracking: the loss never goes up
+            t /= 2
+        w, previous = w - t * step, current
+        current = loss(w)
+        if previous - current < 1e-10 * max(1.0, abs(current)):
+            break
+    return w
+
+
+def scorer_from_state(state: dict[str, Any] | None) -> Any:
+    """The scorer of a checkpoint's ``scorer`` state: ``HAND`` for None or ``{"kind": "hand"}``."""
+    if state is None or (isinstance(state, dict) and state.get("kind") == HAND.kind):
+        return HAND
+    if isinstance(state, dict) and state.get("kind") == PhraseScorer.kind:
+        return PhraseScorer.from_state(state)
+    kind = state.get("kind") if isinstance(state, dict) else state
+    raise ValueError(f"scorer kind {kind!r} is not one of {HAND.kind}, {PhraseScorer.kind}")
+
+
+def f1_at(scorer: Any, documents: Sequence[Document], k: int = CUT) -> float:
+    """Micro F1@k of ``scorer``'s ranking of ``documents``: ``2 sum tp / (sum min(k, predicted) + sum gold)``."""
+    tp = predicted = gold = 0
+    for d in documents:
+        idf = scorer.rarity.token_idf(d.words) if isinstance(scorer, PhraseScorer) else None
+        top = [key for key, _, _ in rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), scorer, idf)]
+        truth = set(d.gold)
+        tp, predicted, gold = tp + len(set(top[:k]) & truth), predicted + len(top[:k]), gold + len(truth)
+    return 2 * tp / (predicted + gold) if predicted + gold else 0.0
+
+
+def choose(documents: Sequence[Document], lowercase: bool = True, k: int = CUT) -> tuple[Any, dict[str, float]]:
+    """``HAND`` or a ``PhraseScorer`` fitted on all ``documents``, by 2-fold cross-fitting, and the figures.
+
+    The documents alternate between two halves; each half is ranked by the hand rule and by a
+    scorer fitted on the other half. Returns the chosen scorer and ``{"hand": mean F1@k, "learned":
+    mean F1@k (nan when a half could not be fitted)}``; the learned scorer wins only when better.
+    """
+    halves = [list(documents[0::2]), list(documents[1::2])]
+    hand, learned = [], []
+    for held, train in (halves, halves[::-1]):
+        hand.append(f1_at(HAND, held, k))
+        try:
+            learned.append(f1_at(PhraseScorer.fit(train, lowercase), held, k))
+        except ValueError:
+            learned.append(math.nan)
+    figures = {"hand": sum(hand) / 2, "learned": sum(learned) / 2}
+    if not figures["learned"] > figures["hand"]:  # nan: not better
+        return HAND, figures
+    return PhraseScorer.fit(documents, lowercase), figures

@@ -1,0 +1,171 @@
+"""The learned document-level scorer: its features against plain counts, a toy problem it must learn,
+its state through ``torch.load(weights_only=True)``, and the checkpoint's scorer in every ranking
+(the extractor, ``predict``, ``test``), with ``--model.decoding.ranker hand`` for the hand rule."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
+from keyword_lightning.scoring.keyphrases import HAND, phrase_key, phrases, rank_occurrences, rank_record
+from keyword_lightning.scoring.scorer import (
+    FEATURES,
+    Document,
+    PhraseScorer,
+    Rarity,
+    choose,
+    f1_at,
+    scorer_from_state,
+)
+from keyword_lightning.tagging.decoding import Decoding
+from tests.conftest import fit_tiny, run_cli, run_env
+
+TEXT = "We study graph theory and optimization. Graph theory of neural networks. Neural networks and graph theory."
+
+
+def test_in_head_and_rarity_against_a_plain_count():
+    tokens = "the graph theory of neural networks is a study of graph theory and optimization here".split()
+    assert len(tokens) == 15  # the head: tokens 0 and 1 (0.15 * 15 = 2.25)
+    others = [["graph", "networks", "the"], ["graph", "the", "of"], ["theory", "the"]]
+    rarity = Rarity.count([*others, tokens])
+    assert rarity.documents == 4 and rarity.df["graph"] == 3 and rarity.df["the"] == 4 and "optimization" in rarity.df
+    spans = [(1, 2), (4, 5), (10, 11), (13, 13)]  # graph theory, neural networks, graph theory, optimization
+    keys = [phrase_key(tokens[a : b + 1]) for a, b in spans]
+    idf = rarity.token_idf(tokens)
+    found = phrases(keys, [0.9, 0.8, 0.7, 0.6], [a for a, _ in spans], [b - a + 1 for a, b in spans], 15, idf)
+    f = {key: feats for key, feats, _ in found}
+    plain = {w: math.log(5 / (1 + sum(w in set(d) for d in [*others, tokens]))) for w in tokens}
+    assert f[("graph", "theori")]["in_head"] == 1.0 and f[("neural", "network")]["in_head"] == 0.0
+    assert f[("graph", "theori")]["rarity"] == pytest.approx((plain["graph"] + plain["theory"]) / 2)
+    assert f[("optim",)]["rarity"] == pytest.approx(math.log(5 / 2))
+    # Leave one out: a document in the table does not count its own words.
+    alone = rarity.token_idf(["graph", "optimization", None, "unseen"], leave_out=True)
+    assert alone == pytest.approx([math.log(4 / 3), math.log(4 / 1), math.log(4), math.log(4)])
+    assert phrases(keys, [0.5] * 4, [1, 4, 10, 13], [2, 2, 2, 1], 15)[0][1]["rarity"] == 0.0  # no table
+
+
+def toy_documents(n: int) -> list[Document]:
+    """Gold phrases: once, late, scored 0.9; the others: twice, early, scored 0.6 (the hand rule puts them first)."""
+    docs = []
+    for d in range(n):
+        words = [f"w{d}_{i}" for i in range(40)]
+        keys, scores, starts = [], [], []
+        for j in range(3):  # negatives: two occurrences in the first half
+            keys += [("neg", d, j)] * 2
+            scores += [0.6, 0.6]
+            starts += [2 + j, 10 + j]
+        for j in range(3):  # positives: one occurrence near the end
+            keys.append(("pos", d, j))
+            scores.append(0.9 - 0.01 * (d % 5))
+            starts.append(30 + j)
+        docs.append(Document(keys, scores, starts, [1] * len(keys), words, [("pos", d, j) for j in range(3)]))
+    return docs
+
+
+def test_the_scorer_learns_a_separable_toy_problem_and_is_chosen():
+    docs = toy_documents(20)
+    scorer = PhraseScorer.fit(docs)
+    for d in docs:
+        ranked = rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), scorer)
+        assert [key[0] for key, _, _ in ranked] == ["pos"] * 3 + ["neg"] * 3
+        assert all(0 < score < 1 for _, score, _ in ranked)
+    assert f1_at(scorer, docs, 3) == 1.0 and f1_at(HAND, docs, 3) == 0.0
+    assert choose(docs)[1] == {"hand": 2 / 3, "learned": 2 / 3}  # at 10 both rank all 6: a tie keeps the hand rule
+    chosen, figures = choose(docs, k=3)
+    assert isinstance(chosen, PhraseScorer) and figures == {"hand": 0.0, "learned": 1.0}
+    # Without negatives there is nothing to learn: the hand rule stays.
+    only_gold = [d._replace(gold=list(d.keys)) for d in docs]
+    with pytest.raises(ValueError, match="positive and negative"):
+        PhraseScorer.fit(only_gold)
+    chosen, figures = choose(only_gold)
+    assert chosen is HAND and math.isnan(figures["learned"])
+
+
+def test_the_state_round_trips_through_weights_only_loading(tmp_path):
+    docs = toy_documents(10)
+    scorer = PhraseScorer.fit(docs, lowercase=False)
+    torch.save({"scorer": scorer.state()}, tmp_path / "s.pt")
+    loaded = scorer_from_state(torch.load(tmp_path / "s.pt", weights_only=True)["scorer"])
+    assert loaded.state() == scorer.state() and loaded.lowercase is False
+    for d in docs:
+        for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), scorer.token_idf(d.words)):
+            assert loaded.score(f) == scorer.score(f)
+    assert scorer_from_state(None) is HAND and scorer_from_state({"kind": "hand"}) is HAND
+    for bad in ({"kind": "forest"}, {**scorer.state(), "weights": [1.0]}, {**scorer.state(), "features": ["count"]},
+                {**scorer.state(), "df": {"w": 99}}):  # fmt: skip
+        with pytest.raises(ValueError):
+            scorer_from_state(bad)
+
+
+def late_first_state() -> dict:
+    """A hand-made scorer that ranks phrases first seen late first: the hand rule's order reversed, nearly."""
+    weights = [0.0] * len(FEATURES)
+    weights[FEATURES.index("first")] = 5.0
+    return PhraseScorer(weights, 0.0, [0.0] * len(FEATURES), [1.0] * len(FEATURES), Rarity({}, 0)).state()
+
+
+@pytest.fixture()
+def late_first_checkpoint(tiny_checkpoint, tmp_path):
+    ckpt = torch.load(tiny_checkpoint, weights_only=True)
+    ckpt[CHECKPOINT_KEY]["scorer"] = late_first_state()
+    path = tmp_path / "late.ckpt"
+    torch.save(ckpt, path)
+    return path
+
+
+def test_a_fit_keeps_its_choice_in_the_checkpoint(tiny_checkpoint):
+    meta = read_checkpoint(tiny_checkpoint)[CHECKPOINT_KEY]
+    assert meta["scorer"]["kind"] in ("hand", "logistic")
+    assert set(meta["scorer"]["validation"]) >= {"hand", "documents"}  # the figures it was chosen by
+    ckpt = torch.load(tiny_checkpoint, weights_only=True)
+    ckpt[CHECKPOINT_KEY]["scorer"] = {**late_first_state(), "bias": "x"}
+    torch.save(ckpt, tiny_checkpoint)
+    with pytest.raises(CheckpointError, match="scorer"):
+        read_checkpoint(tiny_checkpoint)
+
+
+def test_the_checkpoint_scorer_ranks_keyphrases_unless_hand_is_asked(late_first_checkpoint, tmp_path):
+    from keyword_lightning import KeywordExtractor
+
+    learned = KeywordExtractor.from_checkpoint(late_first_checkpoint, threads=1)
+    hand = KeywordExtractor.from_checkpoint(late_first_checkpoint, threads=1, decoding=Decoding(ranker="hand"))
+    (record,) = learned.predict([TEXT])
+    ranked, by_hand = learned.keyphrases(TEXT), hand.keyphrases(TEXT)
+    assert len(ranked) >= 2 and [k["text"] for k in ranked] != [k["text"] for k in by_hand]
+    assert by_hand == rank_record(record)  # the hand rule, as before scorers
+    firsts = [min(s for s, _ in k["occurrences"]) for k in ranked]
+    assert firsts == sorted(firsts, reverse=True)  # this scorer: first seen late, first
+    # predict: the records' ranked field; --model.decoding.ranker hand: the hand rule.
+    (tmp_path / "in.txt").write_text(TEXT + "\n")
+    args = ["predict", "--ckpt_path", late_first_checkpoint, "--data.predict_file", "in.txt",
+            "--trainer.callbacks.output_path", "-", "--model.decoding.ranker", "hand"]  # fmt: skip
+    (written,) = [json.loads(line) for line in run_cli(args, tmp_path, env=run_env()).stdout.splitlines()]
+    assert written["ranked"] == rank_record(written) == rank_record(record)
+
+
+def test_test_ranks_with_the_checkpoint_scorer(late_first_checkpoint, tiny_corpus):
+    import lightning as L
+
+    from keyword_lightning import JointRNN, KeywordDataModule
+
+    model = JointRNN.load_from_checkpoint(late_first_checkpoint, map_location="cpu", weights_only=True)
+    assert model.ranker.state() == late_first_state()
+    seen = []
+    update = model.test_ranked.update
+    model.test_ranked.update = lambda *args: seen.append(args[5:]) or update(*args)
+    trainer = L.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.test(model, KeywordDataModule(str(tiny_corpus), batch_size=4), verbose=False)
+    assert seen and all(scorer is model.ranker and idf is not None for scorer, idf in seen)
+
+
+def test_choosing_a_scorer_does_not_change_training(tiny_corpus, tmp_path):
+    dropout = {"network": {"dropout": 0.3}}  # draws from the RNG in every step: a draw elsewhere would shift it
+    _, auto, _ = fit_tiny(tiny_corpus, tmp_path / "a", epochs=2, model_kw=dropout)
+    _, hand, _ = fit_tiny(tiny_corpus, tmp_path / "h", epochs=2, model_kw={**dropout, "decoding": {"ranker": "hand"}})
+    assert auto.scorer_choice.figures and not hand.scorer_choice.figures  # hand: nothing collected, nothing fitted
+    for (name, a), (_, h) in zip(auto.state_dict().items(), hand.state_dict().items()):
+        assert torch.equal(a, h), name
