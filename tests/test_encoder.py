@@ -248,7 +248,8 @@ def test_the_checkpoint_alone_predicts_without_the_model_files(tiny_corpus, tmp_
     assert json.loads(proc.stdout) == json.loads(json.dumps(expected))
     # The CLI too: predict raw text from stdin and test on the dataset, with the checkpoint alone.
     config = tmp_path / "settings.yaml"  # not config.yaml: the CLI saves its own there
-    config.write_text(f"model:\n  encoder:\n    name_or_path: {model_dir}\n", encoding="utf-8")
+    inputs = f"  inputs:\n    - words\n    - transformer: {{name_or_path: {model_dir}}}\n"
+    config.write_text("model:\n" + inputs, encoding="utf-8")
     args = ["--config", config, "--ckpt_path", path, "--trainer.logger", "false",
             "--trainer.enable_progress_bar", "false"]  # fmt: skip
     writer = ["--trainer.callbacks+=keyword_lightning.training.callbacks.PredictionWriter",

@@ -14,7 +14,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from lightning.pytorch.loggers import WandbLogger
-from torchmetrics import MetricCollection
+from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import MulticlassConfusionMatrix
 
 from keyword_lightning.data.batch import Batch
@@ -89,7 +89,10 @@ class JointRNN(L.LightningModule):
         self.train_metrics = token_metrics("train/")
         # Losses as metrics: training's logged once an epoch (a `self.log` call costs milliseconds of
         # Python, too much for every step of a short-step model); all exact under DDP (`loss_means`).
-        self.train_losses, self.val_losses, self.test_losses = (loss_means(LOSSES) for _ in range(3))
+        self.train_losses = MetricCollection(
+            {key: MeanMetric(nan_strategy="disable") for key in LOSSES}, compute_groups=False
+        )
+        self.val_losses, self.test_losses = loss_means(LOSSES), loss_means(LOSSES)
         self.val_metrics = token_metrics("val/")
         self.test_metrics = token_metrics("test/")
         self.val_phrase = PhraseF1()
@@ -160,7 +163,7 @@ class JointRNN(L.LightningModule):
         out = self.model_step(batch)
         size = batch.words.shape[0]
         for key, mean in losses.items():
-            mean.update(out[key].expand(size))  # a value per document: the mean over documents
+            mean.update(out[key], size)  # the mean over documents
             self.log(f"{stage}/{key}", mean, on_step=False, on_epoch=True)
         self._update_token_metrics(metrics, out, batch)
         self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=size)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torchmetrics import MeanMetric, Metric, MetricCollection
+from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import BinaryF1Score
 
 from keyword_lightning.scoring.keyphrases import rank_occurrences
@@ -173,16 +173,37 @@ def token_metrics(prefix: str) -> MetricCollection:
     )
 
 
-def loss_means(names: tuple[str, ...]) -> MetricCollection:
-    """A mean over an epoch of each loss in ``names``; update with one value per document, ``loss.expand(n)``.
+class LossMean(Metric):
+    """A loss averaged over an epoch's documents: ``update(loss, documents)`` with a batch's mean loss.
 
-    Float sum states, summed across DDP ranks: exact for any split of the documents. (Lightning 2.6's
-    ``self.log(..., sync_dist=True, batch_size=n)`` averages its integer document count across ranks
-    and floors it, 17 documents on 2 ranks counting as 16: Lightning issue 21859.) No NaN check,
-    which would wait for the GPU; and under ``nan_strategy="disable"`` torchmetrics drops ``weight=``,
-    hence a value per document.
+    Sum states (the loss times the batch's documents, and the documents), summed across DDP ranks:
+    exact for any split of the documents. (Lightning 2.6's ``self.log(..., sync_dist=True,
+    batch_size=n)`` averages its integer document count across ranks and floors it, 17 documents on
+    2 ranks counting as 16: Lightning issue 21859.) No NaN check, which would wait for the GPU.
+    Updates are out of place: states reset under ``inference_mode`` (a ``validate`` before ``fit``)
+    are inference tensors, which an in-place add outside it refuses.
     """
-    return MetricCollection({key: MeanMetric(nan_strategy="disable") for key in names}, compute_groups=False)
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
+        self.add_state("documents", torch.tensor(0.0), dist_reduce_fx="sum")
+
+    def update(self, loss: torch.Tensor, documents: int) -> None:
+        """Add one batch: its mean ``loss`` over ``documents`` documents."""
+        self.total = self.total + loss.detach().float() * documents
+        self.documents = self.documents + documents
+
+    def compute(self) -> torch.Tensor:
+        """The mean loss per document (NaN with no documents)."""
+        return self.total / self.documents
+
+
+def loss_means(names: tuple[str, ...]) -> MetricCollection:
+    """A ``LossMean`` for each loss in ``names`` (validation and test: means over documents)."""
+    return MetricCollection({key: LossMean() for key in names}, compute_groups=False)
 
 
 class RankedKeyphraseF1(Metric):
