@@ -69,6 +69,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA device here."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def resolve_checkpoint(value: str) -> Path:
     """``best`` / ``last`` (``runs.SEARCH_ORDER``, as for every command) or a path; checked here, once."""
     path = find_run_checkpoint(None, value) if value in ("best", "last") else Path(value)
@@ -105,6 +112,10 @@ def main(argv: list[str] | None = None) -> None:
         os.environ[QUIET_ENV] = "1"
     if args.workers < 0 or args.threads < 1 or args.batch_size < 1 or args.max_chars < 1 or args.shard_mb <= 0:
         fail("--workers, --threads, --batch-size, --max-chars and --shard-mb must be positive", 2)
+    if args.address and args.engine != "ray":
+        fail("--address is for --engine ray", 2)
+    if args.device == "cuda" and args.engine == "local" and not cuda_available():
+        fail("--device cuda: no CUDA device on this machine", 2)
     args.workers = args.workers or default_threads()
     out = Path(args.output).resolve()
     try:

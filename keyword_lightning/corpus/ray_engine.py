@@ -74,7 +74,11 @@ def run_ray(
 ) -> list[dict[str, Any]]:
     """Run ``units`` on ``workers`` Ray actors; ``on_record`` gets each finished unit's record; the failed units."""
     threads = int(worker_kwargs.get("threads") or 1)
+    gpus = 1 if worker_kwargs.get("device") == "cuda" else None
     ray = start_ray(address, workers * threads)
+    if gpus and ray.cluster_resources().get("GPU", 0) < 1:  # else Ray Data waits for one forever
+        ray.shutdown()
+        raise EngineError("--device cuda: the Ray cluster has no GPU")
     sizes = {unit.name: unit.size for unit in units}
     failed, finished, docs, done = [], set(), 0, 0
     try:
@@ -87,7 +91,7 @@ def run_ray(
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=workers),
             num_cpus=threads,
-            num_gpus=1 if worker_kwargs.get("device") == "cuda" else None,
+            num_gpus=gpus,
             max_restarts=MAX_RESTARTS,
             max_task_retries=MAX_RESTARTS,
         )

@@ -129,7 +129,8 @@ def plan_units(source: str, shard_bytes: int, exclude: Path | None = None) -> li
     def close_texts() -> None:
         if texts:
             rel = tuple(p.relative_to(root).as_posix() for p in texts)
-            pieces.append({"kind": "txt", "path": str(root), "label": ".", "size": text_bytes[0], "files": rel})
+            label = rel[0] if len(rel) == 1 else f"{rel[0]} .. {rel[-1]}"
+            pieces.append({"kind": "txt", "path": str(root), "label": label, "size": text_bytes[0], "files": rel})
             texts.clear()
             text_bytes[0] = 0
 
