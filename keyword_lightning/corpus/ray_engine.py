@@ -47,6 +47,9 @@ def start_ray(address: str | None, cpus: int) -> Any:
     where = {"address": address} if address else {"num_cpus": cpus}
     # Ray's coming behaviour now, and without its warning: a CPU actor's CUDA_VISIBLE_DEVICES is left alone.
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
+    if not address:  # a Ray of our own has no dashboard to feed: no metrics, and no error line on stderr
+        os.environ.setdefault("RAY_enable_metrics_collection", "0")  # when its metrics agent starts late
+
     try:
         ray.init(**where, include_dashboard=False, log_to_driver=not quiet, configure_logging=True,
                  logging_level=logging.ERROR if quiet else logging.WARNING)  # fmt: skip
