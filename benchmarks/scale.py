@@ -9,7 +9,8 @@ Zipf vocabulary of 500,000 words and keyphrase tags at Inspec's rates. It measur
   - `keyword-lightning fit` (configs/inspec.yaml, random embeddings, one epoch bounded by
     `--trainer.limit_train_batches`): set-up time (load + encode), training tokens/s, peak RSS.
 Each step runs in its own process; peak RSS is that process's own (`wait4`).
-Writes benchmarks/results/scale.md.
+Writes benchmarks/results/scale.md. ``write_text_corpus`` makes the raw-text corpus of
+``benchmarks/extract.py`` (Inspec's lengths and word frequencies, as JSONL).
 """
 
 from __future__ import annotations
@@ -72,6 +73,46 @@ def write_corpus(path: Path, docs: int, lengths: np.ndarray, seed: int, vocab: i
             fh.write(b"".join(table[rows].tolist()))
             total += n
     return total
+
+
+def inspec_words(path: Path) -> tuple[list[str], np.ndarray]:
+    """The words of a CoNLL file (PTB escapes undone) and each one's share of its tokens."""
+    from keyword_lightning.text import PTB_ESCAPES
+
+    counts: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            word = PTB_ESCAPES.get(line.split()[0], line.split()[0])
+            counts[word] = counts.get(word, 0) + 1
+    freq = np.array(list(counts.values()), dtype=np.float64)
+    return list(counts), freq / freq.sum()
+
+
+def write_text_corpus(folder: Path, docs: int, inspec: Path, seed: int = 0, files: int = 8) -> list[Path]:
+    """``docs`` raw-text documents (``{"id", "text"}``) in ``files`` JSONL files under ``folder``.
+
+    Inspec-like: each document's length is drawn from Inspec train's, its words from Inspec
+    train's words at their frequencies (so GloVe finds them, and the tagger marks keyphrases at
+    about its usual rate). Ids are ``syn-N``, unique. Written in blocks: memory stays small.
+    """
+    rng = np.random.default_rng(seed)
+    lengths = inspec_lengths(inspec)
+    words, share = inspec_words(inspec)
+    vocab = np.array(words, dtype=object)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"corpus-{i:02d}.jsonl" for i in range(files)]
+    per_file = -(-docs // files)
+    n = 0
+    for path in paths:
+        with open(path, "w", encoding="utf-8") as fh:
+            for lo in range(0, min(per_file, docs - n), 5_000):
+                doc_len = rng.choice(lengths, size=min(5_000, per_file - lo, docs - n))
+                tokens = vocab[rng.choice(len(vocab), size=int(doc_len.sum()), p=share)]
+                ends = np.cumsum(doc_len)
+                for i, (a, b) in enumerate(zip(ends - doc_len, ends)):
+                    fh.write(json.dumps({"id": f"syn-{n + i}", "text": " ".join(tokens[a:b])}) + "\n")
+                n += len(doc_len)
+    return paths
 
 
 def measured(module_args: list[str], cwd: Path) -> tuple[float, float, str]:

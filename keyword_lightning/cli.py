@@ -1,11 +1,10 @@
 """``keyword-lightning``: LightningCLI over ``JointRNN`` and ``KeywordDataModule``.
 
-Subcommands ``fit``, ``validate``, ``test``, ``predict``, and ``serve`` (``serve/``, no
-LightningCLI). ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run
-(``runs.SEARCH_ORDER``). ``validate``, ``test`` and ``predict`` need no ``--config``: the
-checkpoint holds the model (``configs/checkpoint.yaml`` in the package gives the rest), and they
-start no logger (no run folder, no wandb run) unless ``--trainer.logger true`` asks for the
-config's loggers. stdout carries only results; errors are one line, exit status 2.
+Subcommands ``fit``, ``validate``, ``test``, ``predict``; ``serve`` (``serve/``) and ``extract`` (``corpus/``) are
+no LightningCLI. ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run (``runs.SEARCH_ORDER``).
+``validate``, ``test`` and ``predict`` need no ``--config``: the checkpoint holds the model (``configs/checkpoint.yaml``
+in the package gives the rest), and they start no logger (no run folder, no wandb run) unless ``--trainer.logger
+true`` asks for the config's loggers. stdout carries only results; errors are one line, exit status 2.
 """
 
 from __future__ import annotations
@@ -256,10 +255,7 @@ CLI_OPTIONS = {
 
 
 def main(args: list[str] | None = None) -> None:
-    """Console entry point; data and checkpoint problems end in one line, exit code 2.
-
-    ``keyword-lightning serve ...`` goes to ``serve.api.main`` (an HTTP server; no LightningCLI).
-    """
+    """Console entry point (``serve``, ``extract``: their own argparse); problems end in one line, exit code 2."""
     argv = list(sys.argv[1:] if args is None else args)
     if "--quiet" in argv:  # taken here, before anything logs (anywhere on the line, also for serve)
         at = argv.index("--quiet")
@@ -270,8 +266,11 @@ def main(args: list[str] | None = None) -> None:
     if argv[:1] == ["serve"]:
         from keyword_lightning.serve.api import main as serve
 
-        serve(argv[1:])
-        return
+        return serve(argv[1:])
+    if argv[:1] == ["extract"]:
+        from keyword_lightning.corpus.extract import main as extract
+
+        return extract(argv[1:])
     try:
         try:
             KeywordCLI(JointRNN, KeywordDataModule, args=argv, **CLI_OPTIONS)

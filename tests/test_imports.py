@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("keyword_lightning.training",),  # callbacks, the wandb logger, plots
     (  # the entry points
         "keyword_lightning.serve",
+        "keyword_lightning.corpus",  # extract: a corpus, locally or on Ray
         "keyword_lightning.cli",
         "keyword_lightning.prepare",
         "keyword_lightning.report",

@@ -1,0 +1,143 @@
+"""A unit's documents, one at a time: ``(id, text)``, or ``(id, reason)`` for one that cannot be tagged.
+
+A bad document never stops the unit: an empty text, bytes that are not UTF-8, a text over
+``max_chars``, a record without ``text`` (or a JSONL line that is not a JSON object) each come out
+with a reason, for ``errors.jsonl``. Ids: the record's ``id``; without one, ``FILE@BYTE`` for a
+JSONL line (the byte offset of the line in its file), ``FILE#ROW`` for a Parquet row; a ``.txt``
+file's path relative to the input folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from keyword_lightning.corpus.sources import Unit
+
+BOM = b"\xef\xbb\xbf"
+PARQUET_BATCH = 1024  # rows read at a time from a Parquet file
+
+
+class Doc(NamedTuple):
+    """A document to tag (``reason`` None) or to report (``text`` None); ``done``: the unit's bytes read so far."""
+
+    id: str
+    text: str | None
+    reason: str | None
+    done: int
+
+
+def check_text(doc_id: str, text: object, max_chars: int, done: int) -> Doc:
+    """``text`` as a document to tag, or the reason it cannot be."""
+    if text is None:
+        return Doc(doc_id, None, "no 'text' field", done)
+    if not isinstance(text, str):
+        return Doc(doc_id, None, f"'text' is not a string ({type(text).__name__})", done)
+    if len(text) > max_chars:
+        return Doc(doc_id, None, f"{len(text):,} characters, over --max-chars {max_chars:,}", done)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # JSON's "\ud800": a lone surrogate is no UTF-8 text
+        return Doc(doc_id, None, f"text is not valid UTF-8 (a lone surrogate at character {err.start})", done)
+    if not text.strip():
+        return Doc(doc_id, None, "empty text", done)
+    return Doc(doc_id, text, None, done)
+
+
+def json_line(line: bytes, fallback_id: str, max_chars: int, done: int) -> Doc:
+    """One JSONL line (``{"id", "text"}``) as a ``Doc``."""
+    bad_byte = None
+    try:
+        raw = line.decode("utf-8")
+    except UnicodeDecodeError as err:  # read on, to name the document by its id
+        raw, bad_byte = line.decode("utf-8", errors="replace"), err.start
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as err:
+        return Doc(fallback_id, None, f"not valid JSON ({err.msg})", done)
+    if not isinstance(obj, dict):
+        return Doc(fallback_id, None, f"not a JSON object ({type(obj).__name__})", done)
+    doc_id = obj.get("id", fallback_id)
+    if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
+        return Doc(fallback_id, None, "field 'id' is not a string or an integer", done)
+    if bad_byte is not None:
+        return Doc(str(doc_id), None, f"not valid UTF-8 (byte {bad_byte} of its line)", done)
+    return check_text(str(doc_id), obj.get("text"), max_chars, done)
+
+
+def jsonl_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
+    """The lines that start in ``[unit.start, unit.end)`` of a JSONL file; blank lines are skipped."""
+    with open(unit.path, "rb") as fh:
+        pos = unit.start
+        if pos > 0:  # a line that starts before the unit is the previous unit's
+            fh.seek(pos - 1)
+            if fh.read(1) != b"\n":
+                fh.readline()
+            pos = fh.tell()
+        while pos < unit.end:
+            line = fh.readline()
+            if not line:
+                break
+            at, pos = pos, pos + len(line)
+            if at == 0 and line.startswith(BOM):
+                line = line[len(BOM) :]
+            if line.strip():
+                yield json_line(line, f"{unit.label}@{at}", max_chars, min(pos, unit.end) - unit.start)
+
+
+def text_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
+    """Each ``.txt`` file of the unit as one document, id = its path relative to the input folder."""
+    done = 0
+    for rel in unit.files:
+        path = Path(unit.path) / rel
+        try:
+            size = path.stat().st_size
+            if size > 4 * max_chars + len(BOM):  # over the limit whatever it holds (a character is 1-4 bytes)
+                done += size
+                yield Doc(rel, None, f"{size:,} bytes, over --max-chars {max_chars:,}", done)
+                continue
+            data = path.read_bytes()
+        except OSError as err:
+            yield Doc(rel, None, f"cannot read the file ({err.strerror or type(err).__name__})", done)
+            continue
+        done += size
+        try:
+            text = data.removeprefix(BOM).decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield Doc(rel, None, f"not valid UTF-8 (byte {err.start})", done)
+            continue
+        yield check_text(rel, text, max_chars, done)
+
+
+def parquet_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
+    """The rows of row groups ``[unit.start, unit.end)`` of a Parquet file (columns ``id``, ``text``)."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(unit.path)
+    names, meta, groups = set(pf.schema_arrow.names), pf.metadata, list(range(unit.start, unit.end))
+    row = first = sum(meta.row_group(i).num_rows for i in range(unit.start))
+    rows = max(1, sum(meta.row_group(i).num_rows for i in groups))
+    columns = [c for c in ("id", "text") if c in names]
+    for batch in pf.iter_batches(PARQUET_BATCH, row_groups=groups, columns=columns):
+        ids = batch.column("id").to_pylist() if "id" in names else [None] * batch.num_rows
+        texts = batch.column("text").to_pylist() if "text" in names else [None] * batch.num_rows
+        for doc_id, text in zip(ids, texts):
+            done = (row - first + 1) * unit.size // rows
+            doc_id, row = f"{unit.label}#{row}" if doc_id is None else str(doc_id), row + 1
+            if isinstance(text, bytes):  # a binary column: UTF-8 is not promised
+                try:
+                    text = text.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    yield Doc(doc_id, None, f"not valid UTF-8 (byte {err.start})", done)
+                    continue
+            yield check_text(doc_id, text, max_chars, done)
+
+
+READERS = {"jsonl": jsonl_docs, "txt": text_docs, "parquet": parquet_docs}
+
+
+def documents(unit: Unit, max_chars: int) -> Iterator[Doc]:
+    """The documents of ``unit``, in file order."""
+    return READERS[unit.kind](unit, max_chars)
