@@ -3,7 +3,8 @@ import torch
 from torchmetrics.classification import BinaryAccuracy, MulticlassAccuracy
 from torchmetrics.utilities.data import dim_zero_sum
 
-from keyword_lightning.scoring.metrics import KeyphraseSetF1, MaskedAccuracy, PhraseF1, RankedKeyphraseF1
+from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1
+from keyword_lightning.scoring.token_metrics import MaskedAccuracy
 from keyword_lightning.tagging import IGNORE_INDEX
 
 S, B, M, E, O = range(5)

@@ -49,7 +49,7 @@ class Progress:
             self.stream.flush()
 
     def line(self, now: float | None = None) -> str:
-        """``extract: 12,000 documents  850 docs/s  41% of the input  elapsed 0:00:14  eta 0:00:20``."""
+        """``extract: N documents  R docs/s  P% of the input  elapsed H:MM:SS  eta H:MM:SS``."""
         elapsed = max(1e-9, (now or time.monotonic()) - self.start)
         done = self.bytes / self.total
         eta = f"  eta {clock(elapsed * (1 - done) / done)}" if 0 < done < 1 else ""

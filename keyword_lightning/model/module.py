@@ -27,7 +27,8 @@ from keyword_lightning.model.optimizer import OptimizerConfig, adam
 from keyword_lightning.model.ranker import ScorerChoice
 from keyword_lightning.model.settings import LossConfig, ModelSettings, build_network
 from keyword_lightning.scoring.keyphrases import HAND
-from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1, loss_means, token_metrics
+from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1
+from keyword_lightning.scoring.token_metrics import loss_means, token_metrics
 from keyword_lightning.tagging.crf import head2_loss
 from keyword_lightning.tagging.decoding import Decoding, decode, tag_batch, tag_probabilities, tag_scores
 from keyword_lightning.tagging.schemes import IGNORE_INDEX, SBMEO
