@@ -1,5 +1,6 @@
-"""Shared fixtures. Tests that need ../shared/data skip only when it is truly absent;
-with KW_REQUIRE_DATA=1 (set by .ci/run) a missing data folder fails instead."""
+"""Shared fixtures. Tests that need ../shared/data or an optional tool skip only when it is truly
+absent; with KW_REQUIRE_DATA=1 (set by .ci/run) a missing data folder fails instead, and with
+KW_NO_SKIPS=1 (also set by .ci/run) any skip fails, naming its reason."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ CSL = SHARED / "csl-kg"
 
 CLI = "keyword_lightning.cli"
 PREPARE = "keyword_lightning.prepare"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under KW_NO_SKIPS=1 (CI: everything is installed) a skipped test is a failed one."""
+    report = yield
+    if report.skipped and os.environ.get("KW_NO_SKIPS") == "1" and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome, report.longrepr = "failed", f"skipped under KW_NO_SKIPS=1: {reason}"
+    return report
 
 
 def run_env(**overrides: str) -> dict[str, str]:
