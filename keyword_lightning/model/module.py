@@ -8,6 +8,7 @@ so does the document-level scorer chosen on the validation documents (``ranker.p
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import lightning as L
@@ -204,7 +205,7 @@ class JointRNN(L.LightningModule):
         if self._choosing_scorer():
             figures = self.scorer_choice.choose(self._trainer.world_size, self.lowercase)
             for name in ("hand", "learned"):
-                if name in figures:
+                if not math.isnan(figures.get(name, math.nan)):  # none when the tagger marked nothing to fit on
                     self.log(f"val/ranker_f1@10_{name}", float(figures[name]), sync_dist=True)  # equal on every rank
 
     def on_test_epoch_end(self) -> None:
