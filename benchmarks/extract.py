@@ -30,9 +30,10 @@ if __package__ in (None, ""):  # `python benchmarks/extract.py`: import this che
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.compare import fit_default, raw_texts  # noqa: E402
+from benchmarks.compare import fit_default  # noqa: E402
+from benchmarks.corpora import raw_texts  # noqa: E402
+from benchmarks.gold import read_conll_gold  # noqa: E402
 from benchmarks.scale import measured, write_text_corpus  # noqa: E402
-from benchmarks.scoring import read_conll_gold  # noqa: E402
 
 ENGINES = [("local", 1), ("local", 2), ("ray", 1), ("ray", 2)]
 MIN_UNITS = 16

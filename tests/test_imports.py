@@ -244,3 +244,53 @@ def test_no_module_over_300_lines_in_the_package_or_the_benchmarks():
     }
     assert "benchmarks.scoring" in modules()  # the benchmarks are counted too
     assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by concept): {long}"
+
+
+def defined_names(path: Path) -> set[str]:
+    """Names bound at a module's top level (functions, classes, assignments, imports), read without importing it."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.If, ast.Try)):  # e.g. `if __package__ ...:` blocks
+            names.update(defined_names_of(node))
+    return names
+
+
+def defined_names_of(block: ast.stmt) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(block):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+    return found
+
+
+def test_every_name_imported_from_the_repository_exists():
+    """``from benchmarks.X import y`` / ``from keyword_lightning.X import y`` name something X defines.
+
+    Caught statically, for scripts no test runs (a merge once left benchmarks/extract.py importing
+    ``raw_texts`` from a module it had moved out of).
+    """
+    known = modules()
+    importers = [*known.values(), *sorted((ROOT / "tests").glob("*.py"))]
+    missing = []
+    for path in importers:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in known):
+                continue
+            defined = defined_names(known[node.module])
+            if "__getattr__" in defined:  # a lazy package: names come from its __getattr__
+                continue
+            for alias in node.names:
+                if alias.name not in defined and f"{node.module}.{alias.name}" not in known:
+                    missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.module}.{alias.name}")
+    assert not missing, missing
