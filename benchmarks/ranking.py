@@ -13,9 +13,11 @@ in several ways and scored with ``benchmarks/scoring.py`` (F1@5/@10/@M, Porter-s
   (1.5 - first position): the last one is ``rank_score``, the hand rule, the records' ``ranked``
   in checkpoints without a learned scorer;
 - the learned scorer (``scoring/scorer.py``): on a validation corpus 2-fold cross-fitted (each
-  half ranked by a scorer fitted on the other half, as a fit chooses it), on a test corpus fitted
-  on its validation corpus (Inspec valid for Inspec test, SemEval-2017 dev for SemEval-2017 test);
-  and the checkpoint's own scorer when it has a learned one (fitted on its fit's validation split);
+  half ranked by a scorer fitted on the other half, as a fit chooses it); on a test corpus fitted
+  on each validation corpus, its own genre's and the other's (the transfer check of the scorer),
+  reading this release's ``FEATURES`` and, beside them, ``KNOWN`` (with ``rarity``, as the release
+  before did: the rows that show why it was dropped); and the checkpoint's own scorer when it has
+  a learned one (fitted on its fit's validation split);
 - YAKE 0.7 (n=3, top 20) on the same texts (needs the ``bench`` extra).
 
 Also the time of ``keyphrases()`` on one long document (Inspec test abstracts joined until
@@ -47,16 +49,18 @@ from keyword_lightning.scoring.keyphrases import (  # noqa: E402
     rank_occurrences,
     rank_record,
 )
-from keyword_lightning.scoring.scorer import Document, PhraseScorer  # noqa: E402
+from keyword_lightning.scoring.scorer import FEATURES, KNOWN, Document, PhraseScorer  # noqa: E402
 from keyword_lightning.text.tokenizers import normalize_token  # noqa: E402
 
-CORPORA = {
+CORPORA = {  # the validation corpora first: the test corpora are ranked by scorers fitted on both
     "Inspec valid": SHARED / "inspec/valid.txt",
-    "Inspec test": SHARED / "inspec/test.txt",
     "SemEval-2017 dev": SHARED / "semeval2017/dev.txt",
+    "Inspec test": SHARED / "inspec/test.txt",
     "SemEval-2017 test": SHARED / "semeval2017/test.txt",
 }
-VALIDATION = {"Inspec test": "Inspec valid", "SemEval-2017 test": "SemEval-2017 dev"}  # where a scorer is fitted
+TESTS = {"Inspec test", "SemEval-2017 test"}  # ranked by scorers fitted on each validation corpus
+VALIDATION = ("Inspec valid", "SemEval-2017 dev")
+READS = {"": FEATURES, " + rarity (the release before)": KNOWN}  # which features a fitted scorer reads
 SCORES = {
     "sum": lambda f: f["score_sum"],
     "max": lambda f: f["score_max"],
@@ -157,9 +161,10 @@ def main(argv: list[str] | None = None) -> None:
         records = extractor.predict(raw_texts(tokens)[0])
         docs = fitted_on[corpus] = documents(records, gold, extractor)
         learned = {}
-        if corpus in VALIDATION:
-            scorer = PhraseScorer.fit(fitted_on[VALIDATION[corpus]], extractor.lowercase)
-            learned[f"document: learned, fitted on {VALIDATION[corpus]}"] = ranked(records, scorer)
+        if corpus in TESTS:
+            for (reads, features), fit_on in ((r, v) for r in READS.items() for v in VALIDATION):
+                scorer = PhraseScorer.fit(fitted_on[fit_on], extractor.lowercase, features=features)
+                learned[f"document: learned{reads}, fitted on {fit_on}"] = ranked(records, scorer)
         else:
             learned["document: learned, 2-fold cross-fitted"] = cross_fitted(records, docs, extractor.lowercase)
         if isinstance(extractor.scorer, PhraseScorer):

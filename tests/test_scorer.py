@@ -14,6 +14,7 @@ from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, 
 from keyword_lightning.scoring.keyphrases import HAND, phrase_key, phrases, rank_occurrences, rank_record
 from keyword_lightning.scoring.scorer import (
     FEATURES,
+    KNOWN,
     Document,
     PhraseScorer,
     Rarity,
@@ -88,6 +89,8 @@ def test_the_scorer_learns_a_separable_toy_problem_and_is_chosen():
 def test_the_state_round_trips_through_weights_only_loading(tmp_path):
     docs = toy_documents(10)
     scorer = PhraseScorer.fit(docs, lowercase=False)
+    assert scorer.features == FEATURES and "rarity" not in FEATURES and scorer.rarity is None
+    assert "df" not in scorer.state() and scorer.token_idf(["w"]) is None  # no table travels with it
     torch.save({"scorer": scorer.state()}, tmp_path / "s.pt")
     loaded = scorer_from_state(torch.load(tmp_path / "s.pt", weights_only=True)["scorer"])
     assert loaded.state() == scorer.state() and loaded.lowercase is False
@@ -95,17 +98,38 @@ def test_the_state_round_trips_through_weights_only_loading(tmp_path):
         for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), scorer.token_idf(d.words)):
             assert loaded.score(f) == scorer.score(f)
     assert scorer_from_state(None) is HAND and scorer_from_state({"kind": "hand"}) is HAND
-    for bad in ({"kind": "forest"}, {**scorer.state(), "weights": [1.0]}, {**scorer.state(), "features": ["count"]},
-                {**scorer.state(), "df": {"w": 99}}):  # fmt: skip
+    bad_states = [{"kind": "forest"}, {**scorer.state(), "weights": [1.0]}, {**scorer.state(), "features": ["count"]},
+                  {**scorer.state(), "features": [*FEATURES[:-1], "colour"]},
+                  {**scorer.state(), "features": [*FEATURES[:-1], FEATURES[0]]},
+                  {**PhraseScorer.fit(docs, features=KNOWN).state(), "df": {"w": 99}}]  # fmt: skip
+    for bad in bad_states:
         with pytest.raises(ValueError):
             scorer_from_state(bad)
+
+
+def test_a_scorer_of_the_release_before_reads_its_rarity_table(tmp_path):
+    """Scorers fitted before ``rarity`` was dropped read ``KNOWN`` with a table: they load and rank as they did."""
+    docs = toy_documents(10)
+    words = [w for d in docs for w in d.words]
+    old = PhraseScorer.fit(docs, features=KNOWN)
+    state = old.state()
+    assert state["features"] == list(KNOWN) and state["documents"] == 10 and set(state["df"]) == set(words)
+    torch.save({"scorer": state}, tmp_path / "old.pt")
+    loaded = scorer_from_state(torch.load(tmp_path / "old.pt", weights_only=True)["scorer"])
+    assert loaded.rarity is not None and loaded.rarity.df == old.rarity.df
+    d = docs[0]
+    idf = loaded.token_idf(d.words)
+    assert idf == old.rarity.token_idf(d.words) and len(set(idf)) == 1  # each word in one document: one IDF
+    for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), idf):
+        assert f["rarity"] == idf[0] and loaded.score(f) == old.score(f)
+    assert f1_at(loaded, docs) == f1_at(old, docs)
 
 
 def late_first_state() -> dict:
     """A hand-made scorer that ranks phrases first seen late first: the hand rule's order reversed, nearly."""
     weights = [0.0] * len(FEATURES)
     weights[FEATURES.index("first")] = 5.0
-    return PhraseScorer(weights, 0.0, [0.0] * len(FEATURES), [1.0] * len(FEATURES), Rarity({}, 0)).state()
+    return PhraseScorer(weights, 0.0, [0.0] * len(FEATURES), [1.0] * len(FEATURES)).state()
 
 
 @pytest.fixture()
@@ -147,19 +171,27 @@ def test_the_checkpoint_scorer_ranks_keyphrases_unless_hand_is_asked(late_first_
     assert written["ranked"] == rank_record(written) == rank_record(record)
 
 
-def test_test_ranks_with_the_checkpoint_scorer(late_first_checkpoint, tiny_corpus):
+@pytest.mark.parametrize("reads", [FEATURES, KNOWN], ids=["this-release", "with-rarity"])
+def test_test_ranks_with_the_checkpoint_scorer(reads, tiny_checkpoint, tiny_corpus, tmp_path):
     import lightning as L
 
     from keyword_lightning import JointRNN, KeywordDataModule
 
-    model = JointRNN.load_from_checkpoint(late_first_checkpoint, map_location="cpu", weights_only=True)
-    assert model.ranker.state() == late_first_state()
+    weights = [5.0 if name == "first" else 0.0 for name in reads]
+    table = Rarity({"graph": 1}, 2) if "rarity" in reads else None
+    state = PhraseScorer(weights, 0.0, [0.0] * len(reads), [1.0] * len(reads), table, features=reads).state()
+    ckpt = torch.load(tiny_checkpoint, weights_only=True)
+    ckpt[CHECKPOINT_KEY]["scorer"] = state
+    torch.save(ckpt, tmp_path / "s.ckpt")
+    model = JointRNN.load_from_checkpoint(tmp_path / "s.ckpt", map_location="cpu", weights_only=True)
+    assert model.ranker.state() == state
     seen = []
     update = model.test_ranked.update
     model.test_ranked.update = lambda *args: seen.append(args[5:]) or update(*args)
     trainer = L.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.test(model, KeywordDataModule(str(tiny_corpus), batch_size=4), verbose=False)
-    assert seen and all(scorer is model.ranker and idf is not None for scorer, idf in seen)
+    assert seen and all(scorer is model.ranker for scorer, _ in seen)
+    assert all((idf is not None) == (table is not None) for _, idf in seen)  # a table's IDF only for a scorer with one
 
 
 def test_choosing_a_scorer_does_not_change_training(tiny_corpus, tmp_path):

@@ -130,6 +130,12 @@ def test_a_flat_checkpoint_predicts_as_before_through_the_cli_and_the_extractor(
         done = run_cli(args, tmp_path)
         outputs.append([json.loads(line) for line in done.stdout.splitlines()])
     assert outputs[0] == outputs[1] and len(outputs[0]) == 2
+    # Lightning's own loading (plain Python): the network the flat settings describe, with its weights.
+    from keyword_lightning import JointRNN
+
+    loaded = JointRNN.load_from_checkpoint(old, map_location="cpu", weights_only=True)
+    assert loaded.settings == JointRNN.load_from_checkpoint(tiny_checkpoint, map_location="cpu").settings
+    assert KeywordExtractor.from_model(loaded, threads=0).predict(texts) == new_records
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ so does the document-level scorer chosen on the validation documents (``ranker.p
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -26,7 +27,7 @@ from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import NetworkConfig
 from keyword_lightning.model.optimizer import OptimizerConfig, adam
 from keyword_lightning.model.ranker import ScorerChoice
-from keyword_lightning.model.settings import LossConfig, ModelSettings, build_network
+from keyword_lightning.model.settings import FLAT_KEYS, LossConfig, ModelSettings, build_network
 from keyword_lightning.scoring.keyphrases import HAND
 from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1
 from keyword_lightning.scoring.token_metrics import loss_means, token_metrics
@@ -104,6 +105,21 @@ class JointRNN(L.LightningModule):
         self.test_confusion = MulticlassConfusionMatrix(len(SBMEO), ignore_index=IGNORE_INDEX, normalize="true")
         self.test_confusion_matrix: list[list[float]] | None = None  # set after each test, for plots
         self.scorer_choice = ScorerChoice()  # the document-level scorer, chosen on validation (ranker.py)
+
+    @classmethod
+    def load_from_checkpoint(cls, checkpoint_path: Any, *args: Any, **kwargs: Any) -> JointRNN:  # type: ignore[override]
+        """Lightning's ``load_from_checkpoint``; an earlier release's flat hyperparameters are read as the nested ones.
+
+        Lightning passes a checkpoint's hyperparameters to ``__init__`` and drops the names it does
+        not take, so flat ones would build the default network; the settings they describe
+        (``ModelSettings.from_hparams``) are given as arguments instead (explicit ones still win).
+        """
+        if isinstance(checkpoint_path, str | Path) and Path(checkpoint_path).is_file():
+            saved = torch.load(checkpoint_path, map_location="cpu", weights_only=True, mmap=True)
+            hparams = dict(saved.get("hyper_parameters") or {})
+            if set(hparams) & set(FLAT_KEYS):
+                kwargs = {**ModelSettings.from_hparams(hparams).hparams(), **kwargs}
+        return super().load_from_checkpoint(checkpoint_path, *args, **kwargs)
 
     @property
     def decoding(self) -> Decoding:

@@ -12,7 +12,7 @@ group becomes one keyphrase with the features a document-level ranking reads:
 - ``length``: its tokens;
 - ``in_head``: 1 when it first starts in the document's first ``HEAD_FRACTION`` of tokens;
 - ``rarity``: the mean over its first occurrence's words of their IDF in a background table
-  (``scorer.Rarity``); 0 without one.
+  (``scorer.Rarity``); 0 without one. Read only by scorers of the release before (``scorer.py``).
 
 The hand rule, ``rank_score = score_sum * (1.5 - first)``: a phrase the tagger marks often and
 early (title, abstract) comes first; ties keep the order of first occurrence. Chosen among the

@@ -8,10 +8,13 @@ L2-penalized log loss (no randomness: the same documents give the same weights, 
 A candidate phrase is positive when its key (the tuple of its tokens' Porter stems, or their ids)
 is a gold keyphrase's key, as stemmed F1@k matches them.
 
-``rarity`` reads a background table (``Rarity``): for each word, in how many of the scorer's
-training documents it occurs. The table travels inside the scorer's state, so the scorer ranks a
-new document alone. On its training documents each document's own words are left out of the counts
-(leave one out): a document never counts its own words, as a new document is not in the table.
+Which features a scorer reads is part of its state (``features``). One this release fits reads
+``FEATURES``: every feature but ``rarity``. ``rarity`` reads a background table (``Rarity``): for
+each word, in how many of the scorer's training documents it occurs (leave one out on those
+documents). Scorers fitted by the release before read it too. The transfer check
+(``benchmarks/scorer_features.py``, ``results/scorer-features.md``) showed why it was dropped: a
+table of one genre's words (Inspec's) lowers F1@10 on another genre (SemEval-2017), while it
+changes nothing on its own. Those scorers still load, their table with them, and rank as before.
 
 ``choose`` picks between the hand rule (``keyphrases.HAND``) and a learned scorer by 2-fold
 cross-fitting on the given documents (fit on one half, F1@10 on the other, both ways): the learned
@@ -32,7 +35,8 @@ from keyword_lightning.scoring.keyphrases import HAND, phrases, rank_occurrences
 from keyword_lightning.scoring.ranking import SCORE_DIGITS
 from keyword_lightning.text.tokenizers import normalize_token
 
-FEATURES = ("count", "score_sum", "score_max", "score_mean", "first", "last", "spread", "length", "in_head", "rarity")
+KNOWN = ("count", "score_sum", "score_max", "score_mean", "first", "last", "spread", "length", "in_head", "rarity")
+FEATURES = tuple(name for name in KNOWN if name != "rarity")  # what a scorer fitted by this release reads
 LOGGED = frozenset({"count", "score_sum", "length"})  # read as log(1 + value)
 L2 = 1.0  # the penalty on the (standardized) weights; the bias is not penalized
 NEWTON_STEPS = 50
@@ -87,9 +91,9 @@ class Rarity:
         return out
 
 
-def vector(f: dict[str, float]) -> list[float]:
-    """A phrase's features in ``FEATURES`` order, ``LOGGED`` ones as ``log(1 + value)``."""
-    return [math.log1p(f[name]) if name in LOGGED else f[name] for name in FEATURES]
+def vector(f: dict[str, float], names: Sequence[str] = FEATURES) -> list[float]:
+    """A phrase's features ``names`` in that order, ``LOGGED`` ones as ``log(1 + value)``."""
+    return [math.log1p(f[name]) if name in LOGGED else f[name] for name in names]
 
 
 class PhraseScorer:
@@ -103,9 +107,11 @@ class PhraseScorer:
         bias: float,
         mean: Sequence[float],
         scale: Sequence[float],
-        rarity: Rarity,
+        rarity: Rarity | None = None,
         lowercase: bool = True,
+        features: Sequence[str] = FEATURES,
     ) -> None:
+        self.features = tuple(features)
         self.weights, self.bias = [float(w) for w in weights], float(bias)
         self.mean, self.scale = [float(m) for m in mean], [float(s) for s in scale]
         self.rarity, self.lowercase = rarity, lowercase
@@ -114,7 +120,7 @@ class PhraseScorer:
 
     def logit(self, f: dict[str, float]) -> float:
         """``weights . z + bias`` of a phrase's features."""
-        return self._b + sum(w * x for w, x in zip(self._w, vector(f)))
+        return self._b + sum(w * x for w, x in zip(self._w, vector(f, self.features)))
 
     def score(self, f: dict[str, float]) -> float:
         """The probability that the phrase is a gold keyphrase, rounded as phrase scores are."""
@@ -122,20 +128,27 @@ class PhraseScorer:
         p = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
         return round(p, SCORE_DIGITS)
 
-    def token_idf(self, tokens: Sequence[str]) -> list[float]:
-        """Each token's IDF in this scorer's table (tokens normalized as the vocabulary is)."""
+    def token_idf(self, tokens: Sequence[str]) -> list[float] | None:
+        """Each token's IDF in this scorer's table (tokens normalized as the vocabulary is); None: no table."""
+        if self.rarity is None:
+            return None
         return self.rarity.token_idf([normalize_token(t, self.lowercase) for t in tokens])
 
     @classmethod
-    def fit(cls, documents: Sequence[Document], lowercase: bool = True, l2: float = L2) -> PhraseScorer:
-        """Fit on ``documents``' candidate phrases (ValueError without both positive and negative ones)."""
-        rarity = Rarity.count(d.words for d in documents)
+    def fit(
+        cls, documents: Sequence[Document], lowercase: bool = True, l2: float = L2, features: Sequence[str] = FEATURES
+    ) -> PhraseScorer:
+        """Fit on ``documents``' candidate phrases (ValueError without both positive and negative ones).
+
+        ``features``: which of ``KNOWN`` it reads; with ``rarity``, a table of ``documents``' words goes with it.
+        """
+        rarity = Rarity.count(d.words for d in documents) if "rarity" in features else None
         rows, labels = [], []
         for d in documents:
             gold = set(d.gold)
-            idf = rarity.token_idf(d.words, leave_out=True)
+            idf = rarity.token_idf(d.words, leave_out=True) if rarity is not None else None
             for key, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), idf):
-                rows.append(vector(f))
+                rows.append(vector(f, features))
                 labels.append(float(key in gold))
         y = np.asarray(labels)
         if not 0 < y.sum() < len(y):
@@ -144,40 +157,49 @@ class PhraseScorer:
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-9] = 1.0
         w = newton((x - mean) / scale, y, l2)
-        return cls(w[:-1].tolist(), float(w[-1]), mean.tolist(), scale.tolist(), rarity, lowercase)
+        return cls(w[:-1].tolist(), float(w[-1]), mean.tolist(), scale.tolist(), rarity, lowercase, features)
 
     def state(self) -> dict[str, Any]:
-        """Plain values (``from_state`` reads them back)."""
+        """Plain values (``from_state`` reads them back); the rarity table only when it reads one."""
+        table = {"documents": self.rarity.documents, "df": dict(self.rarity.df)} if self.rarity is not None else {}
         return {
             "kind": self.kind,
-            "features": list(FEATURES),
+            "features": list(self.features),
             "weights": self.weights,
             "bias": self.bias,
             "mean": self.mean,
             "scale": self.scale,
             "lowercase": self.lowercase,
-            "documents": self.rarity.documents,
-            "df": dict(self.rarity.df),
+            **table,
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> PhraseScorer:
-        """A scorer from ``state()``'s values (ValueError when they are not this release's)."""
-        if list(state.get("features") or []) != list(FEATURES):
-            raise ValueError(f"scorer features {state.get('features')} differ from this release's {list(FEATURES)}")
+        """A scorer from ``state()``'s values, this release's or the one before (ValueError when neither's)."""
+        features = state.get("features")
+        if not isinstance(features, list) or not features or len(set(features)) < len(features):
+            raise ValueError(f"scorer features must be a list of distinct names of {list(KNOWN)}, got {features!r}")
+        if unknown := [f for f in features if f not in KNOWN]:
+            raise ValueError(f"scorer features {unknown} are not among this release's {list(KNOWN)}")
         numbers = [state.get(k) for k in ("weights", "mean", "scale")]
-        if not all(isinstance(v, list) and len(v) == len(FEATURES) for v in numbers) or not all(
+        if not all(isinstance(v, list) and len(v) == len(features) for v in numbers) or not all(
             isinstance(x, int | float) and math.isfinite(x) for x in [*sum(numbers, []), state.get("bias")]
         ):
-            raise ValueError(f"scorer weights, mean and scale must be {len(FEATURES)} finite numbers each")
+            raise ValueError(f"scorer weights, mean and scale must be {len(features)} finite numbers each")
+        if any(s <= 0 for s in state["scale"]) or not isinstance(state.get("lowercase"), bool):
+            raise ValueError("scorer scales must be positive and 'lowercase' a bool")
+        rarity = cls.table_from_state(state) if "rarity" in features else None
+        return cls(*numbers[:1], state["bias"], *numbers[1:], rarity, state["lowercase"], features)
+
+    @staticmethod
+    def table_from_state(state: dict[str, Any]) -> Rarity:
+        """The rarity table of a scorer's state (ValueError when it is not one)."""
         df, documents = state.get("df"), state.get("documents")
         if not isinstance(documents, int) or not isinstance(df, dict):
             raise ValueError("scorer rarity table must be a dict of word counts and a document count")
         if not all(isinstance(w, str) and isinstance(c, int) and 0 < c <= documents for w, c in df.items()):
             raise ValueError("scorer rarity table must map words to document counts")
-        if any(s <= 0 for s in state["scale"]) or not isinstance(state.get("lowercase"), bool):
-            raise ValueError("scorer scales must be positive and 'lowercase' a bool")
-        return cls(*numbers[:1], state["bias"], *numbers[1:], Rarity(dict(df), documents), state["lowercase"])
+        return Rarity(dict(df), documents)
 
 
 def newton(z: np.ndarray, y: np.ndarray, l2: float, steps: int = NEWTON_STEPS) -> np.ndarray:
@@ -221,7 +243,8 @@ def f1_at(scorer: Any, documents: Sequence[Document], k: int = CUT) -> float:
     """Micro F1@k of ``scorer``'s ranking of ``documents``: ``2 sum tp / (sum min(k, predicted) + sum gold)``."""
     tp = predicted = gold = 0
     for d in documents:
-        idf = scorer.rarity.token_idf(d.words) if isinstance(scorer, PhraseScorer) else None
+        rarity = getattr(scorer, "rarity", None)
+        idf = rarity.token_idf(d.words) if rarity is not None else None
         top = [key for key, _, _ in rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), scorer, idf)]
         truth = set(d.gold)
         tp, predicted, gold = tp + len(set(top[:k]) & truth), predicted + len(top[:k]), gold + len(truth)
