@@ -1,7 +1,8 @@
 """``keyword-lightning``: LightningCLI over ``JointRNN`` and ``KeywordDataModule``.
 
-Subcommands ``fit``, ``validate``, ``test``, ``predict``; ``serve`` (``serve/``) and ``extract`` (``corpus/``) are
-no LightningCLI. ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run (``runs.SEARCH_ORDER``).
+Subcommands ``fit``, ``validate``, ``test``, ``predict``; ``serve`` (``serve/``), ``extract`` and ``fit-ranker``
+(``corpus/``) are no LightningCLI. ``--ckpt_path best`` / ``last`` resolve to the newest earlier ``fit`` run
+(``runs.SEARCH_ORDER``).
 ``validate``, ``test`` and ``predict`` need no ``--config``: the checkpoint holds the model (``configs/checkpoint.yaml``
 in the package gives the rest), and they start no logger (no run folder, no wandb run) unless ``--trainer.logger
 true`` asks for the config's loggers. stdout carries only results; errors are one line, exit status 2.
@@ -255,7 +256,7 @@ CLI_OPTIONS = {
 
 
 def main(args: list[str] | None = None) -> None:
-    """Console entry point (``serve``, ``extract``: their own argparse); problems end in one line, exit code 2."""
+    """Console entry point (``serve``, ``extract``, ``fit-ranker``: their own argparse); problems: one line, exit 2."""
     argv = list(sys.argv[1:] if args is None else args)
     if "--quiet" in argv:  # taken here, before anything logs (anywhere on the line, also for serve)
         at = argv.index("--quiet")
@@ -271,6 +272,10 @@ def main(args: list[str] | None = None) -> None:
         from keyword_lightning.corpus.extract import main as extract
 
         return extract(argv[1:])
+    if argv[:1] == ["fit-ranker"]:
+        from keyword_lightning.corpus.fit_ranker import main as fit_ranker
+
+        return fit_ranker(argv[1:])
     try:
         try:
             KeywordCLI(JointRNN, KeywordDataModule, args=argv, **CLI_OPTIONS)

@@ -35,13 +35,13 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse with errors as one line (no usage dump), exit 2, as the other commands."""
 
     def error(self, message: str) -> NoReturn:
-        """``keyword-lightning extract: error: MESSAGE (see ... --help)``."""
-        fail(f"{message} (see {PROG} --help)", 2)
+        """``keyword-lightning extract: error: MESSAGE (see ... --help)`` (its own ``prog``)."""
+        fail(f"{message} (see {self.prog} --help)", 2, self.prog)
 
 
-def fail(message: Any, code: int) -> NoReturn:
+def fail(message: Any, code: int, prog: str = PROG) -> NoReturn:
     """One line on stderr (even with ``--quiet``), then exit ``code``."""
-    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
     sys.exit(code)
 
 

@@ -1,0 +1,99 @@
+"""``keyword-lightning fit-ranker``: a checkpoint's ranking fitted on the user's documents, the tagger kept;
+the figures it was chosen by against ``scorer.choose`` on the same documents; bad input in one line, no output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import torch
+
+from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, read_checkpoint
+from tests.conftest import TINY_DOCS, run_cli
+
+TAGS = {"B-KEY", "I-KEY"}
+
+
+def jsonl_documents(path, copies: int = 4):
+    """TINY_DOCS as ``{"text", "keyphrases"}`` lines (tokens joined by spaces), ``copies`` times."""
+    lines = []
+    for i in range(copies):
+        for d, doc in enumerate(TINY_DOCS):
+            phrases, current = [], []
+            for token, tag in doc:
+                if tag == "B-KEY" or (tag == "O" and current):
+                    phrases += [" ".join(current)] if current else []
+                    current = [token] if tag == "B-KEY" else []
+                elif tag == "I-KEY":
+                    current.append(token)
+            phrases += [" ".join(current)] if current else []
+            text = " ".join(token for token, _ in doc)
+            lines.append(json.dumps({"id": f"{i}-{d}", "text": text, "keyphrases": phrases}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_fit_ranker_writes_a_copy_with_the_scorer_chosen_on_the_documents(tiny_checkpoint, tmp_path):
+    from keyword_lightning.corpus.fit_ranker import read_documents, scorer_documents
+    from keyword_lightning.inference.extractor import KeywordExtractor
+    from keyword_lightning.scoring.scorer import choose
+
+    docs = jsonl_documents(tmp_path / "mine.jsonl")
+    before = digest(tiny_checkpoint)
+    out = tmp_path / "out" / "mine.ckpt"
+    done = run_cli(["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", docs, "--output", out], tmp_path)
+    assert done.stdout == "" and "16 documents" in done.stderr and f"wrote {out}" in done.stderr
+    assert digest(tiny_checkpoint) == before  # the input checkpoint is never changed
+    old, new = torch.load(tiny_checkpoint, weights_only=True), torch.load(out, weights_only=True)
+    assert all(torch.equal(old["state_dict"][k], new["state_dict"][k]) for k in old["state_dict"])  # the tagger kept
+    state = read_checkpoint(out)[CHECKPOINT_KEY]["scorer"]
+    assert state["validation"]["documents"] == 16 and state["validation"]["fitted_on"] == ["mine.jsonl"]
+    # The same figures as scorer.choose on the same documents, tagged as fit-ranker tags them.
+    extractor = KeywordExtractor.from_checkpoint(tiny_checkpoint, threads=1)
+    documents = scorer_documents(extractor, read_documents([str(docs)], extractor.tokenizer))
+    chosen, figures = choose(documents)
+    assert state["kind"] == chosen.kind and state["validation"]["hand"] == pytest.approx(figures["hand"])
+    assert KeywordExtractor.from_checkpoint(out, threads=1).scorer.kind == chosen.kind
+    # Gold keys are the stems of the marked keyphrases, as the ranking's keys are.
+    assert ("graph", "theori") in documents[1].gold and ("optim",) in documents[1].gold
+
+
+def test_conll_documents_read_as_jsonl_ones(tiny_checkpoint, tmp_path):
+    from keyword_lightning.corpus.fit_ranker import read_documents
+    from tests.conftest import write_conll
+
+    conll = read_documents([str(write_conll(tmp_path / "mine.txt", TINY_DOCS))], "ptb")
+    jsonl = read_documents([str(jsonl_documents(tmp_path / "mine.jsonl", copies=1))], "ptb")
+    assert [(d.tokens, d.codes) for d in conll] == [(d.tokens, d.codes) for d in jsonl]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"text": "graph theory", "keyphrases": ["graph theory"]}\n{"text": "x"\n', "mine.jsonl:2: not valid JSON"),
+        ('{"text": "graph theory"}\n', "mine.jsonl:1: field 'keyphrases' is missing"),
+        ('{"text": "graph theory", "keyphrases": ["graph theory"]}\n', "1 document(s) with tokens"),
+    ],
+)
+def test_bad_documents_end_in_one_line_and_leave_the_output_as_it_was(tiny_checkpoint, tmp_path, content, message):
+    (tmp_path / "mine.jsonl").write_text(content, encoding="utf-8")
+    out = tmp_path / "mine.ckpt"
+    out.write_bytes(b"an earlier output")
+    args = ["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", "mine.jsonl", "--output", out]
+    done = run_cli(args, tmp_path, check=False)
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert out.read_bytes() == b"an earlier output"  # nothing already written is lost
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []  # nor half-written
+
+
+def test_a_missing_checkpoint_or_option_ends_in_one_line(tmp_path):
+    docs = jsonl_documents(tmp_path / "mine.jsonl")
+    for args in (["--ckpt_path", "nope.ckpt", "--documents", docs, "--output", "o.ckpt"], ["--documents", docs]):
+        done = run_cli(["fit-ranker", *args], tmp_path, check=False)
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert done.stderr.startswith("keyword-lightning fit-ranker: error:") and not (tmp_path / "o.ckpt").exists()
