@@ -101,6 +101,7 @@ def test_the_state_round_trips_through_weights_only_loading(tmp_path):
     bad_states = [{"kind": "forest"}, {**scorer.state(), "weights": [1.0]}, {**scorer.state(), "features": ["count"]},
                   {**scorer.state(), "features": [*FEATURES[:-1], "colour"]},
                   {**scorer.state(), "features": [*FEATURES[:-1], FEATURES[0]]},
+                  {**scorer.state(), "features": [*FEATURES[:-1], ["count"]]},
                   {**PhraseScorer.fit(docs, features=KNOWN).state(), "df": {"w": 99}}]  # fmt: skip
     for bad in bad_states:
         with pytest.raises(ValueError):

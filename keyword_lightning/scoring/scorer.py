@@ -12,9 +12,10 @@ Which features a scorer reads is part of its state (``features``). One this rele
 ``FEATURES``: every feature but ``rarity``. ``rarity`` reads a background table (``Rarity``): for
 each word, in how many of the scorer's training documents it occurs (leave one out on those
 documents). Scorers fitted by the release before read it too. The transfer check
-(``benchmarks/scorer_features.py``, ``results/scorer-features.md``) showed why it was dropped: a
-table of one genre's words (Inspec's) lowers F1@10 on another genre (SemEval-2017), while it
-changes nothing on its own. Those scorers still load, their table with them, and rank as before.
+(``benchmarks/ranking.py``: scorers fitted on one genre's validation split, ranking the other's test
+split, ``results/ranking.md``) showed why it was dropped: a table of one genre's words (Inspec's)
+lowers F1@10 on another genre (SemEval-2017), while it changes nothing on its own. Those scorers
+still load, their table with them, and rank as before.
 
 ``choose`` picks between the hand rule (``keyphrases.HAND``) and a learned scorer by 2-fold
 cross-fitting on the given documents (fit on one half, F1@10 on the other, both ways): the learned
@@ -177,7 +178,12 @@ class PhraseScorer:
     def from_state(cls, state: dict[str, Any]) -> PhraseScorer:
         """A scorer from ``state()``'s values, this release's or the one before (ValueError when neither's)."""
         features = state.get("features")
-        if not isinstance(features, list) or not features or len(set(features)) < len(features):
+        if (
+            not isinstance(features, list)
+            or not features
+            or not all(isinstance(f, str) for f in features)
+            or len(set(features)) < len(features)
+        ):
             raise ValueError(f"scorer features must be a list of distinct names of {list(KNOWN)}, got {features!r}")
         if unknown := [f for f in features if f not in KNOWN]:
             raise ValueError(f"scorer features {unknown} are not among this release's {list(KNOWN)}")
