@@ -55,9 +55,9 @@ CORPORA = {  # validation corpora first: the test corpora are ranked by scorers 
     "SemEval-2017 test": SHARED / "semeval2017/test.txt",
 }
 VALIDATION, TESTS = ("Inspec valid", "SemEval-2017 dev"), ("Inspec test", "SemEval-2017 test")
-FEATURES = ("count", "marked", "score_sum", "score_max", "keyword_mean", "keyword_max", "first", "last", "spread",
-            "in_head", "length")  # fmt: skip
-LOGGED = {"count", "marked", "score_sum", "length"}
+CANDIDATE_FEATURES = ("count", "marked", "score_sum", "score_max", "keyword_mean", "keyword_max", "first", "last",
+                      "spread", "in_head", "length")  # fmt: skip
+CANDIDATE_LOGGED = {"count", "marked", "score_sum", "length"}
 MAX_WORDS = 3
 Candidate = tuple[tuple[str, ...], str, dict[str, float]]  # (stemmed key, first surface text, features)
 
@@ -109,15 +109,15 @@ def candidates(doc, tags: list[int], probs: list[float], keyword: list[float], n
     return out
 
 
-def vector(f: dict[str, float]) -> list[float]:
-    return [math.log1p(f[name]) if name in LOGGED else f[name] for name in FEATURES]
+def candidate_vector(f: dict[str, float]) -> list[float]:
+    return [math.log1p(f[name]) if name in CANDIDATE_LOGGED else f[name] for name in CANDIDATE_FEATURES]
 
 
-class Scorer:
-    """A logistic regression over ``FEATURES``, fitted on documents' candidates against their gold keys."""
+class CandidateScorer:
+    """A logistic regression over ``CANDIDATE_FEATURES``, fitted on documents' candidates against their gold keys."""
 
     def __init__(self, docs: list[list[Candidate]], gold: list[set]) -> None:
-        rows = [vector(f) for cands in docs for _, _, f in cands]
+        rows = [candidate_vector(f) for cands in docs for _, _, f in cands]
         labels = [float(key in g) for cands, g in zip(docs, gold) for key, _, _ in cands]
         x = np.asarray(rows)
         self.mean, self.scale = x.mean(axis=0), x.std(axis=0)
@@ -128,7 +128,7 @@ class Scorer:
         """``(text, logit)``, best first (ties: text order)."""
         if not cands:
             return []
-        z = (np.asarray([vector(f) for _, _, f in cands]) - self.mean) / self.scale
+        z = (np.asarray([candidate_vector(f) for _, _, f in cands]) - self.mean) / self.scale
         logits = (z @ self.w[:-1] + self.w[-1]).tolist()
         return sorted(((text, s) for (_, text, _), s in zip(cands, logits)), key=lambda r: -r[1])
 
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
             found = sum(len({key for key, _, _ in c} & g) for c, g in zip(cands, gold))
             per_doc = sum(len(c) for c in cands) / len(cands)
             recall.append(f"| {name} | {label} | {per_doc:.0f} | {found / sum(map(len, gold)):.3f} |")
-        print(recall[-1], file=sys.stderr)
+            print(recall[-1], file=sys.stderr)
     lines = [
         "# Candidates beyond the tagger's spans",
         "",
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     for test in TESTS:
         for label in ("tagger", "tagger + n-grams"):
             for fit_on in VALIDATION:
-                scorer = Scorer(sets[fit_on][label], sets[fit_on]["gold"])
+                scorer = CandidateScorer(sets[fit_on][label], sets[fit_on]["gold"])
                 ranked = [scorer.rank(c) for c in sets[test][label]]
                 s = score_present(ranked, sets[test]["corpus"].records(), stem=True)
                 f1 = " | ".join(f"{s[f'all_f1@{k}_stem']:.3f}" for k in ("5", "10", "M"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.candidates import FEATURES, Scorer, candidates
+from benchmarks.candidates import CANDIDATE_FEATURES, CandidateScorer, candidates
 from keyword_lightning.data.inputs import documents_from_texts
 from keyword_lightning.tagging.schemes import SBMEO
 
@@ -37,7 +37,7 @@ def test_candidates_and_their_features_against_a_plain_count():
     assert f["score_sum"] == f["score_max"] == pytest.approx(0.8)
     assert f["keyword_mean"] == pytest.approx((0.9 + 0.1) / 2) and f["keyword_max"] == pytest.approx(0.9)
     assert f["first"] == 0.0 and f["last"] == pytest.approx(6 / 14) and f["spread"] == pytest.approx(6 / 14)
-    assert f["in_head"] == 1.0 and f["length"] == 2 and set(f) == set(FEATURES)
+    assert f["in_head"] == 1.0 and f["length"] == 2 and set(f) == set(CANDIDATE_FEATURES)
     assert every[("studi",)][1]["marked"] == 0 and every[("studi",)][1]["score_max"] == 0.0
 
 
@@ -45,6 +45,6 @@ def test_the_scorer_learns_which_candidates_are_gold():
     (doc,) = documents_from_texts([TEXT])
     cands = candidates(doc, *tagged(doc.tokens, [(0, 1), (12, 12)]), ngrams=True)
     gold = {("graph", "theori"), ("network",)}  # the marked ones
-    ranked = Scorer([cands] * 3, [gold] * 3).rank(cands)
+    ranked = CandidateScorer([cands] * 3, [gold] * 3).rank(cands)
     assert {text for text, _ in ranked[:2]} == {"Graph theory", "networks"}
-    assert Scorer([cands], [gold]).rank([]) == []
+    assert CandidateScorer([cands], [gold]).rank([]) == []

@@ -52,7 +52,7 @@ def test_fit_ranker_writes_a_copy_with_the_scorer_chosen_on_the_documents(tiny_c
     old, new = torch.load(tiny_checkpoint, weights_only=True), torch.load(out, weights_only=True)
     assert all(torch.equal(old["state_dict"][k], new["state_dict"][k]) for k in old["state_dict"])  # the tagger kept
     state = read_checkpoint(out)[CHECKPOINT_KEY]["scorer"]
-    assert state["validation"]["documents"] == 16 and state["validation"]["fitted_on"] == ["mine.jsonl"]
+    assert state["validation"]["documents"] == 16 and state["fitted_on"] == ["mine.jsonl"]
     # The same figures as scorer.choose on the same documents, tagged as fit-ranker tags them.
     extractor = KeywordExtractor.from_checkpoint(tiny_checkpoint, threads=1)
     documents = scorer_documents(extractor, read_documents([str(docs)], extractor.tokenizer))
@@ -73,18 +73,20 @@ def test_conll_documents_read_as_jsonl_ones(tiny_checkpoint, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content, message",
+    "name, content, message",
     [
-        ('{"text": "graph theory", "keyphrases": ["graph theory"]}\n{"text": "x"\n', "mine.jsonl:2: not valid JSON"),
-        ('{"text": "graph theory"}\n', "mine.jsonl:1: field 'keyphrases' is missing"),
-        ('{"text": "graph theory", "keyphrases": ["graph theory"]}\n', "1 document(s) with tokens"),
+        ("mine.jsonl", '{"text": "graph theory", "keyphrases": ["graph theory"]}\n{"text": "x"\n',
+         "mine.jsonl:2: not valid JSON"),
+        ("mine.jsonl", '{"text": "graph theory"}\n', "mine.jsonl:1: field 'keyphrases' is missing"),
+        ("mine.jsonl", '{"text": "graph theory", "keyphrases": ["graph theory"]}\n', "1 document(s) with tokens"),
+        ("mine.txt", "graph\tB-KEY\ntheory\tI-KEY\nand\n", "mine.txt:3"),
     ],
-)
-def test_bad_documents_end_in_one_line_and_leave_the_output_as_it_was(tiny_checkpoint, tmp_path, content, message):
-    (tmp_path / "mine.jsonl").write_text(content, encoding="utf-8")
+)  # fmt: skip
+def test_bad_documents_end_in_one_line_and_keep_the_output(tiny_checkpoint, tmp_path, name, content, message):
+    (tmp_path / name).write_text(content, encoding="utf-8")
     out = tmp_path / "mine.ckpt"
     out.write_bytes(b"an earlier output")
-    args = ["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", "mine.jsonl", "--output", out]
+    args = ["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", name, "--output", out]
     done = run_cli(args, tmp_path, check=False)
     assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert out.read_bytes() == b"an earlier output"  # nothing already written is lost
@@ -97,3 +99,29 @@ def test_a_missing_checkpoint_or_option_ends_in_one_line(tmp_path):
         done = run_cli(["fit-ranker", *args], tmp_path, check=False)
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert done.stderr.startswith("keyword-lightning fit-ranker: error:") and not (tmp_path / "o.ckpt").exists()
+
+
+def test_the_output_is_never_the_input_nor_a_folder(tiny_checkpoint, tmp_path):
+    docs = jsonl_documents(tmp_path / "mine.jsonl")
+    before = digest(tiny_checkpoint)
+    (tmp_path / "folder").mkdir()
+    for out, message in ((tiny_checkpoint, "would replace the input checkpoint"), (tmp_path / "folder", "is a folder")):
+        done = run_cli(["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", docs, "--output", out], tmp_path,
+                       check=False)  # fmt: skip
+        assert done.returncode == 2 and message in done.stderr and str(out) in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert digest(tiny_checkpoint) == before and list((tmp_path / "folder").iterdir()) == []
+
+
+def test_a_checkpoint_that_ranked_by_hand_ranks_by_the_fitted_scorer_after(tiny_checkpoint, tmp_path):
+    from keyword_lightning.corpus.fit_ranker import fit_ranker
+    from keyword_lightning.inference.extractor import KeywordExtractor
+
+    ckpt = torch.load(tiny_checkpoint, weights_only=True)
+    ckpt["hyper_parameters"]["decoding"]["ranker"] = "hand"
+    torch.save(ckpt, tmp_path / "hand.ckpt")
+    assert KeywordExtractor.from_checkpoint(tmp_path / "hand.ckpt", threads=1).decoding.ranker == "hand"
+    docs = jsonl_documents(tmp_path / "mine.jsonl")
+    state = fit_ranker(tmp_path / "hand.ckpt", [str(docs), str(docs)], tmp_path / "out.ckpt", threads=1)
+    assert state["validation"]["documents"] == 16 and state["fitted_on"] == ["mine.jsonl"]  # a file named twice: once
+    assert KeywordExtractor.from_checkpoint(tmp_path / "out.ckpt", threads=1).decoding.ranker == "auto"

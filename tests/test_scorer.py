@@ -202,3 +202,19 @@ def test_choosing_a_scorer_does_not_change_training(tiny_corpus, tmp_path):
     assert auto.scorer_choice.figures and not hand.scorer_choice.figures  # hand: nothing collected, nothing fitted
     for (name, a), (_, h) in zip(auto.state_dict().items(), hand.state_dict().items()):
         assert torch.equal(a, h), name
+
+
+def test_a_state_as_the_release_before_wrote_it_scores_as_it_did():
+    """A literal state in the shape 0fb2210 wrote (``rarity`` last among its features, a ``df`` table): rarity alone
+    decides here, so each score is a hand-computed sigmoid of an IDF."""
+    old = {"kind": "logistic", "features": ["count", "score_sum", "score_max", "score_mean", "first", "last", "spread",
+           "length", "in_head", "rarity"], "weights": [0.0] * 9 + [1.0], "bias": 0.0, "mean": [0.0] * 10,
+           "scale": [1.0] * 10, "lowercase": True, "documents": 3, "df": {"graph": 1, "the": 3},
+           "validation": {"hand": 0.4, "learned": 0.5, "documents": 3}}  # fmt: skip
+    scorer = scorer_from_state(old)
+    tokens = ["Graph", "the", "unseen"]
+    idf = scorer.token_idf(tokens)
+    assert idf == pytest.approx([math.log(4 / 2), math.log(4 / 4), math.log(4)])  # log((1 + N) / (1 + df))
+    found = {key: f for key, f, _ in phrases([("graph",), ("unseen",)], [0.5, 0.9], [0, 2], [1, 1], 3, idf)}
+    assert scorer.score(found[("graph",)]) == 0.666667  # sigmoid(log 2) = 2/3, rounded to 6 digits
+    assert scorer.score(found[("unseen",)]) == 0.8  # sigmoid(log 4) = 4/5

@@ -8,13 +8,17 @@ documents; this fits it on documents of yours (a few hundred of your genre: news
 with their keyphrases as targets. The documents are tagged by the checkpoint, as ``predict`` tags
 raw text; ``scorer.choose`` fits a learned scorer and keeps it only if it beats the hand rule by
 2-fold cross-fitting on them (F1@10, stemmed). The output is a copy of the checkpoint with that
-scorer and the figures it was chosen by (``validation``, with ``fitted_on``: the files), written
-atomically: an error leaves no output, and an existing output is replaced only when done.
+scorer, the figures it was chosen by (``validation``) and the files it was fitted on
+(``fitted_on``), checked and then written atomically: an error leaves no output, and an existing
+output is replaced only when done. The output is never the input checkpoint. A checkpoint whose
+settings rank by the hand rule (``model.decoding.ranker: hand``) gets ``auto`` in the copy, so
+that the scorer fitted here is the one it ranks with.
 
 Documents: JSONL (``{"text", "keyphrases"}`` a line, ``keyword-lightning-prepare``'s format; a
 keyphrase is found in the text as the checkpoint's tokenizer splits it) or CoNLL (``token<TAB>tag``,
-BIO tags of any type), several files at once. Bad input ends in one line naming the file and
-line, exit 2; nothing is written.
+BIO tags of any type), several files at once, told apart by their suffix (``.jsonl``/``.json``,
+any case: JSONL; else CoNLL); a file named twice is read once. Bad input ends in one line naming
+the file and line, exit 2; nothing is written.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from keyword_lightning.corpus.extract import OneLineParser, fail, resolve_checkpoint
-from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
+from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError
 from keyword_lightning.runtime import QUIET_ENV, say
 
 PROG = "keyword-lightning fit-ranker"
@@ -48,8 +52,8 @@ def read_documents(paths: list[str], tokenizer: str) -> list:
     from keyword_lightning.data.readers import read_conll, read_jsonl
 
     docs = []
-    for path in paths:
-        read = read_jsonl(path, tokenizer) if Path(path).suffix in JSONL_SUFFIXES else read_conll(path)
+    for path in dict.fromkeys(paths):  # a file named twice would put its documents in both halves
+        read = read_jsonl(path, tokenizer) if Path(path).suffix.lower() in JSONL_SUFFIXES else read_conll(path)
         docs += [d for d in read if d.tokens]
     return docs
 
@@ -72,28 +76,44 @@ def scorer_documents(extractor: Any, labelled: list) -> list:
 
 
 def fit_ranker(ckpt_path: Path, paths: list[str], output: Path, threads: int | None = None) -> dict[str, Any]:
-    """Fit and choose the scorer on ``paths``' documents; write ``output``; the chosen state's figures."""
+    """Fit and choose the scorer on ``paths``' documents; write ``output``; the chosen scorer's state."""
     import torch
 
     from keyword_lightning.data.formats import atomic_write
     from keyword_lightning.inference.extractor import KeywordExtractor
+    from keyword_lightning.model.checkpoint import validate
     from keyword_lightning.model.ranker import ScorerChoice
 
+    check_output(ckpt_path, output)
     extractor = KeywordExtractor.from_checkpoint(ckpt_path, threads=threads)
     labelled = read_documents(paths, extractor.tokenizer)
     if len(labelled) < 2:
         raise ValueError(f"{len(labelled)} document(s) with tokens in {', '.join(paths)}: need at least 2")
     choice = ScorerChoice()
-    choice.documents = scorer_documents(extractor, labelled)
+    choice.documents = scorer_documents(extractor, labelled)  # as a fit collects its validation documents
     choice.choose(world_size=1, lowercase=extractor.lowercase)
-    state = choice.state()
-    state["validation"] = {**state.get("validation", {}), "fitted_on": [Path(p).name for p in paths]}
+    state = {**choice.state(), "fitted_on": [Path(p).name for p in dict.fromkeys(paths)]}
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
     ckpt[CHECKPOINT_KEY]["scorer"] = state
-    with atomic_write(output) as fh:
-        torch.save(ckpt, fh)
-    read_checkpoint(output)  # what was written loads as a checkpoint
+    decoding = (ckpt.get("hyper_parameters") or {}).get("decoding")
+    if isinstance(decoding, dict) and decoding.get("ranker") == "hand":
+        decoding["ranker"] = "auto"  # else the copy would go on ranking by the hand rule
+        say("the checkpoint ranked by the hand rule (decoding.ranker: hand); the copy has auto")
+    validate(ckpt)  # before anything is written
+    try:
+        with atomic_write(output) as fh:
+            torch.save(ckpt, fh)
+    except OSError as err:  # named as the output (the error's own file is the temporary one, gone)
+        raise ValueError(f"{output}: {err.strerror or err}") from None
     return state
+
+
+def check_output(ckpt_path: Path, output: Path) -> None:
+    """Refuse an output that is the input checkpoint or a folder, before any work (ValueError)."""
+    if output.resolve() == ckpt_path.resolve():
+        raise ValueError(f"{output}: the output would replace the input checkpoint; name another file")
+    if output.is_dir():
+        raise ValueError(f"{output}: is a folder; name the checkpoint file to write")
 
 
 def main(argv: list[str] | None = None) -> None:

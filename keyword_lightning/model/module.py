@@ -9,7 +9,7 @@ so does the document-level scorer chosen on the validation documents (``ranker.p
 from __future__ import annotations
 
 import math
-from pathlib import Path
+import os
 from typing import Any
 
 import lightning as L
@@ -108,17 +108,19 @@ class JointRNN(L.LightningModule):
 
     @classmethod
     def load_from_checkpoint(cls, checkpoint_path: Any, *args: Any, **kwargs: Any) -> JointRNN:  # type: ignore[override]
-        """Lightning's ``load_from_checkpoint``; an earlier release's flat hyperparameters are read as the nested ones.
+        """Lightning's, with an earlier release's flat hyperparameters given as the settings they describe.
 
-        Lightning passes a checkpoint's hyperparameters to ``__init__`` and drops the names it does
-        not take, so flat ones would build the default network; the settings they describe
-        (``ModelSettings.from_hparams``) are given as arguments instead (explicit ones still win).
+        Lightning drops the names ``__init__`` does not take: flat ones would build the default network.
         """
-        if isinstance(checkpoint_path, str | Path) and Path(checkpoint_path).is_file():
-            saved = torch.load(checkpoint_path, map_location="cpu", weights_only=True, mmap=True)
-            hparams = dict(saved.get("hyper_parameters") or {})
-            if set(hparams) & set(FLAT_KEYS):
-                kwargs = {**ModelSettings.from_hparams(hparams).hparams(), **kwargs}
+        hparams: dict[str, Any] = {}
+        if isinstance(checkpoint_path, str | os.PathLike):  # a file object would be read past its start
+            try:  # a peek at the hyperparameters; whatever fails here, Lightning's own loading reports
+                saved = torch.load(checkpoint_path, map_location="cpu", weights_only=True, mmap=True)
+                hparams = dict(saved.get("hyper_parameters") or {})
+            except Exception:
+                pass
+        if set(hparams) & set(FLAT_KEYS):
+            kwargs = {**ModelSettings.from_hparams(hparams).hparams(), **kwargs}
         return super().load_from_checkpoint(checkpoint_path, *args, **kwargs)
 
     @property
