@@ -23,7 +23,7 @@ from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import DRNN
 from keyword_lightning.model.settings import network_from_checkpoint
 from keyword_lightning.runtime import set_threads
-from keyword_lightning.scoring.keyphrases import HAND, select
+from keyword_lightning.scoring.keyphrases import HAND, ranker_of, select
 from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
 
 
@@ -74,7 +74,7 @@ class KeywordExtractor:
     @property
     def ranker(self) -> Any:
         """What ranks a document's phrases: the scorer, or the hand rule with ``decoding.ranker: hand``."""
-        return HAND if self.decoding.ranker == "hand" else self.scorer
+        return ranker_of(self.decoding.ranker, self.scorer)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs: Any) -> KeywordExtractor:

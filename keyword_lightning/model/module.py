@@ -28,7 +28,7 @@ from keyword_lightning.model.network import NetworkConfig
 from keyword_lightning.model.optimizer import OptimizerConfig, adam
 from keyword_lightning.model.ranker import ScorerChoice
 from keyword_lightning.model.settings import FLAT_KEYS, LossConfig, ModelSettings, build_network
-from keyword_lightning.scoring.keyphrases import HAND
+from keyword_lightning.scoring.keyphrases import ranker_of
 from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1
 from keyword_lightning.scoring.token_metrics import loss_means, token_metrics
 from keyword_lightning.tagging.crf import head2_loss
@@ -131,7 +131,7 @@ class JointRNN(L.LightningModule):
     @property
     def ranker(self) -> Any:
         """What ranks a document's phrases: the chosen scorer, or the hand rule with ``decoding.ranker: hand``."""
-        return HAND if self.decoding.ranker == "hand" else self.scorer_choice.scorer
+        return ranker_of(self.decoding.ranker, self.scorer_choice.scorer)
 
     # ------------------------------------------------------------------ forward and loss
 

@@ -26,8 +26,7 @@ import torch
 import torch.distributed as dist
 
 from keyword_lightning.data.vocabulary import SPECIALS
-from keyword_lightning.scoring.keyphrases import HAND
-from keyword_lightning.scoring.ranking import phrase_score
+from keyword_lightning.scoring.keyphrases import HAND, span_occurrences
 from keyword_lightning.scoring.scorer import Document, choose, scorer_from_state
 from keyword_lightning.tagging.schemes import sbmeo_to_spans
 
@@ -55,17 +54,9 @@ class ScorerChoice:
         known = len(SPECIALS)
         rows = zip(tags.tolist(), probs.tolist(), labels.tolist(), stems.tolist(), words.tolist(), lengths.tolist())
         for p, q, t, s, w, n in rows:
-            spans = sbmeo_to_spans(p[:n])
-            self.documents.append(
-                Document(
-                    keys=[tuple(s[a : b + 1]) for a, b in spans],
-                    scores=[phrase_score(q[a : b + 1]) for a, b in spans],
-                    starts=[a for a, _ in spans],
-                    lengths=[b - a + 1 for a, b in spans],
-                    words=[vocabulary[i] if vocabulary is not None and i >= known else None for i in w[:n]],
-                    gold=list(dict.fromkeys(tuple(s[a : b + 1]) for a, b in sbmeo_to_spans(t[:n]))),
-                )
-            )
+            words = [vocabulary[i] if vocabulary is not None and i >= known else None for i in w[:n]]
+            gold = list(dict.fromkeys(tuple(s[a : b + 1]) for a, b in sbmeo_to_spans(t[:n])))
+            self.documents.append(Document(*span_occurrences(sbmeo_to_spans(p[:n]), q, s), words, gold))
 
     def choose(self, world_size: int, lowercase: bool) -> dict[str, float]:
         """Fit and choose on the documents collected (every rank's); forget them; the figures (empty: none)."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from keyword_lightning.scoring.ranking import SCORE_DIGITS, stem
+from keyword_lightning.scoring.ranking import SCORE_DIGITS, phrase_score, stem
 
 POSITION_WEIGHT = 1.5  # a phrase first seen at the start weighs 1.5, at the very end 0.5
 # The head of a document: its first 15% of tokens (title and first sentences of an abstract, the
@@ -148,6 +148,23 @@ def occurrences(record: dict[str, Any]) -> tuple[list[tuple[str, ...]], list[flo
     starts = [p["start_token"] for p in phrases]
     lengths = [p["end_token"] - p["start_token"] + 1 for p in phrases]
     return keys, [p["score"] for p in phrases], starts, lengths
+
+
+def span_occurrences(
+    spans: Sequence[tuple[int, int]], probs: Sequence[float], ids: Sequence[Hashable]
+) -> tuple[list[tuple[Hashable, ...]], list[float], list[int], list[int]]:
+    """Tagged ``spans`` (inclusive token pairs) as ``rank_occurrences`` reads them: keys, scores, starts, lengths.
+
+    A span's key is the tuple of its tokens' ``ids`` (e.g. stem ids), its score ``phrase_score`` of ``probs``.
+    """
+    keys = [tuple(ids[a : b + 1]) for a, b in spans]
+    scores = [phrase_score(probs[a : b + 1]) for a, b in spans]
+    return keys, scores, [a for a, _ in spans], [b - a + 1 for a, b in spans]
+
+
+def ranker_of(setting: str, scorer: Any) -> Any:
+    """What ranks a document's phrases under ``decoding.ranker`` ``setting``: ``HAND`` for ``hand``, else ``scorer``."""
+    return HAND if setting == "hand" else scorer or HAND
 
 
 def rank_record(record: dict[str, Any], scorer: Any = None) -> list[dict[str, Any]]:

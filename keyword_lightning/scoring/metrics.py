@@ -7,8 +7,8 @@ from typing import Any
 import torch
 from torchmetrics import Metric
 
-from keyword_lightning.scoring.keyphrases import rank_occurrences
-from keyword_lightning.scoring.ranking import ALL, hits_at, phrase_score
+from keyword_lightning.scoring.keyphrases import rank_occurrences, span_occurrences
+from keyword_lightning.scoring.ranking import ALL, hits_at
 from keyword_lightning.tagging.schemes import IGNORE_INDEX, sbmeo_to_spans
 
 
@@ -183,11 +183,8 @@ class RankedKeyphraseF1(Metric):
         rows = zip(preds.tolist(), probs.tolist(), target.tolist(), exact.tolist(), stems.tolist(), lengths, idfs)
         for p, q, t, e, s, n, f in rows:
             spans, gold_spans = sbmeo_to_spans(p[:n]), sbmeo_to_spans(t[:n])
-            scores = [phrase_score(q[a : b + 1]) for a, b in spans]
-            stem_keys = [tuple(s[a : b + 1]) for a, b in spans]
-            lengths = [b - a + 1 for a, b in spans]
             token_idf = f[:n] if f is not None else None
-            groups = rank_occurrences(stem_keys, scores, [a for a, _ in spans], lengths, n, scorer, token_idf)
+            groups = rank_occurrences(*span_occurrences(spans, q, s), n, scorer, token_idf)
             firsts = [spans[members[0]] for _, _, members in groups]  # each keyphrase's first occurrence
             docs += bool(gold_spans)
             for m, ids in zip(self.MATCHES, (e, s)):
