@@ -11,12 +11,12 @@ in several ways and scored with ``benchmarks/scoring.py`` (F1@5/@10/@M, Porter-s
 - the unique phrases of ``scoring/keyphrases.py`` scored by the sum, the max or the mean of
   their occurrences' scores, by the mean times log(1 + count), and by the sum times
   (1.5 - first position): the last one is ``rank_score``, the hand rule, the records' ``ranked``
-  in checkpoints without a learned scorer;
-- the learned scorer (``scoring/scorer.py``): on a validation corpus 2-fold cross-fitted (each
-  half ranked by a scorer fitted on the other half, as a fit chooses it); on a test corpus fitted
-  on each validation corpus, its own genre's and the other's (the transfer check of the scorer),
+  in checkpoints without a learned phrase ranker;
+- the learned phrase ranker (``scoring/phrase_ranker.py``): on a validation corpus 2-fold cross-fitted (each
+  half ranked by a ranker fitted on the other half, as a fit chooses it); on a test corpus fitted
+  on each validation corpus, its own genre's and the other's (the transfer check of the ranker),
   reading this release's ``FEATURES`` and, beside them, ``KNOWN`` (with ``rarity``, as the release
-  before did: the rows that show why it was dropped); and the checkpoint's own scorer when it has
+  before did: the rows that show why it was dropped); and the checkpoint's own ranker when it has
   a learned one (fitted on its fit's validation split);
 - YAKE 0.7 (n=3, top 20) on the same texts (needs the ``bench`` extra).
 
@@ -49,18 +49,18 @@ from keyword_lightning.scoring.keyphrases import (  # noqa: E402
     rank_occurrences,
     rank_record,
 )
-from keyword_lightning.scoring.scorer import FEATURES, KNOWN, Document, PhraseScorer  # noqa: E402
+from keyword_lightning.scoring.phrase_ranker import FEATURES, KNOWN, PhraseRanker, TaggedDocument  # noqa: E402
 from keyword_lightning.text.tokenizers import normalize_token  # noqa: E402
 
-CORPORA = {  # the validation corpora first: the test corpora are ranked by scorers fitted on both
+CORPORA = {  # the validation corpora first: the test corpora are ranked by rankers fitted on both
     "Inspec valid": SHARED / "inspec/valid.txt",
     "SemEval-2017 dev": SHARED / "semeval2017/dev.txt",
     "Inspec test": SHARED / "inspec/test.txt",
     "SemEval-2017 test": SHARED / "semeval2017/test.txt",
 }
-TESTS = {"Inspec test", "SemEval-2017 test"}  # ranked by scorers fitted on each validation corpus
+TESTS = {"Inspec test", "SemEval-2017 test"}  # ranked by rankers fitted on each validation corpus
 VALIDATION = ("Inspec valid", "SemEval-2017 dev")
-READS = {"": FEATURES, " + rarity (the release before)": KNOWN}  # which features a fitted scorer reads
+READS = {"": FEATURES, " + rarity (the release before)": KNOWN}  # which features a fitted ranker reads
 SCORES = {
     "sum": lambda f: f["score_sum"],
     "max": lambda f: f["score_max"],
@@ -79,29 +79,29 @@ def unique_phrases(record: dict) -> list[tuple[str, dict[str, float]]]:
     ]
 
 
-def documents(records: list[dict], gold: list[list[str]], extractor: KeywordExtractor) -> list[Document]:
-    """Records as a scorer's training documents: words as the model's vocabulary knows them, gold keys."""
+def documents(records: list[dict], gold: list[list[str]], extractor: KeywordExtractor) -> list[TaggedDocument]:
+    """Records as a phrase ranker's training documents: words as the model's vocabulary knows them, gold keys."""
     known = set(extractor.vocabulary[2:])  # not <pad>, <unk>
     out = []
     for record, phrases in zip(records, gold):
         words = [normalize_token(t, extractor.lowercase) for t in record["tokens"]]
         keys = [phrase_key(p.split()) for p in phrases]
-        out.append(Document(*occurrences(record), [w if w in known else None for w in words], keys))
+        out.append(TaggedDocument(*occurrences(record), [w if w in known else None for w in words], keys))
     return out
 
 
-def ranked(records: list[dict], scorer) -> list[list[tuple[str, float]]]:
-    """``(phrase, score)`` lists of each record's ``ranked`` by ``scorer``."""
-    return [[(k["text"], k["score"]) for k in rank_record(r, scorer)] for r in records]
+def ranked(records: list[dict], ranker) -> list[list[tuple[str, float]]]:
+    """``(phrase, score)`` lists of each record's ``ranked`` by ``ranker``."""
+    return [[(k["text"], k["score"]) for k in rank_record(r, ranker)] for r in records]
 
 
-def cross_fitted(records: list[dict], docs: list[Document], lowercase: bool) -> list[list[tuple[str, float]]]:
-    """Each half of the records ranked by a scorer fitted on the other half (``scorer.choose``'s halves)."""
+def cross_fitted(records: list[dict], docs: list[TaggedDocument], lowercase: bool) -> list[list[tuple[str, float]]]:
+    """Each half of the records ranked by a ranker fitted on the other half (``phrase_ranker.choose``'s halves)."""
     out: list = [None] * len(records)
     for held in (0, 1):
-        scorer = PhraseScorer.fit(docs[1 - held :: 2], lowercase)
+        ranker = PhraseRanker.fit(docs[1 - held :: 2], lowercase)
         for i in range(held, len(records), 2):
-            out[i] = ranked([records[i]], scorer)[0]
+            out[i] = ranked([records[i]], ranker)[0]
     return out
 
 
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
         "| corpus | ranking | F1@5 | F1@10 | F1@M |",
         "|---|---|---:|---:|---:|",
     ]
-    fitted_on: dict[str, list[Document]] = {}  # each corpus's documents, for the scorer of its test corpus
+    fitted_on: dict[str, list[TaggedDocument]] = {}  # each corpus's documents, for the ranker of its test corpus
     for corpus, path in CORPORA.items():
         tokens, gold = read_conll_gold(path)
         records = extractor.predict(raw_texts(tokens)[0])
@@ -163,12 +163,12 @@ def main(argv: list[str] | None = None) -> None:
         learned = {}
         if corpus in TESTS:
             for (reads, features), fit_on in ((r, v) for r in READS.items() for v in VALIDATION):
-                scorer = PhraseScorer.fit(fitted_on[fit_on], extractor.lowercase, features=features)
-                learned[f"document: learned{reads}, fitted on {fit_on}"] = ranked(records, scorer)
+                ranker = PhraseRanker.fit(fitted_on[fit_on], extractor.lowercase, features=features)
+                learned[f"document: learned{reads}, fitted on {fit_on}"] = ranked(records, ranker)
         else:
             learned["document: learned, 2-fold cross-fitted"] = cross_fitted(records, docs, extractor.lowercase)
-        if isinstance(extractor.scorer, PhraseScorer):
-            learned["document: the checkpoint's learned scorer (`ranked`)"] = ranked(records, extractor.scorer)
+        if isinstance(extractor.ranker, PhraseRanker):
+            learned["document: the checkpoint's learned phrase ranker (`ranked`)"] = ranked(records, extractor.ranker)
         methods = rankings(records, learned)
         texts = raw_texts(tokens)[0]
         if not args.no_yake:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from keyword_lightning.data.formats import CORPUS_SEP, DataError, Document, build_dataset, load_dataset, save_pickle
-from keyword_lightning.data.readers import KeyphraseCounts, iter_conll, read_jsonl_counted
+from keyword_lightning.data.readers import KeyphraseCounts, file_format, iter_conll, read_jsonl_counted
 from keyword_lightning.text.tokenizers import get_tokenizer
 
 
@@ -19,7 +19,7 @@ def prepare(
     val: str | list[str] | None = None,
     test: str | list[str] | None = None,
     out: str = "data",
-    format: Literal["conll", "jsonl"] = "conll",
+    format: Literal["auto", "conll", "jsonl"] = "auto",
     tokenizer: Literal["ptb", "chars", "jieba"] = "ptb",
     embeddings: str | None = None,
     lowercase: bool = True,
@@ -34,7 +34,8 @@ def prepare(
         val: validation file(s), as ``train``.
         test: test file(s), as ``train``.
         out: output folder.
-        format: ``conll`` or ``jsonl``.
+        format: ``conll``, ``jsonl``, or ``auto``: each file by its suffix (``.jsonl``/``.json``, any
+            case: JSONL; else CoNLL), so that one preparation mixes CoNLL and JSONL corpora.
         tokenizer: how raw text is split into tokens, recorded in ``data_set.pkl`` so that
             ``predict`` splits raw text the same way: ``ptb`` (English, Inspec's tokens), ``chars``
             (one token per Han character; Latin words and numbers whole) or ``jieba`` (Chinese
@@ -54,7 +55,7 @@ def prepare(
         paths = [paths] if isinstance(paths, str) else list(paths)
         parts = []
         for path in paths:
-            if format == "conll":
+            if file_format(path, format) == "conll":
                 docs = iter_conll(path)  # streams, one document at a time
             else:
                 docs, counts[f"{name} {path}" if len(paths) > 1 else name] = read_jsonl_counted(path, tokenizer)

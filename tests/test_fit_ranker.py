@@ -1,5 +1,6 @@
-"""``keyword-lightning fit-ranker``: a checkpoint's ranking fitted on the user's documents, the tagger kept;
-the figures it was chosen by against ``scorer.choose`` on the same documents; bad input in one line, no output."""
+"""``keyword-lightning fit-ranker``: a checkpoint's ranker fitted on the user's documents, the tagger kept;
+the figures it was chosen by against ``scoring.choice.choose`` on the same documents; bad input in one line,
+no output."""
 
 from __future__ import annotations
 
@@ -38,38 +39,59 @@ def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_fit_ranker_writes_a_copy_with_the_scorer_chosen_on_the_documents(tiny_checkpoint, tmp_path):
-    from keyword_lightning.corpus.fit_ranker import read_documents, scorer_documents
+def test_fit_ranker_writes_a_copy_with_the_ranker_chosen_on_the_documents(tiny_checkpoint, tmp_path):
+    from keyword_lightning.corpus.fit_ranker import read_groups
     from keyword_lightning.inference.extractor import KeywordExtractor
-    from keyword_lightning.scoring.scorer import choose
+    from keyword_lightning.inference.labelling import labelled_documents
+    from keyword_lightning.scoring.choice import choose
 
     docs = jsonl_documents(tmp_path / "mine.jsonl")
+    words = tmp_path / "words.txt"
+    words.write_text("the\nof\nnetworks\ngraph\n", encoding="utf-8")  # a frequency list, most common first
     before = digest(tiny_checkpoint)
     out = tmp_path / "out" / "mine.ckpt"
-    done = run_cli(["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", docs, "--output", out], tmp_path)
+    args = ["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", docs, "--output", out, "--common-words", words]
+    done = run_cli(args, tmp_path)
     assert done.stdout == "" and "16 documents" in done.stderr and f"wrote {out}" in done.stderr
     assert digest(tiny_checkpoint) == before  # the input checkpoint is never changed
     old, new = torch.load(tiny_checkpoint, weights_only=True), torch.load(out, weights_only=True)
     assert all(torch.equal(old["state_dict"][k], new["state_dict"][k]) for k in old["state_dict"])  # the tagger kept
-    state = read_checkpoint(out)[CHECKPOINT_KEY]["scorer"]
+    state = read_checkpoint(out)[CHECKPOINT_KEY]["ranker"]
     assert state["validation"]["documents"] == 16 and state["fitted_on"] == ["mine.jsonl"]
-    # The same figures as scorer.choose on the same documents, tagged as fit-ranker tags them.
+    assert set(state["validation"]) == {"documents", "hand", "logistic", "candidates"}
+    # The same choice as scoring.choice.choose on the same documents, tagged as fit-ranker tags them.
     extractor = KeywordExtractor.from_checkpoint(tiny_checkpoint, threads=1)
-    documents = scorer_documents(extractor, read_documents([str(docs)], extractor.tokenizer))
-    chosen, figures = choose(documents)
-    assert state["kind"] == chosen.kind and state["validation"]["hand"] == pytest.approx(figures["hand"])
-    assert KeywordExtractor.from_checkpoint(out, threads=1).scorer.kind == chosen.kind
-    # Gold keys are the stems of the marked keyphrases, as the ranking's keys are.
+    common = {"the": 0, "of": 1, "networks": 2, "graph": 3}
+    documents = labelled_documents(extractor, read_groups([str(docs)])["mine.jsonl"], "mine.jsonl", common)
+    chosen, figures = choose(documents, common_words=list(common))
+    assert state["kind"] == chosen.kind and state["validation"]["hand"]["macro"] == pytest.approx(
+        figures["hand"]["macro"]
+    )
+    assert KeywordExtractor.from_checkpoint(out, threads=1).ranker.kind == chosen.kind
+    # Gold keys are the stems of the keyphrases' tokens, as the ranking's keys are.
     assert ("graph", "theori") in documents[1].gold and ("optim",) in documents[1].gold
 
 
-def test_conll_documents_read_as_jsonl_ones(tiny_checkpoint, tmp_path):
-    from keyword_lightning.corpus.fit_ranker import read_documents
+def test_fit_ranker_fits_the_kind_it_is_asked_for(tiny_checkpoint, tmp_path):
+    from keyword_lightning.inference.extractor import KeywordExtractor
+
+    docs = jsonl_documents(tmp_path / "mine.jsonl")
+    out = tmp_path / "mine.ckpt"
+    base = ["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", docs, "--output", out]
+    run_cli([*base, "--kinds", "candidates"], tmp_path)
+    ranker = KeywordExtractor.from_checkpoint(out, threads=1).ranker
+    assert ranker.kind == "candidates" and ranker.common_words == []  # no --common-words: no frequency list
+    done = run_cli([*base, "--kinds", "forest"], tmp_path, check=False)
+    assert done.returncode == 2 and "--kinds forest" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_conll_documents_read_as_jsonl_ones(tmp_path):
+    from keyword_lightning.data.readers import read_labelled_texts
     from tests.conftest import write_conll
 
-    conll = read_documents([str(write_conll(tmp_path / "mine.txt", TINY_DOCS))], "ptb")
-    jsonl = read_documents([str(jsonl_documents(tmp_path / "mine.jsonl", copies=1))], "ptb")
-    assert [(d.tokens, d.codes) for d in conll] == [(d.tokens, d.codes) for d in jsonl]
+    conll = read_labelled_texts(write_conll(tmp_path / "mine.txt", TINY_DOCS))
+    jsonl = read_labelled_texts(jsonl_documents(tmp_path / "mine.jsonl", copies=1))
+    assert [(d["text"], d["keyphrases"]) for d in conll] == [(d["text"], d["keyphrases"]) for d in jsonl]
 
 
 @pytest.mark.parametrize(
@@ -78,7 +100,7 @@ def test_conll_documents_read_as_jsonl_ones(tiny_checkpoint, tmp_path):
         ("mine.jsonl", '{"text": "graph theory", "keyphrases": ["graph theory"]}\n{"text": "x"\n',
          "mine.jsonl:2: not valid JSON"),
         ("mine.jsonl", '{"text": "graph theory"}\n', "mine.jsonl:1: field 'keyphrases' is missing"),
-        ("mine.jsonl", '{"text": "graph theory", "keyphrases": ["graph theory"]}\n', "1 document(s) with tokens"),
+        ("mine.jsonl", '{"text": "graph theory", "keyphrases": ["graph theory"]}\n', "1 document(s) with text"),
         ("mine.txt", "graph\tB-KEY\ntheory\tI-KEY\nand\n", "mine.txt:3"),
     ],
 )  # fmt: skip
@@ -113,7 +135,7 @@ def test_the_output_is_never_the_input_nor_a_folder(tiny_checkpoint, tmp_path):
     assert digest(tiny_checkpoint) == before and list((tmp_path / "folder").iterdir()) == []
 
 
-def test_a_checkpoint_that_ranked_by_hand_ranks_by_the_fitted_scorer_after(tiny_checkpoint, tmp_path):
+def test_a_checkpoint_that_ranked_by_hand_ranks_by_the_fitted_ranker_after(tiny_checkpoint, tmp_path):
     from keyword_lightning.corpus.fit_ranker import fit_ranker
     from keyword_lightning.inference.extractor import KeywordExtractor
 

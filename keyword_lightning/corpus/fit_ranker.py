@@ -1,24 +1,28 @@
-"""``keyword-lightning fit-ranker``: fit a checkpoint's document-level ranking on your own labelled documents.
+"""``keyword-lightning fit-ranker``: fit a checkpoint's ranker on labelled documents of one genre or several.
 
-    keyword-lightning fit-ranker --ckpt_path models/general.ckpt --documents mine.jsonl --output mine.ckpt
+    keyword-lightning fit-ranker --ckpt_path models/general.ckpt --documents news.jsonl --output mine.ckpt
 
-The tagger stays as it is; what changes is how each document's phrases are ranked
-(``scoring/scorer.py``): a fit chooses its scorer on its own validation split, one genre's
-documents; this fits it on documents of yours (a few hundred of your genre: news, reports, ...),
-with their keyphrases as targets. The documents are tagged by the checkpoint, as ``predict`` tags
-raw text; ``scorer.choose`` fits a learned scorer and keeps it only if it beats the hand rule by
-2-fold cross-fitting on them (F1@10, stemmed). The output is a copy of the checkpoint with that
-scorer, the figures it was chosen by (``validation``) and the files it was fitted on
+The tagger stays as it is; what changes is how each document's keyphrases are ranked
+(``scoring/rankers.py``). Each file given is one group (a corpus, a genre): its documents are
+tagged by the checkpoint, as ``predict`` tags raw text, and three kinds of ranker are fitted and
+scored on them by 2-fold cross-fitting (``scoring/choice.py``): the hand rule, the phrase ranker
+(the tagger's phrases) and the candidate ranker (every candidate of the text; with
+``--common-words``, a word list in frequency order such as GloVe's, it also reads how common each
+word is). The one with the best mean over the files of their F1@10 (stemmed, against all gold
+keyphrases) is fitted on every document and kept: one genre is not traded for another.
+
+The output is a copy of the checkpoint with that ranker, the figures it was chosen by
+(``validation``: each kind's F1@10 per file and their mean) and the files it was fitted on
 (``fitted_on``), checked and then written atomically: an error leaves no output, and an existing
 output is replaced only when done. The output is never the input checkpoint. A checkpoint whose
-settings rank by the hand rule (``model.decoding.ranker: hand``) gets ``auto`` in the copy, so
-that the scorer fitted here is the one it ranks with.
+settings rank by the hand rule (``model.decoding.ranker: hand``) gets ``auto`` in the copy, so that
+the ranker fitted here is the one it ranks with.
 
 Documents: JSONL (``{"text", "keyphrases"}`` a line, ``keyword-lightning-prepare``'s format; a
-keyphrase is found in the text as the checkpoint's tokenizer splits it) or CoNLL (``token<TAB>tag``,
-BIO tags of any type), several files at once, told apart by their suffix (``.jsonl``/``.json``,
-any case: JSONL; else CoNLL); a file named twice is read once. Bad input ends in one line naming
-the file and line, exit 2; nothing is written.
+keyphrase absent from the text counts against every ranker alike) or CoNLL (``token<TAB>tag``, BIO
+tags of any type; the text is its tokens joined by spaces), told apart by their suffix
+(``.jsonl``/``.json``, any case: JSONL; else CoNLL); a file named twice is read once. Bad input ends
+in one line naming the file and line, exit 2; nothing is written.
 """
 
 from __future__ import annotations
@@ -32,69 +36,89 @@ from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError
 from keyword_lightning.runtime import QUIET_ENV, say
 
 PROG = "keyword-lightning fit-ranker"
+KINDS = ("hand", "logistic", "candidates")  # scoring.choice.KINDS, without importing the scoring stack for --help
+COMMON_SIZE = 50000
 DESCRIPTION = "Fit a checkpoint's document-level ranking on your own labelled documents (the tagger is kept)."
-JSONL_SUFFIXES = (".jsonl", ".json")
 
 
 def parser() -> argparse.ArgumentParser:
     """The options of ``keyword-lightning fit-ranker``."""
     p = OneLineParser(prog=PROG, description=DESCRIPTION)
     p.add_argument("--ckpt_path", "--ckpt-path", required=True, help="PATH | best | last (as for the other commands)")
-    p.add_argument("--documents", required=True, nargs="+", help="JSONL (text, keyphrases) or CoNLL files")
+    p.add_argument("--documents", required=True, nargs="+", help="JSONL (text, keyphrases) or CoNLL files, one a group")
+    p.add_argument(
+        "--kinds", default=",".join(KINDS), help=f"the kinds of ranker to choose among (default {','.join(KINDS)})"
+    )
+    p.add_argument(
+        "--common-words",
+        "--common_words",
+        default=None,
+        help="a word list in frequency order (GloVe/word2vec text, gzip or not, or a word a line)",
+    )
+    p.add_argument(
+        "--common-size",
+        "--common_size",
+        type=int,
+        default=COMMON_SIZE,
+        help=f"how many of its first words to keep in the ranker (default {COMMON_SIZE})",
+    )
     p.add_argument("--output", required=True, help="the new checkpoint (the input one is never changed in place)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: half the CPU cores)")
     p.add_argument("--quiet", action="store_true", help=f"only errors on stderr (or {QUIET_ENV}=1)")
     return p
 
 
-def read_documents(paths: list[str], tokenizer: str) -> list:
-    """Labelled documents (``data.formats.Document``: tokens, BIO codes) of every file, in order."""
-    from keyword_lightning.data.readers import read_conll, read_jsonl
+def read_groups(paths: list[str]) -> dict[str, list[dict]]:
+    """Each file's labelled texts (``{"id", "text", "keyphrases"}``), by its name; a file named twice is read once.
 
-    docs = []
-    for path in dict.fromkeys(paths):  # a file named twice would put its documents in both halves
-        read = read_jsonl(path, tokenizer) if Path(path).suffix.lower() in JSONL_SUFFIXES else read_conll(path)
-        docs += [d for d in read if d.tokens]
-    return docs
+    A file is named by its file name, or ``folder/name`` when two files share one (``kdd/dev.jsonl``).
+    """
+    from keyword_lightning.data.readers import read_labelled_texts
 
-
-def scorer_documents(extractor: Any, labelled: list) -> list:
-    """``scorer.Document``s: the checkpoint's tagged occurrences of each document and its gold keys."""
-    from keyword_lightning.data.inputs import PredictDocument
-    from keyword_lightning.scoring.keyphrases import occurrences, phrase_key
-    from keyword_lightning.scoring.scorer import Document
-    from keyword_lightning.tagging.schemes import bio_codes_to_spans
-    from keyword_lightning.text.tokenizers import normalize_token
-
-    records = extractor.tag([PredictDocument(d.id, d.tokens) for d in labelled])
-    out = []
-    for doc, record in zip(labelled, records):
-        gold = dict.fromkeys(phrase_key(doc.tokens[a : b + 1]) for a, b in bio_codes_to_spans(doc.codes))
-        words = [normalize_token(t, extractor.lowercase) for t in doc.tokens]
-        out.append(Document(*occurrences(record), words, list(gold)))
-    return out
+    files = [Path(p) for p in dict.fromkeys(paths)]  # a file named twice would put its documents in both halves
+    names = [p.name for p in files]
+    labels = [f"{p.parent.name}/{p.name}" if names.count(p.name) > 1 else p.name for p in files]
+    return {label: [r for r in read_labelled_texts(p) if r["text"].strip()] for label, p in zip(labels, files)}
 
 
-def fit_ranker(ckpt_path: Path, paths: list[str], output: Path, threads: int | None = None) -> dict[str, Any]:
-    """Fit and choose the scorer on ``paths``' documents; write ``output``; the chosen scorer's state."""
+def fit_ranker(
+    ckpt_path: Path,
+    paths: list[str],
+    output: Path,
+    threads: int | None = None,
+    kinds: tuple[str, ...] = KINDS,
+    common_words: str | None = None,
+    common_size: int = COMMON_SIZE,
+) -> dict[str, Any]:
+    """Fit and choose the ranker on ``paths``' documents; write ``output``; the chosen ranker's state."""
     import torch
 
+    from keyword_lightning.data.embeddings import read_common_words
     from keyword_lightning.data.formats import atomic_write
     from keyword_lightning.inference.extractor import KeywordExtractor
+    from keyword_lightning.inference.labelling import labelled_documents
     from keyword_lightning.model.checkpoint import validate
-    from keyword_lightning.model.ranker import ScorerChoice
+    from keyword_lightning.scoring.choice import choose
 
     check_output(ckpt_path, output)
+    if unknown := [k for k in kinds if k not in KINDS]:
+        raise ValueError(f"--kinds {','.join(unknown)}: not among {','.join(KINDS)}")
+    if common_size < 1:
+        raise ValueError(f"--common-size {common_size}: must be 1 or more")
+    words = read_common_words(common_words, common_size) if common_words else []
     extractor = KeywordExtractor.from_checkpoint(ckpt_path, threads=threads)
-    labelled = read_documents(paths, extractor.tokenizer)
-    if len(labelled) < 2:
-        raise ValueError(f"{len(labelled)} document(s) with tokens in {', '.join(paths)}: need at least 2")
-    choice = ScorerChoice()
-    choice.documents = scorer_documents(extractor, labelled)  # as a fit collects its validation documents
-    choice.choose(world_size=1, lowercase=extractor.lowercase)
-    state = {**choice.state(), "fitted_on": [Path(p).name for p in dict.fromkeys(paths)]}
+    groups = read_groups(paths)
+    if sum(map(len, groups.values())) < 2:
+        raise ValueError(f"{sum(map(len, groups.values()))} document(s) with text in {', '.join(paths)}: need 2")
+    common = {w: i for i, w in enumerate(words)} or None
+    documents = [d for name, records in groups.items() for d in labelled_documents(extractor, records, name, common)]
+    ranker, figures = choose(documents, kinds, words)
+    validation = {"documents": len(documents), **{k: _plain(v) for k, v in figures.items()}}
+    state = {**ranker.state(), "validation": validation, "fitted_on": list(groups)}
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-    ckpt[CHECKPOINT_KEY]["scorer"] = state
+    meta = ckpt[CHECKPOINT_KEY]
+    meta.pop("scorer", None)  # the earlier releases' key: one ranker per checkpoint
+    meta["ranker"] = state
     decoding = (ckpt.get("hyper_parameters") or {}).get("decoding")
     if isinstance(decoding, dict) and decoding.get("ranker") == "hand":
         decoding["ranker"] = "auto"  # else the copy would go on ranking by the hand rule
@@ -106,6 +130,11 @@ def fit_ranker(ckpt_path: Path, paths: list[str], output: Path, threads: int | N
     except OSError as err:  # named as the output (the error's own file is the temporary one, gone)
         raise ValueError(f"{output}: {err.strerror or err}") from None
     return state
+
+
+def _plain(figures: dict[str, float]) -> dict[str, float]:
+    """Figures without nan (a kind that could not be fitted has none), rounded for the checkpoint."""
+    return {k: round(v, 6) for k, v in figures.items() if v == v}
 
 
 def check_output(ckpt_path: Path, output: Path) -> None:
@@ -128,16 +157,16 @@ def main(argv: list[str] | None = None) -> None:
         os.environ[QUIET_ENV] = "1"
     try:
         ckpt = resolve_checkpoint(args.ckpt_path)
-        state = fit_ranker(ckpt, args.documents, Path(args.output), args.threads)
+        kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+        state = fit_ranker(
+            ckpt, args.documents, Path(args.output), args.threads, kinds, args.common_words, args.common_size
+        )
     except (CheckpointError, DataError, RunError, ValueError) as err:
         fail(err, 2, PROG)
     except OSError as err:
         fail(f"{err.filename or args.output}: {err.strerror or err}", 2, PROG)
     figures = state["validation"]
-    kept = "the learned scorer" if state["kind"] != "hand" else "the hand rule"
-    learned = figures.get("learned")
-    say(
-        f"{figures['documents']} documents; F1@10 (2-fold cross-fitted): hand rule {figures['hand']:.3f}, learned "
-        + (f"{learned:.3f}" if learned is not None else "none (no positive and negative phrases)")
-        + f"; kept {kept}; wrote {args.output}"
-    )
+    scored = ", ".join(f"{k} {figures[k]['macro']:.3f}" if "macro" in figures.get(k, {}) else f"{k} none"
+                       for k in kinds)  # fmt: skip
+    say(f"{figures['documents']} documents; mean F1@10 over files (2-fold cross-fitted): {scored}; "
+        f"kept {state['kind']}; wrote {args.output}")  # fmt: skip

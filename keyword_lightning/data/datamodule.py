@@ -161,7 +161,7 @@ class KeywordDataModule(L.LightningDataModule):
             corpus, source = encode_corpus(
                 strings, part.tokens, part.offsets, part.tags, words, lowercase, max_length,
                 stems=split in ("val", "test"), **reading.options(),
-            )  # fmt: skip  # stems: for stemmed F1@k (test) and the scorer chosen on validation
+            )  # fmt: skip  # stems: for stemmed F1@k (test) and the ranker chosen on validation
             for plugin in reading.inputs:  # what is cached for an input (a frozen encoder's vectors)
                 plugin.attach(corpus, self.hparams.dataset_file, split, max_length)
             self._corpora[key] = corpus

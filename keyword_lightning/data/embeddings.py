@@ -99,6 +99,38 @@ def read_word_vectors(path: str | os.PathLike) -> tuple[list[str], np.ndarray, i
     return words, np.stack(rows), duplicates
 
 
+def read_common_words(path: str | os.PathLike, limit: int) -> list[str]:
+    """The first ``limit`` distinct words (lowercased) of a word list in frequency order, most frequent first.
+
+    A GloVe or word2vec text file (gzip or not: GloVe lists its words by frequency; a word2vec
+    header line is skipped) or a plain file of one word a line. What a candidate ranker reads as
+    how common a word is in general (``scoring/candidates.py``).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    with open(path, "rb") as probe:
+        opener = gzip.open if probe.read(2) == b"\x1f\x8b" else open
+    words: dict[str, None] = {}
+    try:
+        with opener(path, "rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if len(words) >= limit:
+                    break
+                try:
+                    parts = raw.decode("utf-8").split()
+                except UnicodeDecodeError:
+                    raise DataError(f"{path}:{number}: not valid UTF-8") from None
+                if not parts or (number == 1 and len(parts) == 2 and all(p.isdigit() for p in parts)):
+                    continue  # a blank line, or word2vec's header "<count> <dim>"
+                words.setdefault(parts[0].lower(), None)
+    except (OSError, EOFError) as err:
+        raise DataError(f"{path}: cannot read ({err})") from None
+    if not words:
+        raise DataError(f"{path}: no words")
+    return list(words)
+
+
 def build_embeddings(
     dataset: Dataset,
     vectors_path: str | os.PathLike,

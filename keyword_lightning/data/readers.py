@@ -12,9 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keyword_lightning.data.formats import DataError, Document
-from keyword_lightning.tagging.schemes import BIO_B, BIO_I, BIO_O, TagError, bio_codes
+from keyword_lightning.tagging.schemes import BIO_B, BIO_I, BIO_O, TagError, bio_codes, bio_codes_to_spans
 from keyword_lightning.text.matching import ABSENT, OVERLAPPED, PRESENT, SPLIT, find_keyphrases
-from keyword_lightning.text.tokenizers import get_tokenizer
+from keyword_lightning.text.tokenizers import PTB_ESCAPES, get_tokenizer
+
+JSONL_SUFFIXES = (".jsonl", ".json")  # any case; every other file is read as CoNLL
+
+
+def file_format(path: str | os.PathLike, format: str = "auto") -> str:
+    """``format``; with ``auto``, the format of ``path`` by its suffix: ``jsonl`` (``JSONL_SUFFIXES``) or ``conll``."""
+    if format != "auto":
+        return format
+    return "jsonl" if Path(path).suffix.lower() in JSONL_SUFFIXES else "conll"
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -186,3 +195,19 @@ def read_jsonl_counted(path: str | os.PathLike, tokenizer: str = "ptb") -> tuple
 def read_jsonl(path: str | os.PathLike, tokenizer: str = "ptb") -> list[Document]:
     """Read tagged documents from JSONL, tokenized as ``predict`` tokenizes raw text (see ``read_jsonl_counted``)."""
     return read_jsonl_counted(path, tokenizer)[0]
+
+
+def read_labelled_texts(path: str | os.PathLike) -> list[dict]:
+    """Raw texts with their gold keyphrases, ``{"id", "text", "keyphrases"}``, from JSONL or CoNLL (``file_format``).
+
+    A CoNLL document becomes the text a user would give: its tokens joined by single spaces, PTB
+    escapes (``-LRB-`` ...) undone; its keyphrases are its tagged spans, joined the same way.
+    """
+    if file_format(path) == "jsonl":
+        return [{k: r[k] for k in ("id", "text", "keyphrases")} for r in read_jsonl_records(path, need_keyphrases=True)]
+    out = []
+    for doc in iter_conll(path):
+        words = [PTB_ESCAPES.get(t, t) for t in doc.tokens]
+        phrases = [" ".join(words[a : b + 1]) for a, b in bio_codes_to_spans(doc.codes)]
+        out.append({"id": doc.id, "text": " ".join(words), "keyphrases": phrases})
+    return out

@@ -17,13 +17,14 @@ import torch
 from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
 from keyword_lightning.data.encoding import Corpus, Reading, encode_documents, prediction_sampler
 from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
-from keyword_lightning.inference.predictions import stitch
+from keyword_lightning.inference.predictions import join_parts, stitch
 from keyword_lightning.inputs.encoder import EncoderError
 from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import DRNN
 from keyword_lightning.model.settings import network_from_checkpoint
 from keyword_lightning.runtime import set_threads
-from keyword_lightning.scoring.keyphrases import HAND, ranker_of, select
+from keyword_lightning.scoring.keyphrases import HAND, select
+from keyword_lightning.scoring.rankers import ranker_of
 from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
 
 
@@ -41,8 +42,8 @@ class KeywordExtractor:
         max_length: longer documents are tagged in chunks of this many tokens.
         threads: torch threads (process-wide); None: ``OMP_NUM_THREADS``, else half the CPU
             cores (``runtime.default_threads``), so that two jobs share a machine; 0: leave torch's.
-        scorer: what ranks a document's phrases (the checkpoint's, chosen on validation:
-            ``model/ranker.py``); None: the hand rule.
+        ranker: what ranks a document's phrases (the checkpoint's: ``scoring/rankers.py``); None:
+            the hand rule.
 
     """
 
@@ -57,7 +58,7 @@ class KeywordExtractor:
         batch_size: int = 64,
         max_length: int = 1000,
         threads: int | None = None,
-        scorer: Any = None,
+        ranker: Any = None,
     ) -> None:
         if not vocabulary:
             raise checkpoint.CheckpointError("the model has no vocabulary (train it or load it from a checkpoint)")
@@ -69,12 +70,12 @@ class KeywordExtractor:
         self.decoding, self.sequence_mode = decoding, sequence_mode
         self.batch_size, self.max_length = batch_size, max_length
         self.threads = set_threads(threads)
-        self.scorer = scorer or HAND
+        self._ranker = ranker or HAND
 
     @property
     def ranker(self) -> Any:
-        """What ranks a document's phrases: the scorer, or the hand rule with ``decoding.ranker: hand``."""
-        return ranker_of(self.decoding.ranker, self.scorer)
+        """What ranks a document's phrases: the checkpoint's ranker, or the hand rule with ``decoding.ranker: hand``."""
+        return ranker_of(self.decoding.ranker, self._ranker)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs: Any) -> KeywordExtractor:
@@ -88,14 +89,14 @@ class KeywordExtractor:
             raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None
         meta = ckpt[checkpoint.CHECKPOINT_KEY]
         kwargs = {"decoding": settings.decoding, "sequence_mode": settings.network.sequence_mode,
-                  "scorer": checkpoint.scorer(meta), **kwargs}  # fmt: skip
+                  "ranker": checkpoint.ranker(meta), **kwargs}  # fmt: skip
         return cls(net.to(device), meta["vocabulary"], meta["lowercase"], checkpoint.tokenizer_of(meta), **kwargs)
 
     @classmethod
     def from_model(cls, model: Any, **kwargs: Any) -> KeywordExtractor:
-        """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary, decoding and scorer)."""
+        """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary, decoding and ranker)."""
         kwargs = {"decoding": model.decoding, "sequence_mode": model.net.sequence_mode,
-                  "scorer": model.scorer_choice.scorer, **kwargs}  # fmt: skip
+                  "ranker": model.ranker_choice.ranker, **kwargs}  # fmt: skip
         return cls(model.net, model.vocabulary, model.lowercase, model.tokenizer, **kwargs)
 
     @property
@@ -111,9 +112,18 @@ class KeywordExtractor:
     @torch.no_grad()
     def tag(self, docs: list[PredictDocument]) -> list[dict[str, Any]]:
         """Records of documents already split into tokens (e.g. a prepared dataset's), in order."""
+        return stitch(docs, *self.tag_parts(docs), self.ranker)
+
+    @torch.no_grad()
+    def tag_tokens(self, docs: list[PredictDocument]) -> tuple[list[list[int]], list[list[float]], list[list[float]]]:
+        """Each document's tags, each token's probability of its tag, and its keyness (1 - P(O))."""
+        return join_parts(docs, *self.tag_parts(docs))
+
+    def tag_parts(self, docs: list[PredictDocument]) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+        """``(source, piece_start, parts)``: the network's decoded items of ``docs``, as ``stitch`` joins them."""
         corpus, source, piece_start = self.encode(docs)
         parts = [tag_batch(*logits, b.lengths, b.index, self.decoding, self.net.crf) for b, logits in self.run(corpus)]
-        return stitch(docs, source, piece_start, parts, self.ranker)
+        return source, piece_start, parts
 
     def encode(self, docs: list[PredictDocument]) -> tuple[Corpus, np.ndarray, np.ndarray]:
         """``encode_documents`` as this model reads them: ``(corpus, source, piece_start)``."""
@@ -134,7 +144,7 @@ class KeywordExtractor:
 
         The ranking is the records' ``ranked`` field (``scoring/keyphrases.py``): occurrences of
         one phrase are counted together, and phrases marked often and early come first (the hand
-        rule), or as the checkpoint's learned scorer ranks them (``scoring/scorer.py``; its
+        rule), or as the checkpoint's learned scorer ranks them (``scoring/phrase_ranker.py``; its
         ``score`` is then a probability). A long document is read whole (tagged in chunks of
         ``max_length`` tokens, ranked over all of it).
 

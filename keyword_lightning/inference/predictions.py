@@ -7,8 +7,8 @@ A record: ``{"id", "tokens", "tags", "keyphrases": [{"text", "start_token", "end
 "start_char", "end_char", "score"}], "ranked": [{"text", "score", "occurrences"}]}``; token
 offsets are inclusive, ``end_char`` exclusive. ``keyphrases`` are the tagger's occurrences in
 text order; ``ranked`` is the document's unique keyphrases, best first, each with its
-occurrences' ``[start_char, end_char]`` (``scoring/keyphrases.py``), ranked by the hand rule or by the
-model's learned scorer (``scoring/scorer.py``).
+occurrences' ``[start_char, end_char]``, ranked by the model's ranker (``scoring/rankers.py``: the
+hand rule, a phrase ranker over the tagger's phrases, or a candidate ranker over every candidate).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from keyword_lightning.data.inputs import PredictDocument
-from keyword_lightning.scoring.keyphrases import rank_record
+from keyword_lightning.scoring.rankers import rank_document
 from keyword_lightning.scoring.ranking import phrase_score
 from keyword_lightning.tagging.schemes import SBMEO, O, sbmeo_to_spans
 
@@ -35,12 +35,17 @@ def token_char_spans(doc: PredictDocument) -> tuple[str, list[tuple[int, int]]]:
 
 
 def assemble_prediction(
-    doc: PredictDocument, tags: Sequence[int], probs: Sequence[float], scorer: Any = None
+    doc: PredictDocument,
+    tags: Sequence[int],
+    probs: Sequence[float],
+    ranker: Any = None,
+    keyness: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """One record: tags, and keyphrases with token and char offsets and a score.
 
     A keyphrase's score is the geometric mean of the model's probabilities of its tags
-    (``ranking.phrase_score``). ``ranked`` is ranked by ``scorer`` (None: the hand rule).
+    (``ranking.phrase_score``). ``ranked`` is ranked by ``ranker`` (None: the hand rule), which
+    may read each token's ``keyness`` (1 - P(O); None: 0 everywhere).
     """
     text, char_spans = token_char_spans(doc)
     phrases = []
@@ -57,26 +62,37 @@ def assemble_prediction(
             }
         )
     record = {"id": doc.id, "tokens": doc.tokens, "tags": [SBMEO[t] for t in tags], "keyphrases": phrases}
-    record["ranked"] = rank_record(record, scorer)  # the document's unique keyphrases, best first
+    keyness = keyness if keyness is not None else [0.0] * len(doc.tokens)
+    record["ranked"] = rank_document(record, text, char_spans, keyness, ranker)  # unique keyphrases, best first
     return record
 
 
-def stitch(
-    docs: list[PredictDocument], source, piece_start, parts: list[dict], scorer: Any = None
-) -> list[dict[str, Any]]:
-    """Join per-item predictions (``decoding.tag_batch`` outputs) back into one record per document.
+def join_parts(
+    docs: list[PredictDocument], source, piece_start, parts: list[dict]
+) -> tuple[list[list[int]], list[list[float]], list[list[float]]]:
+    """Per-item predictions (``decoding.tag_batch`` outputs) joined back into documents: tags, probs, keyness.
 
     Item ``i`` is tokens ``piece_start[i]:`` of document ``source[i]`` (long documents are tagged
-    in chunks); documents without items (empty ones) stay untagged. ``scorer`` ranks ``ranked``.
+    in chunks); documents without items (empty ones) stay untagged (``O``, probability 1, keyness 0).
     """
     tags = [[O] * len(d.tokens) for d in docs]
     probs = [[1.0] * len(d.tokens) for d in docs]
+    keyness = [[0.0] * len(d.tokens) for d in docs]
     for part in parts:
-        for item, t, p in zip(part["index"], part["tags"], part["probs"]):
+        for i, item in enumerate(part["index"]):
             doc, start = int(source[item]), int(piece_start[item])
-            tags[doc][start : start + len(t)] = t
-            probs[doc][start : start + len(p)] = p
-    return [assemble_prediction(d, t, p, scorer) for d, t, p in zip(docs, tags, probs)]
+            for target, values in ((tags, part["tags"]), (probs, part["probs"]), (keyness, part.get("keyness"))):
+                if values is not None:
+                    target[doc][start : start + len(values[i])] = values[i]
+    return tags, probs, keyness
+
+
+def stitch(
+    docs: list[PredictDocument], source, piece_start, parts: list[dict], ranker: Any = None
+) -> list[dict[str, Any]]:
+    """One record per document from per-item predictions (``join_parts``); ``ranker`` ranks ``ranked``."""
+    joined = join_parts(docs, source, piece_start, parts)
+    return [assemble_prediction(d, t, p, ranker, k) for d, t, p, k in zip(docs, *joined)]
 
 
 def to_jsonl(records: list[dict[str, Any]]) -> str:

@@ -3,8 +3,8 @@
 A keyword-lightning checkpoint is a Lightning checkpoint plus, under ``CHECKPOINT_KEY``, the
 vocabulary, the casing, the tokenizer of raw text and the label maps (and the wandb run id and RNG state for resuming,
 a transformer encoder's config and tokenizer files as text: ``encoder_files``, and the document-level
-scorer chosen on validation: ``scorer``, ``scoring.scorer``'s state or ``{"kind": "hand"}``, absent
-from checkpoints of earlier releases, which rank by the hand rule), so prediction needs nothing but
+ranker: ``ranker``, a ``scoring.rankers`` state such as ``{"kind": "hand"}``; ``scorer`` in checkpoints of
+earlier releases, still read; absent from older ones, which rank by the hand rule), so prediction needs nothing but
 the file. It holds no pickled objects: everything loads with ``torch.load(weights_only=True)``, and
 anything that would need more is refused.
 """
@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from keyword_lightning.data.vocabulary import SPECIALS
-from keyword_lightning.scoring.scorer import scorer_from_state
+from keyword_lightning.scoring.rankers import ranker_from_state
 from keyword_lightning.tagging.schemes import KEYWORD_LABELS, SBMEO
 from keyword_lightning.text.tokenizers import TOKENIZERS
 
@@ -58,7 +58,7 @@ def validate(ckpt: Any) -> dict[str, Any]:
 
     Checked: the format version, a vocabulary of distinct strings that starts with the special
     tokens and has one embedding row per word, the casing, label maps equal to this release's, and
-    the scorer's state (``scoring.scorer.scorer_from_state`` reads it).
+    the ranker's state (``scoring.rankers.ranker_from_state`` reads it).
     """
     meta = ckpt.get(CHECKPOINT_KEY) if isinstance(ckpt, dict) else None
     if not isinstance(meta, dict) or meta.get("version") != CHECKPOINT_VERSION:
@@ -78,16 +78,24 @@ def validate(ckpt: Any) -> dict[str, Any]:
         raise CheckpointError("checkpoint encoder files must map file names to text")
     if not isinstance(tokenizer_of(meta), str) or tokenizer_of(meta) not in TOKENIZERS:
         raise CheckpointError(f"checkpoint tokenizer {meta['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
-    scorer(meta)
+    ranker(meta)
     return meta
 
 
-def scorer(meta: dict[str, Any]) -> Any:
-    """The document-level scorer of a checkpoint's metadata (``keyphrases.HAND`` when it has none)."""
+RANKER_KEYS = ("ranker", "scorer")  # where the ranker's state is kept: this release's name, then the earlier one
+
+
+def ranker_state(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The ranker's state in a checkpoint's metadata (under ``ranker``, or ``scorer`` in earlier releases)."""
+    return next((meta[key] for key in RANKER_KEYS if meta.get(key) is not None), None)
+
+
+def ranker(meta: dict[str, Any]) -> Any:
+    """The ranker of a checkpoint's metadata (``keyphrases.HAND`` when it has none)."""
     try:
-        return scorer_from_state(meta.get("scorer"))
+        return ranker_from_state(ranker_state(meta))
     except (ValueError, TypeError, AttributeError) as err:
-        raise CheckpointError(f"checkpoint scorer: {err}") from None
+        raise CheckpointError(f"checkpoint ranker: {err}") from None
 
 
 def tokenizer_of(meta: dict[str, Any]) -> str:

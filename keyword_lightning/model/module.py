@@ -3,7 +3,7 @@
 loss = alpha * CE(head 1) + (1 - alpha) * CE(head 2) (or head 2's CRF loss), padding ignored.
 One ``model_step`` serves train, validation and test; each stage has its own metric objects.
 The vocabulary travels inside every checkpoint (``checkpoint.py``), so prediction needs nothing else;
-so does the document-level scorer chosen on the validation documents (``ranker.py``).
+so does the ranker chosen on the validation documents (``ranker.py``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from keyword_lightning.data.vocabulary import SPECIALS
 from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import NetworkConfig
 from keyword_lightning.model.optimizer import OptimizerConfig, adam
-from keyword_lightning.model.ranker import ScorerChoice
+from keyword_lightning.model.ranker import RankerChoice
 from keyword_lightning.model.settings import FLAT_KEYS, LossConfig, ModelSettings, build_network
-from keyword_lightning.scoring.keyphrases import ranker_of
 from keyword_lightning.scoring.metrics import KeyphraseSetF1, PhraseF1, RankedKeyphraseF1
+from keyword_lightning.scoring.rankers import of_tagged_phrases, ranker_of
 from keyword_lightning.scoring.token_metrics import loss_means, token_metrics
 from keyword_lightning.tagging.crf import head2_loss
 from keyword_lightning.tagging.decoding import Decoding, decode, tag_batch, tag_probabilities, tag_scores
@@ -104,7 +104,7 @@ class JointRNN(L.LightningModule):
         self.test_ranked = RankedKeyphraseF1()
         self.test_confusion = MulticlassConfusionMatrix(len(SBMEO), ignore_index=IGNORE_INDEX, normalize="true")
         self.test_confusion_matrix: list[list[float]] | None = None  # set after each test, for plots
-        self.scorer_choice = ScorerChoice()  # the document-level scorer, chosen on validation (ranker.py)
+        self.ranker_choice = RankerChoice()  # the ranker, chosen on validation (ranker.py)
 
     @classmethod
     def load_from_checkpoint(cls, checkpoint_path: Any, *args: Any, **kwargs: Any) -> JointRNN:  # type: ignore[override]
@@ -130,8 +130,8 @@ class JointRNN(L.LightningModule):
 
     @property
     def ranker(self) -> Any:
-        """What ranks a document's phrases: the chosen scorer, or the hand rule with ``decoding.ranker: hand``."""
-        return ranker_of(self.decoding.ranker, self.scorer_choice.scorer)
+        """What ranks a document's phrases: the chosen ranker, or the hand rule with ``decoding.ranker: hand``."""
+        return ranker_of(self.decoding.ranker, self.ranker_choice.ranker)
 
     # ------------------------------------------------------------------ forward and loss
 
@@ -193,23 +193,23 @@ class JointRNN(L.LightningModule):
         return tags, scores
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        """Losses, token metrics and phrase metrics on validation data; the documents a scorer is fitted on."""
+        """Losses, token metrics and phrase metrics on validation data; the documents a ranker is fitted on."""
         tags, scores = self._eval_step("val", batch, self.val_losses, self.val_metrics, self.val_phrase)
-        if self._choosing_scorer():
+        if self._choosing_ranker():
             probs = tag_probabilities(scores, tags)
             vocabulary = self.vocabulary
-            self.scorer_choice.collect(tags, probs, batch.labels2, batch.stems, batch.words, batch.lengths, vocabulary)
+            self.ranker_choice.collect(tags, probs, batch.labels2, batch.stems, batch.words, batch.lengths, vocabulary)
 
-    def _choosing_scorer(self) -> bool:
+    def _choosing_ranker(self) -> bool:
         return self.decoding.ranker != "hand" and self._trainer is not None and not self._trainer.sanity_checking
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on test data."""
         tags, scores = self._eval_step("test", batch, self.test_losses, self.test_metrics, self.test_phrase)
         self.test_set.update(tags, batch.labels2, batch.types)
-        probs = tag_probabilities(scores, tags)  # [B,T], as predict_step scores phrases
-        idf = self.scorer_choice.token_idf(self.ranker, batch.words, self.vocabulary)
-        self.test_ranked.update(tags, probs, batch.labels2, batch.types, batch.stems, self.ranker, idf)
+        probs, ranker = tag_probabilities(scores, tags), of_tagged_phrases(self.ranker)  # see of_tagged_phrases
+        idf = self.ranker_choice.token_idf(ranker, batch.words, self.vocabulary)
+        self.test_ranked.update(tags, probs, batch.labels2, batch.types, batch.stems, ranker, idf)
         self.test_confusion.update(tags, batch.labels2)
 
     def _log_phrase(self, stage: str, phrase: PhraseF1) -> None:
@@ -218,10 +218,10 @@ class JointRNN(L.LightningModule):
         phrase.reset()
 
     def on_validation_epoch_end(self) -> None:
-        """Log ``val/phrase_*``; choose the scorer and log ``val/ranker_f1@10_hand`` and ``_learned``."""
+        """Log ``val/phrase_*``; choose the ranker and log ``val/ranker_f1@10_hand`` and ``_learned``."""
         self._log_phrase("val", self.val_phrase)
-        if self._choosing_scorer():
-            figures = self.scorer_choice.choose(self._trainer.world_size, self.lowercase)
+        if self._choosing_ranker():
+            figures = self.ranker_choice.choose(self._trainer.world_size, self.lowercase)
             for name in ("hand", "learned"):
                 if not math.isnan(figures.get(name, math.nan)):  # none when the tagger marked nothing to fit on
                     self.log(f"val/ranker_f1@10_{name}", float(figures[name]), sync_dist=True)  # equal on every rank
@@ -269,7 +269,7 @@ class JointRNN(L.LightningModule):
         self._resume_rng_state = None
 
     def on_save_checkpoint(self, ckpt: dict[str, Any]) -> None:
-        """Store the vocabulary, the label maps and the scorer beside the weights."""
+        """Store the vocabulary, the label maps and the ranker beside the weights."""
         ckpt[checkpoint.CHECKPOINT_KEY] = checkpoint.metadata(
             self.vocabulary or [],
             self.lowercase,
@@ -280,7 +280,7 @@ class JointRNN(L.LightningModule):
             wandb_run_id=self._wandb_run_id(),
             # The encoder's config and tokenizer (its weights are in the state dict): the file alone predicts.
             **({"encoder_files": self.net.encoder.files()} if self.net.encoder is not None else {}),
-            scorer=self.scorer_choice.state(),  # the document-level scorer chosen on validation
+            ranker=self.ranker_choice.state(),  # the ranker chosen on validation
         )
 
     def _wandb_run_id(self) -> str | None:
@@ -296,5 +296,5 @@ class JointRNN(L.LightningModule):
         self.hparams.trainable_words = None if fixed is None else trainable
         self.vocabulary, self.lowercase = meta["vocabulary"], meta["lowercase"]
         self.tokenizer = checkpoint.tokenizer_of(meta)
-        self.scorer_choice.load(meta.get("scorer"))
+        self.ranker_choice.load(checkpoint.ranker_state(meta))
         self._resume_rng_state = meta.get("torch_rng_state")

@@ -1,11 +1,13 @@
-"""The model's document-level scorer: fitted on the validation documents, chosen there, kept in the checkpoint.
+"""The model's ranker as a fit chooses it: fitted on the validation documents, chosen there, kept in the checkpoint.
 
-``JointRNN`` hands each validation batch's decoded tags to ``ScorerChoice.collect`` (not in the
+``JointRNN`` hands each validation batch's decoded tags to ``RankerChoice.collect`` (not in the
 sanity check, and not with ``model.decoding.ranker: hand``): each document's predicted phrases,
 their tag-probability scores and keys (stem ids), its words (vocabulary rows), and its gold keys
 (the spans of ``labels2``, keyed by the same stem ids: as ``RankedKeyphraseF1`` reads them). At
-the end of the epoch ``choose`` fits a ``scoring.scorer.PhraseScorer`` and keeps it only if it
-beats the hand rule by 2-fold cross-fitting on those documents (``scorer.choose``).
+the end of the epoch ``choose`` fits a ``scoring.phrase_ranker.PhraseRanker`` and keeps it only if it
+beats the hand rule by 2-fold cross-fitting on those documents (``phrase_ranker.choose``). A candidate
+ranker (``scoring/candidate_ranker.py``) reads raw text, which validation batches do not carry: it is
+fitted afterwards, by ``keyword-lightning fit-ranker``.
 
 Why the validation split and not the training split: the tagger is overconfident on the
 documents it was trained on (its tag probabilities are near 1 and it finds nearly every gold
@@ -13,7 +15,7 @@ phrase there), so their features are not what it produces on new text; on valida
 they are. Collecting costs a few ms per batch (the tags are on the host once, as the test metric
 reads them) and draws nothing from any random generator, so the tagger trains exactly as without it.
 Under DDP every rank's documents are gathered to every rank (``all_gather_object``) and each fits
-the same scorer from the same documents (Newton's method: deterministic).
+the same ranker from the same documents (Newton's method: deterministic).
 """
 
 from __future__ import annotations
@@ -27,18 +29,19 @@ import torch.distributed as dist
 
 from keyword_lightning.data.vocabulary import SPECIALS
 from keyword_lightning.scoring.keyphrases import HAND, span_occurrences
-from keyword_lightning.scoring.scorer import Document, choose, scorer_from_state
+from keyword_lightning.scoring.phrase_ranker import TaggedDocument, choose
+from keyword_lightning.scoring.rankers import ranker_from_state
 from keyword_lightning.tagging.schemes import sbmeo_to_spans
 
 
-class ScorerChoice:
-    """The validation documents of an epoch, and the scorer chosen on them (``HAND`` until then)."""
+class RankerChoice:
+    """The validation documents of an epoch, and the ranker chosen on them (``HAND`` until then)."""
 
     def __init__(self) -> None:
-        self.documents: list[Document] = []
-        self.scorer: Any = HAND
-        self.figures: dict[str, float] = {}  # F1@10 of the hand rule and the learned scorer, cross-fitted
-        self._idf: tuple[Any, int, torch.Tensor] | None = None  # (scorer, vocabulary id, idf per row)
+        self.documents: list[TaggedDocument] = []
+        self.ranker: Any = HAND
+        self.figures: dict[str, float] = {}  # F1@10 of the hand rule and the learned ranker, cross-fitted
+        self._idf: tuple[Any, int, torch.Tensor] | None = None  # (ranker, vocabulary id, idf per row)
 
     def collect(
         self,
@@ -56,39 +59,39 @@ class ScorerChoice:
         for p, q, t, s, w, n in rows:
             words = [vocabulary[i] if vocabulary is not None and i >= known else None for i in w[:n]]
             gold = list(dict.fromkeys(tuple(s[a : b + 1]) for a, b in sbmeo_to_spans(t[:n])))
-            self.documents.append(Document(*span_occurrences(sbmeo_to_spans(p[:n]), q, s), words, gold))
+            self.documents.append(TaggedDocument(*span_occurrences(sbmeo_to_spans(p[:n]), q, s), words, gold))
 
     def choose(self, world_size: int, lowercase: bool) -> dict[str, float]:
         """Fit and choose on the documents collected (every rank's); forget them; the figures (empty: none)."""
         documents, self.documents = self.documents, []
         if world_size > 1 and dist.is_available() and dist.is_initialized():
-            shares: list[list[Document] | None] = [None] * world_size
+            shares: list[list[TaggedDocument] | None] = [None] * world_size
             dist.all_gather_object(shares, documents)
             documents = [d for share in shares for d in share or []]
         if not documents:
             return {}
-        self.scorer, self.figures = choose(documents, lowercase)
+        self.ranker, self.figures = choose(documents, lowercase)
         self.figures = {**self.figures, "documents": len(documents)}
         return self.figures
 
     def state(self) -> dict[str, Any]:
-        """The chosen scorer's state, with the validation figures it was chosen by (plain values)."""
+        """The chosen ranker's state, with the validation figures it was chosen by (plain values)."""
         figures = {k: v for k, v in self.figures.items() if not (isinstance(v, float) and math.isnan(v))}
-        return {**self.scorer.state(), **({"validation": figures} if figures else {})}
+        return {**self.ranker.state(), **({"validation": figures} if figures else {})}
 
     def load(self, state: dict[str, Any] | None) -> None:
-        """Restore a checkpoint's scorer (None: a checkpoint from before scorers, so the hand rule)."""
-        self.scorer = scorer_from_state(state)
+        """Restore a checkpoint's ranker (None: a checkpoint from before rankers, so the hand rule)."""
+        self.ranker = ranker_from_state(state)
         self.figures = dict((state or {}).get("validation") or {})
 
-    def token_idf(self, scorer: Any, words: torch.Tensor, vocabulary: Sequence[str] | None) -> torch.Tensor | None:
-        """Each token's IDF [B,T] in ``scorer``'s table, from vocabulary rows ``words`` (None: no table)."""
-        rarity = getattr(scorer, "rarity", None)
+    def token_idf(self, ranker: Any, words: torch.Tensor, vocabulary: Sequence[str] | None) -> torch.Tensor | None:
+        """Each token's IDF [B,T] in ``ranker``'s table, from vocabulary rows ``words`` (None: no table)."""
+        rarity = getattr(ranker, "rarity", None)
         if rarity is None or vocabulary is None:
             return None
-        if self._idf is None or self._idf[0] is not scorer or self._idf[1] != id(vocabulary):
+        if self._idf is None or self._idf[0] is not ranker or self._idf[1] != id(vocabulary):
             rows = rarity.token_idf([None if i < len(SPECIALS) else w for i, w in enumerate(vocabulary)])
-            self._idf = (scorer, id(vocabulary), torch.tensor(rows, dtype=torch.float32))
+            self._idf = (ranker, id(vocabulary), torch.tensor(rows, dtype=torch.float32))
         if self._idf[2].device != words.device:
             self._idf = (*self._idf[:2], self._idf[2].to(words.device))
         return self._idf[2][words.clamp(min=0)]

@@ -12,14 +12,14 @@ group becomes one keyphrase with the features a document-level ranking reads:
 - ``length``: its tokens;
 - ``in_head``: 1 when it first starts in the document's first ``HEAD_FRACTION`` of tokens;
 - ``rarity``: the mean over its first occurrence's words of their IDF in a background table
-  (``scorer.Rarity``); 0 without one. Read only by scorers of the release before (``scorer.py``).
+  (``phrase_ranker.Rarity``); 0 without one. Read only by rankers of earlier releases (``phrase_ranker.py``).
 
 The hand rule, ``rank_score = score_sum * (1.5 - first)``: a phrase the tagger marks often and
 early (title, abstract) comes first; ties keep the order of first occurrence. Chosen among the
 sum, max and mean of the scores and the mean times log(1 + count) on Inspec and SemEval-2017
-(``benchmarks/ranking.py``). ``HAND`` is that rule as a scorer object; a learned scorer over the
-same features (``scorer.PhraseScorer``) has the same interface: ``score(features)`` and
-``token_idf(tokens)`` (None: it reads no rarity).
+(``benchmarks/ranking.py``). ``HAND`` is that rule as a ranker; a learned ranker over the same
+features (``phrase_ranker.PhraseRanker``) has the same interface: ``score(features)`` and
+``token_idf(tokens)`` (None: it reads no rarity). ``rankers.py`` names every kind of ranker.
 
 One helper, ``rank_occurrences``, serves the prediction records (``rank_record``: the
 ``ranked`` field) and the test metric (``metrics.RankedKeyphraseF1``), so the logged F1@k is
@@ -65,8 +65,8 @@ def rank_score(f: dict[str, float]) -> float:
     return round(f["score_sum"] * (POSITION_WEIGHT - f["first"]), SCORE_DIGITS)
 
 
-class HandScorer:
-    """The hand rule (``rank_score``) as a scorer: what ranks a document's phrases without a learned one."""
+class HandRanker:
+    """The hand rule (``rank_score``) as a ranker: what ranks a document's phrases without a learned one."""
 
     kind = "hand"
 
@@ -83,7 +83,7 @@ class HandScorer:
         return {"kind": self.kind}
 
 
-HAND = HandScorer()
+HAND = HandRanker()
 
 
 def group(keys: Sequence[Hashable], starts: Sequence[int]) -> dict[Hashable, list[int]]:
@@ -104,7 +104,7 @@ def phrases(
 ) -> list[tuple[Hashable, dict[str, float], list[int]]]:
     """Each key once, in order of first occurrence: ``(key, features, its occurrence indices in text order)``.
 
-    ``token_idf``: each token's IDF (``scorer.Rarity``), for the ``rarity`` feature; None: 0.
+    ``token_idf``: each token's IDF (``phrase_ranker.Rarity``), for the ``rarity`` feature; None: 0.
     """
     out = []
     for key, members in group(keys, starts).items():
@@ -122,16 +122,16 @@ def rank_occurrences(
     starts: Sequence[int],
     lengths: Sequence[int],
     n_tokens: int,
-    scorer: Any = None,
+    ranker: Any = None,
     token_idf: Sequence[float] | None = None,
 ) -> list[tuple[Hashable, float, list[int]]]:
     """Each key once, best first: ``(key, rank score, its occurrence indices in text order)``.
 
-    ``scorer``: what scores a phrase's features (None: ``HAND``); ``token_idf`` as ``phrases`` reads it.
+    ``ranker``: what scores a phrase's features (None: ``HAND``); ``token_idf`` as ``phrases`` reads it.
     """
-    scorer = scorer or HAND
+    ranker = ranker or HAND
     found = phrases(keys, scores, starts, lengths, n_tokens, token_idf)
-    ranked = [(key, scorer.score(f), members) for key, f, members in found]
+    ranked = [(key, ranker.score(f), members) for key, f, members in found]
     ranked.sort(key=lambda r: -r[1])  # stable: ties keep the order of first occurrence
     return ranked
 
@@ -162,19 +162,14 @@ def span_occurrences(
     return keys, scores, [a for a, _ in spans], [b - a + 1 for a, b in spans]
 
 
-def ranker_of(setting: str, scorer: Any) -> Any:
-    """What ranks a document's phrases under ``decoding.ranker`` ``setting``: ``HAND`` for ``hand``, else ``scorer``."""
-    return HAND if setting == "hand" else scorer or HAND
-
-
-def rank_record(record: dict[str, Any], scorer: Any = None) -> list[dict[str, Any]]:
+def rank_record(record: dict[str, Any], ranker: Any = None) -> list[dict[str, Any]]:
     """A prediction record's keyphrases as a document's: ``text`` (its first occurrence), ``score``, ``occurrences``.
 
-    ``occurrences`` are ``[start_char, end_char]`` pairs, in text order. ``scorer``: as ``rank_occurrences``.
+    ``occurrences`` are ``[start_char, end_char]`` pairs, in text order. ``ranker``: as ``rank_occurrences``.
     """
-    found, scorer = record["keyphrases"], scorer or HAND
-    idf = scorer.token_idf(record["tokens"]) if found else None
-    ranked = rank_occurrences(*occurrences(record), len(record["tokens"]), scorer, idf)
+    found, ranker = record["keyphrases"], ranker or HAND
+    idf = ranker.token_idf(record["tokens"]) if found else None
+    ranked = rank_occurrences(*occurrences(record), len(record["tokens"]), ranker, idf)
     return [
         {
             "text": found[members[0]]["text"],

@@ -134,9 +134,11 @@ class RankedKeyphraseF1(Metric):
         stems: int ``[B, T]`` an id per token, equal exactly when their Porter stems are equal
             (``Batch.stems``).
 
-        scorer: what scores a phrase's document-level features (``keyphrases.HAND`` or a learned
-            ``scorer.PhraseScorer``; None: the hand rule), as the model's records are ranked.
-        idf: float ``[B, T]`` each token's IDF in the scorer's table (``scorer.Rarity``), or None.
+        ranker: what scores a phrase's document-level features (``keyphrases.HAND`` or a learned
+            ``phrase_ranker.PhraseRanker``; None: the hand rule), as the model's records are ranked.
+            A candidate ranker reads raw text, which batches do not carry: the caller passes the
+            hand rule then (``JointRNN.test_step``).
+        idf: float ``[B, T]`` each token's IDF in the ranker's table (``phrase_ranker.Rarity``), or None.
 
     Per document, the predicted spans (``tagging.sbmeo_to_spans``), scored by
     ``ranking.phrase_score``, are ranked as the records' ``ranked`` field is
@@ -172,7 +174,7 @@ class RankedKeyphraseF1(Metric):
         target: torch.Tensor,
         exact: torch.Tensor,
         stems: torch.Tensor,
-        scorer: Any = None,
+        ranker: Any = None,
         idf: torch.Tensor | None = None,
     ) -> None:
         """Add the ranked phrases of a batch of documents."""
@@ -184,7 +186,7 @@ class RankedKeyphraseF1(Metric):
         for p, q, t, e, s, n, f in rows:
             spans, gold_spans = sbmeo_to_spans(p[:n]), sbmeo_to_spans(t[:n])
             token_idf = f[:n] if f is not None else None
-            groups = rank_occurrences(*span_occurrences(spans, q, s), n, scorer, token_idf)
+            groups = rank_occurrences(*span_occurrences(spans, q, s), n, ranker, token_idf)
             firsts = [spans[members[0]] for _, _, members in groups]  # each keyphrase's first occurrence
             docs += bool(gold_spans)
             for m, ids in zip(self.MATCHES, (e, s)):

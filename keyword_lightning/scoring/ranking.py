@@ -31,6 +31,7 @@ def _stemmer():
     return PorterStemmer()
 
 
+@functools.lru_cache(maxsize=1 << 17)  # a long document repeats its words: each is stemmed once
 def stem(word: str) -> str:
     """The Porter stem of a lowercased word (nltk's ``PorterStemmer``, as the literature uses)."""
     return _stemmer().stem(word.lower(), to_lowercase=True)

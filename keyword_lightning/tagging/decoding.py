@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from keyword_lightning.tagging.schemes import KEYWORD_OF_TAG
+from keyword_lightning.tagging.schemes import KEYWORD_OF_TAG, O
 from keyword_lightning.tagging.viterbi import viterbi_decode, viterbi_decode_transitions
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ class Decoding:
         fusion_weight: Viterbi scores add this times head 1's log-probability (keyword for
             S/B/M/E, not-keyword for O) to head 2's; 0 decodes head 2 alone.
         ranker: how a document's unique phrases are ranked (the records' ``ranked``, ``test/f1@k``):
-            ``auto``, the scorer chosen on validation and kept in the checkpoint (a learned one when it
-            beat the hand rule there: ``model/ranker.py``); ``hand``, the hand rule always (and in
-            fit, no scorer is fitted).
+            ``auto``, the ranker kept in the checkpoint (chosen on validation by a fit: a learned one
+            when it beat the hand rule there, ``model/ranker.py``; or fitted by ``fit-ranker``);
+            ``hand``, the hand rule always (and in fit, no ranker is fitted).
 
     """
 
@@ -88,17 +88,25 @@ def tag_batch(
     decoding: Decoding,
     crf: TagCRF | None = None,
 ) -> dict[str, Any]:
-    """Decoded tags and each token's probability of its tag, per item (pads cut off).
+    """Decoded tags, each token's probability of its tag and of a keyword tag, per item (pads cut off).
 
-    Returns ``{"index": [B], "tags": [[...], ...], "probs": [[...], ...]}``: plain lists, what
-    ``predictions.stitch`` joins back into documents.
+    Returns ``{"index": [B], "tags": [[...], ...], "probs": [[...], ...], "keyness": [[...], ...]}``:
+    plain lists, what ``predictions.stitch`` joins back into documents. ``keyness`` is 1 - P(O), the
+    tagger's soft score of every token, which a candidate ranker reads (``scoring/candidates.py``).
     """
     scores = tag_scores(logits1, logits2, decoding.fusion_weight)
     tags = decode(scores, lengths, decoding.decoder, crf)
     probs = tag_probabilities(scores, tags)
+    keyness = keyness_of(scores)
     n = lengths.tolist()
     return {
         "index": index.tolist(),
         "tags": [t[:k] for t, k in zip(tags.tolist(), n)],
         "probs": [p[:k] for p, k in zip(probs.tolist(), n)],
+        "keyness": [p[:k] for p, k in zip(keyness.tolist(), n)],
     }
+
+
+def keyness_of(scores: torch.Tensor) -> torch.Tensor:
+    """Each token's probability [B,T] of a keyword tag (S, B, M or E: 1 - P(O)), from ``tag_scores`` [B,T,5]."""
+    return 1 - scores[..., O].exp()

@@ -87,8 +87,8 @@ class PredictionWriter(BasePredictionWriter):
     def write(self, trainer: L.Trainer, parts: list[dict]) -> None:
         """Stitch ``parts`` into one record per input document and write them."""
         dm = trainer.datamodule
-        scorer = getattr(trainer.lightning_module, "ranker", None)  # the model's scorer (None: the hand rule)
-        records = stitch(dm.predict_documents, dm.predict_source, dm.predict_piece_start, parts, scorer)
+        ranker = getattr(trainer.lightning_module, "ranker", None)  # the model's ranker (None: the hand rule)
+        records = stitch(dm.predict_documents, dm.predict_source, dm.predict_piece_start, parts, ranker)
         self.done = True
         out = results_stream()
         if self.format == "table":

@@ -1,6 +1,7 @@
-"""The learned document-level scorer: its features against plain counts, a toy problem it must learn,
-its state through ``torch.load(weights_only=True)``, and the checkpoint's scorer in every ranking
-(the extractor, ``predict``, ``test``), with ``--model.decoding.ranker hand`` for the hand rule."""
+"""The phrase ranker: its features against plain counts, a toy problem it must learn, its state through
+``torch.load(weights_only=True)``, and the checkpoint's ranker in every ranking (the extractor,
+``predict``, ``test``), with ``--model.decoding.ranker hand`` for the hand rule; checkpoints of earlier
+releases, whose ranker is kept under ``scorer``, still read."""
 
 from __future__ import annotations
 
@@ -12,16 +13,16 @@ import torch
 
 from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
 from keyword_lightning.scoring.keyphrases import HAND, phrase_key, phrases, rank_occurrences, rank_record
-from keyword_lightning.scoring.scorer import (
+from keyword_lightning.scoring.phrase_ranker import (
     FEATURES,
     KNOWN,
-    Document,
-    PhraseScorer,
+    PhraseRanker,
     Rarity,
+    TaggedDocument,
     choose,
     f1_at,
-    scorer_from_state,
 )
+from keyword_lightning.scoring.rankers import ranker_from_state
 from keyword_lightning.tagging.decoding import Decoding
 from tests.conftest import fit_tiny, run_cli, run_env
 
@@ -49,7 +50,7 @@ def test_in_head_and_rarity_against_a_plain_count():
     assert phrases(keys, [0.5] * 4, [1, 4, 10, 13], [2, 2, 2, 1], 15)[0][1]["rarity"] == 0.0  # no table
 
 
-def toy_documents(n: int) -> list[Document]:
+def toy_documents(n: int) -> list[TaggedDocument]:
     """Gold phrases: once, late, scored 0.9; the others: twice, early, scored 0.6 (the hand rule puts them first)."""
     docs = []
     for d in range(n):
@@ -63,60 +64,60 @@ def toy_documents(n: int) -> list[Document]:
             keys.append(("pos", d, j))
             scores.append(0.9 - 0.01 * (d % 5))
             starts.append(30 + j)
-        docs.append(Document(keys, scores, starts, [1] * len(keys), words, [("pos", d, j) for j in range(3)]))
+        docs.append(TaggedDocument(keys, scores, starts, [1] * len(keys), words, [("pos", d, j) for j in range(3)]))
     return docs
 
 
-def test_the_scorer_learns_a_separable_toy_problem_and_is_chosen():
+def test_the_ranker_learns_a_separable_toy_problem_and_is_chosen():
     docs = toy_documents(20)
-    scorer = PhraseScorer.fit(docs)
+    ranker = PhraseRanker.fit(docs)
     for d in docs:
-        ranked = rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), scorer)
+        ranked = rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), ranker)
         assert [key[0] for key, _, _ in ranked] == ["pos"] * 3 + ["neg"] * 3
         assert all(0 < score < 1 for _, score, _ in ranked)
-    assert f1_at(scorer, docs, 3) == 1.0 and f1_at(HAND, docs, 3) == 0.0
+    assert f1_at(ranker, docs, 3) == 1.0 and f1_at(HAND, docs, 3) == 0.0
     assert choose(docs)[1] == {"hand": 2 / 3, "learned": 2 / 3}  # at 10 both rank all 6: a tie keeps the hand rule
     chosen, figures = choose(docs, k=3)
-    assert isinstance(chosen, PhraseScorer) and figures == {"hand": 0.0, "learned": 1.0}
+    assert isinstance(chosen, PhraseRanker) and figures == {"hand": 0.0, "learned": 1.0}
     # Without negatives there is nothing to learn: the hand rule stays.
     only_gold = [d._replace(gold=list(d.keys)) for d in docs]
     with pytest.raises(ValueError, match="positive and negative"):
-        PhraseScorer.fit(only_gold)
+        PhraseRanker.fit(only_gold)
     chosen, figures = choose(only_gold)
     assert chosen is HAND and math.isnan(figures["learned"])
 
 
 def test_the_state_round_trips_through_weights_only_loading(tmp_path):
     docs = toy_documents(10)
-    scorer = PhraseScorer.fit(docs, lowercase=False)
-    assert scorer.features == FEATURES and "rarity" not in FEATURES and scorer.rarity is None
-    assert "df" not in scorer.state() and scorer.token_idf(["w"]) is None  # no table travels with it
-    torch.save({"scorer": scorer.state()}, tmp_path / "s.pt")
-    loaded = scorer_from_state(torch.load(tmp_path / "s.pt", weights_only=True)["scorer"])
-    assert loaded.state() == scorer.state() and loaded.lowercase is False
+    ranker = PhraseRanker.fit(docs, lowercase=False)
+    assert ranker.features == FEATURES and "rarity" not in FEATURES and ranker.rarity is None
+    assert "df" not in ranker.state() and ranker.token_idf(["w"]) is None  # no table travels with it
+    torch.save({"ranker": ranker.state()}, tmp_path / "s.pt")
+    loaded = ranker_from_state(torch.load(tmp_path / "s.pt", weights_only=True)["ranker"])
+    assert loaded.state() == ranker.state() and loaded.lowercase is False
     for d in docs:
-        for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), scorer.token_idf(d.words)):
-            assert loaded.score(f) == scorer.score(f)
-    assert scorer_from_state(None) is HAND and scorer_from_state({"kind": "hand"}) is HAND
-    bad_states = [{"kind": "forest"}, {**scorer.state(), "weights": [1.0]}, {**scorer.state(), "features": ["count"]},
-                  {**scorer.state(), "features": [*FEATURES[:-1], "colour"]},
-                  {**scorer.state(), "features": [*FEATURES[:-1], FEATURES[0]]},
-                  {**scorer.state(), "features": [*FEATURES[:-1], ["count"]]},
-                  {**PhraseScorer.fit(docs, features=KNOWN).state(), "df": {"w": 99}}]  # fmt: skip
+        for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), ranker.token_idf(d.words)):
+            assert loaded.score(f) == ranker.score(f)
+    assert ranker_from_state(None) is HAND and ranker_from_state({"kind": "hand"}) is HAND
+    bad_states = [{"kind": "forest"}, {**ranker.state(), "weights": [1.0]}, {**ranker.state(), "features": ["count"]},
+                  {**ranker.state(), "features": [*FEATURES[:-1], "colour"]},
+                  {**ranker.state(), "features": [*FEATURES[:-1], FEATURES[0]]},
+                  {**ranker.state(), "features": [*FEATURES[:-1], ["count"]]},
+                  {**PhraseRanker.fit(docs, features=KNOWN).state(), "df": {"w": 99}}]  # fmt: skip
     for bad in bad_states:
         with pytest.raises(ValueError):
-            scorer_from_state(bad)
+            ranker_from_state(bad)
 
 
-def test_a_scorer_of_the_release_before_reads_its_rarity_table(tmp_path):
+def test_a_ranker_of_an_earlier_release_reads_its_rarity_table(tmp_path):
     """Scorers fitted before ``rarity`` was dropped read ``KNOWN`` with a table: they load and rank as they did."""
     docs = toy_documents(10)
     words = [w for d in docs for w in d.words]
-    old = PhraseScorer.fit(docs, features=KNOWN)
+    old = PhraseRanker.fit(docs, features=KNOWN)
     state = old.state()
     assert state["features"] == list(KNOWN) and state["documents"] == 10 and set(state["df"]) == set(words)
-    torch.save({"scorer": state}, tmp_path / "old.pt")
-    loaded = scorer_from_state(torch.load(tmp_path / "old.pt", weights_only=True)["scorer"])
+    torch.save({"ranker": state}, tmp_path / "old.pt")
+    loaded = ranker_from_state(torch.load(tmp_path / "old.pt", weights_only=True)["ranker"])
     assert loaded.rarity is not None and loaded.rarity.df == old.rarity.df
     d = docs[0]
     idf = loaded.token_idf(d.words)
@@ -127,16 +128,16 @@ def test_a_scorer_of_the_release_before_reads_its_rarity_table(tmp_path):
 
 
 def late_first_state() -> dict:
-    """A hand-made scorer that ranks phrases first seen late first: the hand rule's order reversed, nearly."""
+    """A hand-made ranker that ranks phrases first seen late first: the hand rule's order reversed, nearly."""
     weights = [0.0] * len(FEATURES)
     weights[FEATURES.index("first")] = 5.0
-    return PhraseScorer(weights, 0.0, [0.0] * len(FEATURES), [1.0] * len(FEATURES)).state()
+    return PhraseRanker(weights, 0.0, [0.0] * len(FEATURES), [1.0] * len(FEATURES)).state()
 
 
 @pytest.fixture()
 def late_first_checkpoint(tiny_checkpoint, tmp_path):
     ckpt = torch.load(tiny_checkpoint, weights_only=True)
-    ckpt[CHECKPOINT_KEY]["scorer"] = late_first_state()
+    ckpt[CHECKPOINT_KEY]["ranker"] = late_first_state()
     path = tmp_path / "late.ckpt"
     torch.save(ckpt, path)
     return path
@@ -144,16 +145,26 @@ def late_first_checkpoint(tiny_checkpoint, tmp_path):
 
 def test_a_fit_keeps_its_choice_in_the_checkpoint(tiny_checkpoint):
     meta = read_checkpoint(tiny_checkpoint)[CHECKPOINT_KEY]
-    assert meta["scorer"]["kind"] in ("hand", "logistic")
-    assert set(meta["scorer"]["validation"]) >= {"hand", "documents"}  # the figures it was chosen by
+    assert meta["ranker"]["kind"] in ("hand", "logistic") and "scorer" not in meta
+    assert set(meta["ranker"]["validation"]) >= {"hand", "documents"}  # the figures it was chosen by
     ckpt = torch.load(tiny_checkpoint, weights_only=True)
-    ckpt[CHECKPOINT_KEY]["scorer"] = {**late_first_state(), "bias": "x"}
+    ckpt[CHECKPOINT_KEY]["ranker"] = {**late_first_state(), "bias": "x"}
     torch.save(ckpt, tiny_checkpoint)
-    with pytest.raises(CheckpointError, match="scorer"):
+    with pytest.raises(CheckpointError, match="ranker"):
         read_checkpoint(tiny_checkpoint)
 
 
-def test_the_checkpoint_scorer_ranks_keyphrases_unless_hand_is_asked(late_first_checkpoint, tmp_path):
+def test_a_checkpoint_of_an_earlier_release_keeps_its_ranker_under_scorer(tiny_checkpoint, tmp_path):
+    from keyword_lightning import KeywordExtractor
+
+    ckpt = torch.load(tiny_checkpoint, weights_only=True)
+    del ckpt[CHECKPOINT_KEY]["ranker"]
+    ckpt[CHECKPOINT_KEY]["scorer"] = late_first_state()  # where releases before this one kept it
+    torch.save(ckpt, tmp_path / "old.ckpt")
+    assert KeywordExtractor.from_checkpoint(tmp_path / "old.ckpt", threads=1).ranker.state() == late_first_state()
+
+
+def test_the_checkpoint_ranker_ranks_keyphrases_unless_hand_is_asked(late_first_checkpoint, tmp_path):
     from keyword_lightning import KeywordExtractor
 
     learned = KeywordExtractor.from_checkpoint(late_first_checkpoint, threads=1)
@@ -161,9 +172,9 @@ def test_the_checkpoint_scorer_ranks_keyphrases_unless_hand_is_asked(late_first_
     (record,) = learned.predict([TEXT])
     ranked, by_hand = learned.keyphrases(TEXT), hand.keyphrases(TEXT)
     assert len(ranked) >= 2 and [k["text"] for k in ranked] != [k["text"] for k in by_hand]
-    assert by_hand == rank_record(record)  # the hand rule, as before scorers
+    assert by_hand == rank_record(record)  # the hand rule, as before rankers
     firsts = [min(s for s, _ in k["occurrences"]) for k in ranked]
-    assert firsts == sorted(firsts, reverse=True)  # this scorer: first seen late, first
+    assert firsts == sorted(firsts, reverse=True)  # this ranker: first seen late, first
     # predict: the records' ranked field; --model.decoding.ranker hand: the hand rule.
     (tmp_path / "in.txt").write_text(TEXT + "\n")
     args = ["predict", "--ckpt_path", late_first_checkpoint, "--data.predict_file", "in.txt",
@@ -173,16 +184,16 @@ def test_the_checkpoint_scorer_ranks_keyphrases_unless_hand_is_asked(late_first_
 
 
 @pytest.mark.parametrize("reads", [FEATURES, KNOWN], ids=["this-release", "with-rarity"])
-def test_test_ranks_with_the_checkpoint_scorer(reads, tiny_checkpoint, tiny_corpus, tmp_path):
+def test_test_ranks_with_the_checkpoint_ranker(reads, tiny_checkpoint, tiny_corpus, tmp_path):
     import lightning as L
 
     from keyword_lightning import JointRNN, KeywordDataModule
 
     weights = [5.0 if name == "first" else 0.0 for name in reads]
     table = Rarity({"graph": 1}, 2) if "rarity" in reads else None
-    state = PhraseScorer(weights, 0.0, [0.0] * len(reads), [1.0] * len(reads), table, features=reads).state()
+    state = PhraseRanker(weights, 0.0, [0.0] * len(reads), [1.0] * len(reads), table, features=reads).state()
     ckpt = torch.load(tiny_checkpoint, weights_only=True)
-    ckpt[CHECKPOINT_KEY]["scorer"] = state
+    ckpt[CHECKPOINT_KEY]["ranker"] = state
     torch.save(ckpt, tmp_path / "s.ckpt")
     model = JointRNN.load_from_checkpoint(tmp_path / "s.ckpt", map_location="cpu", weights_only=True)
     assert model.ranker.state() == state
@@ -191,15 +202,15 @@ def test_test_ranks_with_the_checkpoint_scorer(reads, tiny_checkpoint, tiny_corp
     model.test_ranked.update = lambda *args: seen.append(args[5:]) or update(*args)
     trainer = L.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.test(model, KeywordDataModule(str(tiny_corpus), batch_size=4), verbose=False)
-    assert seen and all(scorer is model.ranker for scorer, _ in seen)
-    assert all((idf is not None) == (table is not None) for _, idf in seen)  # a table's IDF only for a scorer with one
+    assert seen and all(ranker is model.ranker for ranker, _ in seen)
+    assert all((idf is not None) == (table is not None) for _, idf in seen)  # a table's IDF only for a ranker with one
 
 
-def test_choosing_a_scorer_does_not_change_training(tiny_corpus, tmp_path):
+def test_choosing_a_ranker_does_not_change_training(tiny_corpus, tmp_path):
     dropout = {"network": {"dropout": 0.3}}  # draws from the RNG in every step: a draw elsewhere would shift it
     _, auto, _ = fit_tiny(tiny_corpus, tmp_path / "a", epochs=2, model_kw=dropout)
     _, hand, _ = fit_tiny(tiny_corpus, tmp_path / "h", epochs=2, model_kw={**dropout, "decoding": {"ranker": "hand"}})
-    assert auto.scorer_choice.figures and not hand.scorer_choice.figures  # hand: nothing collected, nothing fitted
+    assert auto.ranker_choice.figures and not hand.ranker_choice.figures  # hand: nothing collected, nothing fitted
     for (name, a), (_, h) in zip(auto.state_dict().items(), hand.state_dict().items()):
         assert torch.equal(a, h), name
 
@@ -211,10 +222,10 @@ def test_a_state_as_the_release_before_wrote_it_scores_as_it_did():
            "length", "in_head", "rarity"], "weights": [0.0] * 9 + [1.0], "bias": 0.0, "mean": [0.0] * 10,
            "scale": [1.0] * 10, "lowercase": True, "documents": 3, "df": {"graph": 1, "the": 3},
            "validation": {"hand": 0.4, "learned": 0.5, "documents": 3}}  # fmt: skip
-    scorer = scorer_from_state(old)
+    ranker = ranker_from_state(old)
     tokens = ["Graph", "the", "unseen"]
-    idf = scorer.token_idf(tokens)
+    idf = ranker.token_idf(tokens)
     assert idf == pytest.approx([math.log(4 / 2), math.log(4 / 4), math.log(4)])  # log((1 + N) / (1 + df))
     found = {key: f for key, f, _ in phrases([("graph",), ("unseen",)], [0.5, 0.9], [0, 2], [1, 1], 3, idf)}
-    assert scorer.score(found[("graph",)]) == 0.666667  # sigmoid(log 2) = 2/3, rounded to 6 digits
-    assert scorer.score(found[("unseen",)]) == 0.8  # sigmoid(log 4) = 4/5
+    assert ranker.score(found[("graph",)]) == 0.666667  # sigmoid(log 2) = 2/3, rounded to 6 digits
+    assert ranker.score(found[("unseen",)]) == 0.8  # sigmoid(log 4) = 4/5

@@ -1,23 +1,23 @@
-"""A learned scorer of a document's phrases: logistic regression over their document-level features.
+"""The phrase ranker: a logistic regression over the document-level features of the tagger's phrases.
 
 The tagger marks occurrences; ``keyphrases.phrases`` gathers them into a document's unique phrases,
 each with its features (counts, tag-probability scores, positions, length, ``in_head``, ``rarity``).
-``PhraseScorer`` scores those features with a logistic regression: each feature standardized (counts,
+``PhraseRanker`` scores those features with a logistic regression: each feature standardized (counts,
 score sums and lengths after ``log1p``), one weight each and a bias, fitted by Newton's method on the
 L2-penalized log loss (no randomness: the same documents give the same weights, and no RNG is drawn).
 A candidate phrase is positive when its key (the tuple of its tokens' Porter stems, or their ids)
 is a gold keyphrase's key, as stemmed F1@k matches them.
 
-Which features a scorer reads is part of its state (``features``). One this release fits reads
+Which features a ranker reads is part of its state (``features``). One this release fits reads
 ``FEATURES``: every feature but ``rarity``. ``rarity`` reads a background table (``Rarity``): for
-each word, in how many of the scorer's training documents it occurs (leave one out on those
-documents). Scorers fitted by the release before read it too. The transfer check
-(``benchmarks/ranking.py``: scorers fitted on one genre's validation split, ranking the other's test
+each word, in how many of the ranker's training documents it occurs (leave one out on those
+documents). Rankers fitted by the release before read it too. The transfer check
+(``benchmarks/ranking.py``: rankers fitted on one genre's validation split, ranking the other's test
 split, ``results/ranking.md``) showed why it was dropped: a table of one genre's words (Inspec's)
-lowers F1@10 on another genre (SemEval-2017), while it changes nothing on its own. Those scorers
+lowers F1@10 on another genre (SemEval-2017), while it changes nothing on its own. Those rankers
 still load, their table with them, and rank as before.
 
-``choose`` picks between the hand rule (``keyphrases.HAND``) and a learned scorer by 2-fold
+``choose`` picks between the hand rule (``keyphrases.HAND``) and a learned ranker by 2-fold
 cross-fitting on the given documents (fit on one half, F1@10 on the other, both ways): the learned
 one only if its mean F1@10 beats the hand rule's. ``JointRNN`` calls it on the validation documents
 at the end of each validation epoch (``model/ranker.py``). States are plain dicts, lists, str, int,
@@ -37,15 +37,15 @@ from keyword_lightning.scoring.ranking import SCORE_DIGITS
 from keyword_lightning.text.tokenizers import normalize_token
 
 KNOWN = ("count", "score_sum", "score_max", "score_mean", "first", "last", "spread", "length", "in_head", "rarity")
-FEATURES = tuple(name for name in KNOWN if name != "rarity")  # what a scorer fitted by this release reads
+FEATURES = tuple(name for name in KNOWN if name != "rarity")  # what a ranker fitted by this release reads
 LOGGED = frozenset({"count", "score_sum", "length"})  # read as log(1 + value)
 L2 = 1.0  # the penalty on the (standardized) weights; the bias is not penalized
 NEWTON_STEPS = 50
 CUT = 10  # choose() compares F1@10, stemmed
 
 
-class Document(NamedTuple):
-    """One training document of a scorer: its tagged occurrences, its words and its gold keys.
+class TaggedDocument(NamedTuple):
+    """One training document of a phrase ranker: its tagged occurrences, its words and its gold keys.
 
     ``keys``, ``scores``, ``starts``, ``lengths``: per occurrence, as ``rank_occurrences`` reads them.
     ``words``: every token's word as the rarity table keys it (normalized: ``normalize_token``), None
@@ -97,7 +97,7 @@ def vector(f: dict[str, float], names: Sequence[str] = FEATURES) -> list[float]:
     return [math.log1p(f[name]) if name in LOGGED else f[name] for name in names]
 
 
-class PhraseScorer:
+class PhraseRanker:
     """Logistic regression over a phrase's features: ``score = sigmoid(weights . z + bias)``, ``z`` standardized."""
 
     kind = "logistic"
@@ -130,15 +130,19 @@ class PhraseScorer:
         return round(p, SCORE_DIGITS)
 
     def token_idf(self, tokens: Sequence[str]) -> list[float] | None:
-        """Each token's IDF in this scorer's table (tokens normalized as the vocabulary is); None: no table."""
+        """Each token's IDF in this ranker's table (tokens normalized as the vocabulary is); None: no table."""
         if self.rarity is None:
             return None
         return self.rarity.token_idf([normalize_token(t, self.lowercase) for t in tokens])
 
     @classmethod
     def fit(
-        cls, documents: Sequence[Document], lowercase: bool = True, l2: float = L2, features: Sequence[str] = FEATURES
-    ) -> PhraseScorer:
+        cls,
+        documents: Sequence[TaggedDocument],
+        lowercase: bool = True,
+        l2: float = L2,
+        features: Sequence[str] = FEATURES,
+    ) -> PhraseRanker:
         """Fit on ``documents``' candidate phrases (ValueError without both positive and negative ones).
 
         ``features``: which of ``KNOWN`` it reads; with ``rarity``, a table of ``documents``' words goes with it.
@@ -153,7 +157,7 @@ class PhraseScorer:
                 labels.append(float(key in gold))
         y = np.asarray(labels)
         if not 0 < y.sum() < len(y):
-            raise ValueError(f"a scorer needs positive and negative candidates ({int(y.sum())} of {len(y)} positive)")
+            raise ValueError(f"a ranker needs positive and negative candidates ({int(y.sum())} of {len(y)} positive)")
         x = np.asarray(rows, dtype=np.float64)
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-9] = 1.0
@@ -175,8 +179,8 @@ class PhraseScorer:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> PhraseScorer:
-        """A scorer from ``state()``'s values, this release's or the one before (ValueError when neither's)."""
+    def from_state(cls, state: dict[str, Any]) -> PhraseRanker:
+        """A ranker from ``state()``'s values, this release's or the one before (ValueError when neither's)."""
         features = state.get("features")
         if (
             not isinstance(features, list)
@@ -184,27 +188,27 @@ class PhraseScorer:
             or not all(isinstance(f, str) for f in features)
             or len(set(features)) < len(features)
         ):
-            raise ValueError(f"scorer features must be a list of distinct names of {list(KNOWN)}, got {features!r}")
+            raise ValueError(f"ranker features must be a list of distinct names of {list(KNOWN)}, got {features!r}")
         if unknown := [f for f in features if f not in KNOWN]:
-            raise ValueError(f"scorer features {unknown} are not among this release's {list(KNOWN)}")
+            raise ValueError(f"ranker features {unknown} are not among this release's {list(KNOWN)}")
         numbers = [state.get(k) for k in ("weights", "mean", "scale")]
         if not all(isinstance(v, list) and len(v) == len(features) for v in numbers) or not all(
             isinstance(x, int | float) and math.isfinite(x) for x in [*sum(numbers, []), state.get("bias")]
         ):
-            raise ValueError(f"scorer weights, mean and scale must be {len(features)} finite numbers each")
+            raise ValueError(f"ranker weights, mean and scale must be {len(features)} finite numbers each")
         if any(s <= 0 for s in state["scale"]) or not isinstance(state.get("lowercase"), bool):
-            raise ValueError("scorer scales must be positive and 'lowercase' a bool")
+            raise ValueError("ranker scales must be positive and 'lowercase' a bool")
         rarity = cls.table_from_state(state) if "rarity" in features else None
         return cls(*numbers[:1], state["bias"], *numbers[1:], rarity, state["lowercase"], features)
 
     @staticmethod
     def table_from_state(state: dict[str, Any]) -> Rarity:
-        """The rarity table of a scorer's state (ValueError when it is not one)."""
+        """The rarity table of a ranker's state (ValueError when it is not one)."""
         df, documents = state.get("df"), state.get("documents")
         if not isinstance(documents, int) or not isinstance(df, dict):
-            raise ValueError("scorer rarity table must be a dict of word counts and a document count")
+            raise ValueError("ranker rarity table must be a dict of word counts and a document count")
         if not all(isinstance(w, str) and isinstance(c, int) and 0 < c <= documents for w, c in df.items()):
-            raise ValueError("scorer rarity table must map words to document counts")
+            raise ValueError("ranker rarity table must map words to document counts")
         return Rarity(dict(df), documents)
 
 
@@ -235,44 +239,34 @@ def newton(z: np.ndarray, y: np.ndarray, l2: float, steps: int = NEWTON_STEPS) -
     return w
 
 
-def scorer_from_state(state: dict[str, Any] | None) -> Any:
-    """The scorer of a checkpoint's ``scorer`` state: ``HAND`` for None or ``{"kind": "hand"}``."""
-    if state is None or (isinstance(state, dict) and state.get("kind") == HAND.kind):
-        return HAND
-    if isinstance(state, dict) and state.get("kind") == PhraseScorer.kind:
-        return PhraseScorer.from_state(state)
-    kind = state.get("kind") if isinstance(state, dict) else state
-    raise ValueError(f"scorer kind {kind!r} is not one of {HAND.kind}, {PhraseScorer.kind}")
-
-
-def f1_at(scorer: Any, documents: Sequence[Document], k: int = CUT) -> float:
-    """Micro F1@k of ``scorer``'s ranking of ``documents``: ``2 sum tp / (sum min(k, predicted) + sum gold)``."""
+def f1_at(ranker: Any, documents: Sequence[TaggedDocument], k: int = CUT) -> float:
+    """Micro F1@k of ``ranker``'s ranking of ``documents``: ``2 sum tp / (sum min(k, predicted) + sum gold)``."""
     tp = predicted = gold = 0
     for d in documents:
-        rarity = getattr(scorer, "rarity", None)
+        rarity = getattr(ranker, "rarity", None)
         idf = rarity.token_idf(d.words) if rarity is not None else None
-        top = [key for key, _, _ in rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), scorer, idf)]
+        top = [key for key, _, _ in rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), ranker, idf)]
         truth = set(d.gold)
         tp, predicted, gold = tp + len(set(top[:k]) & truth), predicted + len(top[:k]), gold + len(truth)
     return 2 * tp / (predicted + gold) if predicted + gold else 0.0
 
 
-def choose(documents: Sequence[Document], lowercase: bool = True, k: int = CUT) -> tuple[Any, dict[str, float]]:
-    """``HAND`` or a ``PhraseScorer`` fitted on all ``documents``, by 2-fold cross-fitting, and the figures.
+def choose(documents: Sequence[TaggedDocument], lowercase: bool = True, k: int = CUT) -> tuple[Any, dict[str, float]]:
+    """``HAND`` or a ``PhraseRanker`` fitted on all ``documents``, by 2-fold cross-fitting, and the figures.
 
     The documents alternate between two halves; each half is ranked by the hand rule and by a
-    scorer fitted on the other half. Returns the chosen scorer and ``{"hand": mean F1@k, "learned":
-    mean F1@k (nan when a half could not be fitted)}``; the learned scorer wins only when better.
+    ranker fitted on the other half. Returns the chosen ranker and ``{"hand": mean F1@k, "learned":
+    mean F1@k (nan when a half could not be fitted)}``; the learned ranker wins only when better.
     """
     halves = [list(documents[0::2]), list(documents[1::2])]
     hand, learned = [], []
     for held, train in (halves, halves[::-1]):
         hand.append(f1_at(HAND, held, k))
         try:
-            learned.append(f1_at(PhraseScorer.fit(train, lowercase), held, k))
+            learned.append(f1_at(PhraseRanker.fit(train, lowercase), held, k))
         except ValueError:
             learned.append(math.nan)
     figures = {"hand": sum(hand) / 2, "learned": sum(learned) / 2}
     if not figures["learned"] > figures["hand"]:  # nan: not better
         return HAND, figures
-    return PhraseScorer.fit(documents, lowercase), figures
+    return PhraseRanker.fit(documents, lowercase), figures

@@ -1,0 +1,98 @@
+"""The general model shipped inside the package: where it lies, how ``make general`` packs it, what it records.
+
+``keyword_lightning/pretrained/general.ckpt`` is a keyword-lightning checkpoint cut to what prediction
+reads (the weights, the settings, the vocabulary, the ranker; no optimizer state, no RNG state): the
+vocabulary's pretrained words kept to the ``extra_words`` most frequent (GloVe's order) beside every
+word seen in training, and the embedding rows stored as float16 (read back as float32, which
+changes no ranking of the fixed paragraph: ``tests/test_shipped.py``). ``general.json`` beside it
+records its sha256, the commit and command that built it, its settings and the fixed paragraph's
+ranked keyphrases, which the tests check the file against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from keyword_lightning.model import checkpoint
+
+PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
+GENERAL = PRETRAINED / "general.ckpt"
+MANIFEST = PRETRAINED / "general.json"
+NAME = "pretrained"  # --ckpt_path pretrained, and what a command takes when no --ckpt_path is given
+EXTRA_WORDS = 30000  # pretrained words outside the training vocabulary that the shipped file keeps
+FIXED = checkpoint.EMBEDDING_KEYS[1]  # the pretrained words outside the training vocabulary: rows never trained
+HALF = checkpoint.EMBEDDING_KEYS  # the embedding rows, stored as float16
+MAX_BYTES = 10 * 1024 * 1024
+# A paragraph of no genre the model was trained on: the tests check its ranking against the manifest.
+PARAGRAPH = (
+    "Coral reefs in the Pacific are bleaching as ocean temperatures rise. Marine biologists in Australia "
+    "measured coral cover on the Great Barrier Reef for ten years and found that heat waves killed half of "
+    "the shallow corals. Reef fish that feed on coral declined too, while algae spread over the dead reef."
+)
+
+
+class ShippedModelError(checkpoint.CheckpointError):
+    """The shipped model is missing (a checkout without ``make general``) or not what its manifest records."""
+
+
+def path() -> Path:
+    """The shipped general model's file (``ShippedModelError`` when the package holds none)."""
+    if not GENERAL.is_file():
+        raise ShippedModelError(
+            f"{GENERAL}: no shipped model in this installation (build it with `make general`, or give --ckpt_path)"
+        )
+    return GENERAL
+
+
+def resolve(value: str | Path | None) -> Path | str | None:
+    """``None`` or ``pretrained``: the shipped model's path; anything else as it is."""
+    return path() if value is None or str(value) == NAME else value
+
+
+def sha256(file: Path) -> str:
+    """The file's SHA-256, hex."""
+    digest = hashlib.sha256()
+    with open(file, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest() -> dict[str, Any]:
+    """What ``general.json`` records of the shipped model."""
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+
+
+def pack(source: str | Path, target: str | Path, extra_words: int = EXTRA_WORDS) -> dict[str, Any]:
+    """Write ``target``: ``source`` cut to what prediction reads (see the module docstring); its summary.
+
+    The cut copy is validated (``checkpoint.validate``) before it is written, atomically.
+    """
+    from keyword_lightning.data.formats import atomic_write
+
+    ckpt = checkpoint.read_checkpoint(source)
+    meta = dict(ckpt[checkpoint.CHECKPOINT_KEY])
+    trainable, fixed = checkpoint.embedding_rows(ckpt)
+    kept = min(extra_words, fixed or 0)
+    state = dict(ckpt["state_dict"])
+    hparams = dict(ckpt.get("hyper_parameters") or {})
+    if fixed is not None and kept:
+        state[FIXED] = state[FIXED][:kept]
+    elif fixed is not None:  # no pretrained word beyond training's: no fixed rows at all
+        del state[FIXED]
+        hparams["trainable_words"] = None
+    state = {k: v.half() if k in HALF else v for k, v in state.items()}
+    meta["vocabulary"] = meta["vocabulary"][: trainable + kept]
+    for key in ("torch_rng_state", "wandb_run_id"):  # for resuming a fit: nothing prediction reads
+        meta.pop(key, None)
+    packed = {"state_dict": state, "hyper_parameters": hparams, checkpoint.CHECKPOINT_KEY: meta}
+    packed["pytorch-lightning_version"] = ckpt.get("pytorch-lightning_version", "2.5.0")
+    checkpoint.validate(packed)
+    with atomic_write(target) as fh:
+        torch.save(packed, fh)
+    return {"vocabulary": len(meta["vocabulary"]), "extra_words": kept, "bytes": Path(target).stat().st_size}
