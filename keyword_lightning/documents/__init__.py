@@ -12,8 +12,8 @@ numbers and line-end hyphens out). No torch, no Lightning: the readers' librarie
 
 from keyword_lightning.documents.files import document_files, is_document
 from keyword_lightning.documents.kinds import KINDS, SUFFIXES
-from keyword_lightning.documents.read import read_bytes, read_document
-from keyword_lightning.documents.source import DEFAULT_LIMITS, DocumentError, Limits, MissingExtra, SourceText
+from keyword_lightning.documents.read import read_bytes, read_document, require
+from keyword_lightning.documents.source import DEFAULT_LIMITS, DocumentError, Limits, MissingExtra, SourceText, TooLarge
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -23,8 +23,10 @@ __all__ = [
     "Limits",
     "MissingExtra",
     "SourceText",
+    "TooLarge",
     "document_files",
     "is_document",
     "read_bytes",
     "read_document",
+    "require",
 ]

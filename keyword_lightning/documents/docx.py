@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from keyword_lightning.documents.source import EXTRA, DocumentError, Limits, MissingExtra, SourceText
+from keyword_lightning.documents.source import EXTRA, DocumentError, Limits, MissingExtra, SourceText, TooLarge
 
 BODY = "word/document.xml"
 
@@ -22,10 +22,10 @@ def check_archive(data: bytes, name: str, limits: Limits) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
         raise DocumentError(f"{name}: not a readable .docx (a damaged or truncated zip: {err})") from None
     if len(members) > limits.max_members:
-        raise DocumentError(f"{name}: {len(members):,} members in the zip, over the limit of {limits.max_members:,}")
+        raise TooLarge(f"{name}: {len(members):,} members in the zip, over the limit of {limits.max_members:,}")
     unpacked = sum(m.file_size for m in members)
     if unpacked > limits.max_unpacked_bytes:
-        raise DocumentError(
+        raise TooLarge(
             f"{name}: unpacks to {unpacked:,} bytes, over the limit of {limits.max_unpacked_bytes:,} (a zip bomb?)"
         )
     if BODY not in {m.filename for m in members}:

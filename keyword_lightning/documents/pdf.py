@@ -1,4 +1,4 @@
-"""PDF: pdfminer.six's layout analysis, then ``pages.join_pages`` (headers dropped, hyphens joined, pages kept).
+"""PDF: pdfminer.six's lines and boxes, ``reading_order`` (columns), ``pages.join_pages`` (headers, hyphens, pages).
 
 pdfminer.six was chosen over pypdf by measurement (benchmarks/results/pdf-readers.md): its layout
 analysis puts the text of a two-column page in reading order whatever order the file draws it
@@ -12,7 +12,8 @@ import io
 import logging
 
 from keyword_lightning.documents.pages import join_pages
-from keyword_lightning.documents.source import EXTRA, DocumentError, Limits, MissingExtra, SourceText
+from keyword_lightning.documents.reading_order import Box, reading_order
+from keyword_lightning.documents.source import EXTRA, DocumentError, Limits, MissingExtra, SourceText, TooLarge
 
 TAIL = 1024  # %%EOF must end a whole PDF; a file cut short lacks it
 
@@ -37,17 +38,18 @@ def read(data: bytes, name: str, limits: Limits) -> SourceText:
         raise DocumentError(f"{name}: encrypted PDF (it needs a password to open)") from None
     count = page_count(document)
     if count is not None and count > limits.max_pages:
-        raise DocumentError(f"{name}: {count:,} pages, over the limit of {limits.max_pages:,} pages")
+        raise TooLarge(f"{name}: {count:,} pages, over the limit of {limits.max_pages:,} pages")
     manager = PDFResourceManager()
-    device = PDFPageAggregator(manager, laparams=LAParams())
+    device = PDFPageAggregator(manager, laparams=LAParams(boxes_flow=None))  # ordered by reading_order
     interpreter = PDFPageInterpreter(manager, device)
     pages = []
     for number, page in enumerate(PDFPage.create_pages(document), 1):
         if number > limits.max_pages:
-            raise DocumentError(f"{name}: over the limit of {limits.max_pages:,} pages")
+            raise TooLarge(f"{name}: over the limit of {limits.max_pages:,} pages")
         interpreter.process_page(page)
-        boxes = [box for box in device.get_result() if isinstance(box, LTTextBox)]
-        pages.append([[line.get_text() for line in box if isinstance(line, LTTextLine)] for box in boxes])
+        boxes = [Box(b.x0, b.y0, b.x1, b.y1, [line.get_text() for line in b if isinstance(line, LTTextLine)])
+                 for b in device.get_result() if isinstance(b, LTTextBox)]  # fmt: skip
+        pages.append([box.lines for box in reading_order(boxes)])
     if not pages:
         raise DocumentError(f"{name}: a PDF without pages")
     text, starts = join_pages(pages)

@@ -11,10 +11,21 @@ image-only PDF, a page of scripts).
 from __future__ import annotations
 
 import importlib
+import importlib.util
+from collections.abc import Iterable
 from pathlib import Path
 
 from keyword_lightning.documents.kinds import detect
-from keyword_lightning.documents.source import DEFAULT_LIMITS, MB, DocumentError, Limits, SourceText
+from keyword_lightning.documents.source import (
+    DEFAULT_LIMITS,
+    EXTRA,
+    MB,
+    DocumentError,
+    Limits,
+    MissingExtra,
+    SourceText,
+    TooLarge,
+)
 
 READERS = {
     "pdf": "keyword_lightning.documents.pdf",
@@ -23,7 +34,20 @@ READERS = {
     "markdown": "keyword_lightning.documents.markdown",
     "text": "keyword_lightning.documents.plain",
 }
+LIBRARIES = {"pdf": ("pdfminer", "pdfminer.six"), "html": ("trafilatura", "trafilatura"),
+             "docx": ("docx", "python-docx"), "markdown": ("markdown_it", "markdown-it-py")}  # fmt: skip
 NAMES = {"pdf": "PDF", "html": "HTML page", "docx": "Word document", "markdown": "Markdown file", "text": "text file"}
+
+
+def require(kinds: Iterable[str]) -> None:
+    """``MissingExtra`` naming the extra when a library that files of ``kinds`` need is not installed.
+
+    For a command to fail at once on a folder of PDFs, rather than list every file as an error.
+    """
+    for kind in sorted(set(kinds)):
+        module, package = LIBRARIES.get(kind, (None, None))
+        if module is not None and importlib.util.find_spec(module) is None:
+            raise MissingExtra(f"reading {NAMES[kind]}s needs {package}: {EXTRA}")
 
 
 def one_line(message: object, most: int = 200) -> str:
@@ -32,9 +56,9 @@ def one_line(message: object, most: int = 200) -> str:
     return text if len(text) <= most else text[: most - 3] + "..."
 
 
-def too_big(name: str, size: int, limits: Limits) -> DocumentError:
+def too_big(name: str, size: int, limits: Limits) -> TooLarge:
     """The error of a file over ``limits.max_bytes``."""
-    return DocumentError(f"{name}: {size:,} bytes, over the limit of {limits.max_bytes / MB:g} MB")
+    return TooLarge(f"{name}: {size:,} bytes, over the limit of {limits.max_bytes / MB:g} MB")
 
 
 def read_bytes(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> SourceText:

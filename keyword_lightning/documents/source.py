@@ -22,6 +22,10 @@ class MissingExtra(DocumentError):
     """A reader's library is not installed (``EXTRA`` installs them all)."""
 
 
+class TooLarge(DocumentError):
+    """A file over one of the ``Limits`` (bytes on disk, pages, bytes unpacked)."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """How much of a file is read, so that one hostile or huge file cannot hold a batch up.
