@@ -197,3 +197,18 @@ def write_bad_files(folder: Path, paragraphs: list[str]) -> dict[str, str]:
         "legacy.docx": "not a Word .docx",
         "binary.md": "not text",
     }
+
+
+def papers(texts: list[str], count: int, per_paper: int, seed: int = 0) -> list[tuple[str, list[str]]]:
+    """``count`` papers of ``per_paper`` paragraphs drawn from ``texts`` (e.g. Inspec abstracts), each with a title.
+
+    A paper's title is the first sentence of its first paragraph, at most 12 words (an Inspec
+    abstract starts with its own title); the paragraphs are latin-1 only (fpdf2's core fonts).
+    """
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        chosen = [latin1(t) for t in rng.sample(texts, min(per_paper, len(texts)))]
+        title = " ".join(chosen[0].split(" . ")[0].split()[:12]).rstrip(" .")
+        out.append((title, chosen))
+    return out

@@ -5,7 +5,7 @@ ordering mixes columns on ordinary papers (measured: benchmarks/results/pdf-read
 boxes are put in order here. Gutters are the runs of the page's width (at least ``MIN_GUTTER``
 points) that the text covers least: at most ``SPARSE`` of the height the best-covered points
 have, between the first and last well-covered points. A box inside one column is a column
-box; a box across a gutter (a title, a full-width abstract, a centred page number) spans. The
+box; a box across or in a gutter (a title, a full-width abstract, a centred page number) spans. The
 spanning boxes, top to bottom, cut the page into sections; each section is read column by
 column, each column top to bottom. A page without a gutter is read top to bottom.
 """
@@ -53,15 +53,17 @@ def gutters(boxes: list[Box]) -> list[tuple[float, float]]:
 
 
 def column_of(box: Box, cuts: list[tuple[float, float]]) -> int | None:
-    """The column ``box`` lies in (0 leftmost), or None when it reaches across a gutter."""
-    column = 0
+    """The column ``box`` lies in (0 leftmost), or None when it reaches across or into a gutter.
+
+    A column reaches a quarter of the way into the gutters beside it: a line may end a little
+    past where most lines of its column end, and a page number centred in the gutter spans.
+    """
+    edges = [(-float("inf"), float("inf"))]
     for start, end in cuts:
-        if box.x1 <= end:
-            return column if box.x1 <= start + MIN_GUTTER / 2 or box.x0 >= start else None
-        if box.x0 < start + MIN_GUTTER / 2:  # starts left of this gutter and ends right of it
-            return None
-        column += 1
-    return column
+        reach = (end - start) / 4
+        edges[-1] = (edges[-1][0], start + reach)
+        edges.append((end - reach, float("inf")))
+    return next((c for c, (left, right) in enumerate(edges) if left <= box.x0 and box.x1 <= right), None)
 
 
 def reading_order(boxes: list[Box]) -> list[Box]:

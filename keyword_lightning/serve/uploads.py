@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath, PureWindowsPath
 
 from keyword_lightning.documents import DocumentError, Limits, MissingExtra, TooLarge, read_bytes
+from keyword_lightning.documents.source import EXTRA
 from keyword_lightning.serve.requests import Limits as RequestLimits
 from keyword_lightning.serve.requests import RequestError, document_json
 
@@ -40,8 +41,13 @@ def file_name(name: str | None) -> str:
 
 async def read_form(headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[bytes, str]:
     """The bytes and file name of the form's ``file`` field; ``RequestError`` 400 for a bad or empty form."""
+    import importlib.util
+
     from starlette.datastructures import Headers, UploadFile
     from starlette.formparsers import MultiPartException, MultiPartParser
+
+    if importlib.util.find_spec("python_multipart") is None and importlib.util.find_spec("multipart") is None:
+        raise RequestError(415, f"this server cannot read file uploads (python-multipart: {EXTRA})")
 
     async def stream():
         yield body
