@@ -165,3 +165,17 @@ def test_document_files_expands_folders_and_keeps_named_files(tmp_path):
     ]
     with pytest.raises(DocumentError, match="missing.pdf: no such file or folder"):
         document_files([tmp_path / "missing.pdf"])
+
+
+def test_reading_order_reads_columns_below_a_full_width_abstract_and_a_gutter_page_number_last():
+    from keyword_lightning.documents.reading_order import Box, reading_order
+
+    boxes = [
+        Box(300, 100, 540, 700, ["right column"]),
+        Box(290, 40, 300, 50, ["7"]),  # the page number, in the gutter
+        Box(50, 100, 285, 700, ["left column"]),
+        Box(50, 720, 540, 800, ["a full-width abstract"]),
+        Box(50, 810, 540, 830, ["Title"]),
+    ]
+    order = [b.lines[0] for b in reading_order(boxes)]
+    assert order == ["Title", "a full-width abstract", "left column", "right column", "7"]
