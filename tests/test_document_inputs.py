@@ -90,3 +90,28 @@ def test_extract_over_a_folder_of_mixed_files_writes_each_once_and_the_bad_ones_
     again = run_cli(args, tmp_path, env=run_env(OMP_NUM_THREADS="1"))  # a re-run: everything done, nothing twice
     assert "already done" in again.stderr
     assert sum(1 for shard in out.glob("part-*.jsonl") for _ in shard.open()) == len(good)
+
+
+def test_predict_reads_a_folder_of_mixed_files_and_a_single_pdf(ckpt, tmp_path):
+    from keyword_lightning.data.formats import DataError
+    from keyword_lightning.data.inputs import read_predict_input
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    paras = paragraphs(30, seed=13)
+    write_pdf(folder / "b.pdf", TITLE, paras)
+    write_markdown(folder / "a.md", TITLE, paragraphs(2, seed=14))
+    (folder / "c.txt").write_text("graph theory")
+    (folder / "notes.json").write_text("{}")
+    docs = read_predict_input(str(folder))
+    assert [d.id for d in docs] == ["a.md", "b.pdf", "c.txt"]
+    assert " ".join(docs[1].text.split()) == " ".join([TITLE, *paras])
+    (single,) = read_predict_input(str(folder / "b.pdf"))
+    assert single.id == "b.pdf" and single.text == docs[1].text
+    write_bad_files(tmp_path / "bad", paragraphs(3))
+    with pytest.raises(DataError, match="scanned.pdf: no text layer"):
+        read_predict_input(str(tmp_path / "bad" / "scanned.pdf"))
+    out = tmp_path / "predictions.jsonl"
+    run_cli(["predict", "--ckpt_path", ckpt, "--data.predict_file", folder, "--trainer.callbacks.output_path", out,
+             "--threads", "1", "--quiet"], tmp_path)  # fmt: skip
+    assert [json.loads(line)["id"] for line in out.open()] == ["a.md", "b.pdf", "c.txt"]
