@@ -115,3 +115,7 @@ def test_predict_reads_a_folder_of_mixed_files_and_a_single_pdf(ckpt, tmp_path):
     run_cli(["predict", "--ckpt_path", ckpt, "--data.predict_file", folder, "--trainer.callbacks.output_path", out,
              "--threads", "1", "--quiet"], tmp_path)  # fmt: skip
     assert [json.loads(line)["id"] for line in out.open()] == ["a.md", "b.pdf", "c.txt"]
+    bad = run_cli(["predict", "--ckpt_path", ckpt, "--data.predict_file", tmp_path / "bad" / "encrypted.pdf",
+                   "--threads", "1"], tmp_path, check=False)  # fmt: skip
+    last = bad.stderr.strip().splitlines()[-1]
+    assert bad.returncode == 2 and "encrypted.pdf: encrypted PDF (it needs a password to open)" in last
