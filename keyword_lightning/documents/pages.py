@@ -8,9 +8,9 @@ things of the layout become "keyphrases" or break real ones:
   with its digits masked recurs in those places on at least half of the pages (and on two or
   more) is dropped, and so is a bare page number in those places (``12``, ``- 12 -``,
   ``Page 3 of 9``, ``xii``);
-- **hyphens at line ends** (``optimiza-`` / ``tion``): joined into one word when the next line
-  goes on in lower case, unless the document spells the hyphenated word elsewhere within a
-  line (``two-`` / ``head``, with ``two-head`` elsewhere, stays ``two-head``);
+- **hyphens at line ends** (``optimiza-`` / ``tion``): the word is joined as the document
+  spells it elsewhere (``two-`` / ``head`` stays ``two-head`` when ``two-head`` occurs within a
+  line), else whole when the next line goes on in lower case, hyphenated before a capital;
 - **ligatures and soft hyphens** (``ﬁ``, U+00AD): spelled out and removed.
 
 Lines of a block are joined by a space, blocks by a blank line.
@@ -29,7 +29,7 @@ PAGE_NUMBER = re.compile(
 )
 HYPHENATED_END = re.compile(r"([^\W\d_]+)-$")  # a word cut at the line's end: letters, then the hyphen
 WORD_START = re.compile(r"^([^\W\d_]+)")
-COMPOUND = re.compile(r"\b[^\W\d_]+(?:-[^\W\d_]+)+\b")
+SPELLED = re.compile(r"\b[^\W\d_]+(?:-[^\W\d_]+)*\b")  # words, hyphenated or not
 EDGE = 2  # lines at each end of a page that may be a running header or footer
 
 
@@ -69,20 +69,29 @@ def drop_furniture(pages: list[Page]) -> list[Page]:
     return out
 
 
-def separator(previous: str, line: str, new_block: bool, compounds: set[str]) -> tuple[str, bool]:
-    """What goes between ``previous`` and ``line``, and whether ``previous`` loses its line-end hyphen."""
+def separator(previous: str, line: str, new_block: bool, spelled: set[str]) -> tuple[str, bool]:
+    """What goes between ``previous`` and ``line``, and whether ``previous`` loses its line-end hyphen.
+
+    A word cut at a line's end (``optimiza-`` / ``tion``) is joined as the document spells it
+    elsewhere (``spelled``: its words and hyphenated words, lower case): whole, else hyphenated;
+    spelled nowhere, it is whole when it goes on in lower case and keeps its hyphen before a
+    capital (``Navier-`` / ``Stokes``).
+    """
     cut, start = HYPHENATED_END.search(previous), WORD_START.match(line)
-    if cut and start and line[0].islower():  # a word cut at the line's end goes on here
-        return "", f"{cut.group(1)}-{start.group(1)}".lower() not in compounds
-    return ("\n\n" if new_block else " "), False
+    if not (cut and start):
+        return ("\n\n" if new_block else " "), False
+    whole, hyphenated = f"{cut.group(1)}{start.group(1)}".lower(), f"{cut.group(1)}-{start.group(1)}".lower()
+    if whole in spelled:
+        return "", True
+    return "", hyphenated not in spelled and line[0].islower()
 
 
 def join_pages(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
     """One text of ``pages`` (headers dropped, line-end hyphens joined) and each page's start in it."""
     pages = [[[" ".join(line.translate(LIGATURES).split()) for line in block] for block in page] for page in pages]
     pages = drop_furniture(pages)
-    compounds = {m.group(0).lower() for page in pages for block in page for line in block
-                 for m in COMPOUND.finditer(line)}  # fmt: skip
+    spelled = {m.group(0).lower() for page in pages for block in page for line in block
+               for m in SPELLED.finditer(line.removesuffix("-"))}  # fmt: skip
     parts: list[str] = []
     length, starts = 0, []
     for page in pages:
@@ -91,7 +100,7 @@ def join_pages(pages: list[Page]) -> tuple[str, tuple[int, ...]]:
         for block in page:
             for i, line in enumerate(line for line in block if line):
                 if parts:
-                    sep, unhyphen = separator(parts[-1], line, i == 0, compounds)
+                    sep, unhyphen = separator(parts[-1], line, i == 0, spelled)
                     if unhyphen:
                         parts[-1] = parts[-1][:-1]
                         length -= 1

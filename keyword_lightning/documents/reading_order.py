@@ -3,8 +3,7 @@
 A PDF may draw a two-column page line by line across both columns, and pdfminer's own box
 ordering mixes columns on ordinary papers (measured: benchmarks/results/pdf-readers.md), so the
 boxes are put in order here. Gutters are the runs of the page's width (at least ``MIN_GUTTER``
-points) that the text covers least: at most ``SPARSE`` of the height the best-covered points
-have, between the first and last well-covered points. A box inside one column is a column
+points) that the text covers least (``gutters``). A box inside one column is a column
 box; a box across or in a gutter (a title, a full-width abstract, a centred page number) spans. The
 spanning boxes, top to bottom, cut the page into sections; each section is read column by
 column, each column top to bottom. A page without a gutter is read top to bottom.
@@ -29,23 +28,30 @@ class Box(NamedTuple):
 
 
 def gutters(boxes: list[Box]) -> list[tuple[float, float]]:
-    """The x-intervals between columns (left to right), from the boxes' height over each point of x."""
+    """The x-intervals between columns (left to right), from the boxes' height over each point of x.
+
+    A point is in a gutter when the text over it is at most ``SPARSE`` of the best-covered
+    point on its left and of the best-covered point on its right (a short last column still
+    stands beside a long one); a gutter is a run of such points at least ``MIN_GUTTER`` wide.
+    """
     if len(boxes) < 2:
         return []
-    left, right = int(min(b.x0 for b in boxes)), int(max(b.x1 for b in boxes)) + 1
-    cover = [0.0] * (right - left)
+    left = int(min(b.x0 for b in boxes))
+    cover = [0.0] * (int(max(b.x1 for b in boxes)) + 1 - left)
     for b in boxes:
         for x in range(int(b.x0) - left, int(b.x1) - left):
             cover[x] += b.y1 - b.y0
-    dense = SPARSE * max(cover)
-    covered = [x for x, c in enumerate(cover) if c > dense]
-    if not covered:
-        return []
+    before, after = [0.0] * len(cover), [0.0] * len(cover)
+    for x in range(1, len(cover)):
+        before[x] = max(before[x - 1], cover[x - 1])
+    for x in range(len(cover) - 2, -1, -1):
+        after[x] = max(after[x + 1], cover[x + 1])
+    sparse = [c <= SPARSE * min(b, a) for c, b, a in zip(cover, before, after)]
     found, start = [], None
-    for x in range(covered[0], covered[-1] + 1):
-        if cover[x] <= dense and start is None:
+    for x, gap in enumerate([*sparse, False]):
+        if gap and start is None:
             start = x
-        elif cover[x] > dense and start is not None:
+        elif not gap and start is not None:
             if x - start >= MIN_GUTTER:
                 found.append((left + start, left + x))
             start = None
