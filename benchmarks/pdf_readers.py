@@ -131,7 +131,9 @@ def main(argv: list[str] | None = None) -> None:
         "pypdf reads a page in the order it is drawn: a page drawn line by line across its columns comes out "
         "with the columns' lines interleaved. pdfminer.six's own box order mixes the columns of ordinary papers "
         "too. pdfminer.six's boxes put in order by the page's own columns (`documents/reading_order.py`) read "
-        "every layout back; pypdf is faster, but a text read in the wrong order has no right keyphrases, so "
+        "every layout back; a paper not read back word for word differs by a word cut at a line's end that "
+        "cannot be told apart (`broad-` / `band` where the paper writes both broadband and broad-band). pypdf "
+        "is faster, but a text read in the wrong order has no right keyphrases, so "
         "`keyword_lightning/documents/pdf.py` uses pdfminer.six.",
     ]
     write_results(args.out, "\n".join(lines) + "\n")
