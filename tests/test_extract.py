@@ -379,7 +379,7 @@ def test_missing_checkpoint_or_input_is_one_line(ckpt, tmp_path, capsys):
     assert proc.stderr.startswith("keyword-lightning extract: error: checkpoint not found: ")
     cases = [  # the same entry point in this process (no torch to import again)
         (["--ckpt_path", ckpt, "--input", tmp_path / "missing.jsonl"], "missing.jsonl: no such file or folder"),
-        (["--ckpt_path", ckpt, "--input", tmp_path / "empty"], "empty: no .jsonl, .parquet or .txt files"),
+        (["--ckpt_path", ckpt, "--input", tmp_path / "empty"], "empty: no .jsonl, .parquet, .txt or document"),
         (["--ckpt_path", ckpt, "--input", tmp_path / "in.jsonl", "--top-k", "x"], "invalid int value: 'x'"),
     ]
     for args, needle in cases:

@@ -27,6 +27,7 @@ PACKAGES = ("keyword_lightning", "benchmarks")
 LAYERS: list[tuple[str, ...]] = [
     ("keyword_lightning.runtime", "keyword_lightning.runs"),  # threads, quiet, stdout; run folders, metrics.csv
     ("keyword_lightning.text",),  # tokenizers with character offsets, finding keyphrases
+    ("keyword_lightning.documents",),  # PDF, HTML, DOCX, Markdown, text files to one text with pages
     ("keyword_lightning.tagging",),  # BIO/S-B-M-E-O and spans, Viterbi, the CRF, logits -> tags
     ("keyword_lightning.scoring",),  # ranked keyphrases (F1@k, stems), the torchmetrics
     ("keyword_lightning.data",),  # formats, readers, encoding, vocabulary, the DataModule

@@ -15,7 +15,7 @@ from tests.conftest import run_env
 from tests.serving import Server, make_tiny_checkpoint
 
 # Small limits, so that the refused requests are cheap to send.
-LIMITS = ["--max_body_mb", "0.05", "--max_texts", "4", "--max_chars", "30000"]
+LIMITS = ["--max_body_mb", "0.05", "--max_texts", "4", "--max_chars", "30000", "--max_file_mb", "1"]
 TEXTS = [
     "A survey of graph theory in optimization.",
     "Neural networks learn keyphrase extraction.",
@@ -246,3 +246,81 @@ def test_the_worker_trims_its_heap_every_few_batches():
     for _ in range(3 * SteadyMalloc.TRIM_EVERY + 1):
         memory.after_batch()
     assert trims == [0, 0, 0]
+
+
+# ----------------------------------------------------------------------------- file uploads (multipart/form-data)
+
+
+def multipart(filename: str, data: bytes, field: str = "file") -> tuple[bytes, dict]:
+    """A ``multipart/form-data`` body with one file, as a browser's form sends it, and its headers."""
+    boundary = "kwboundary7MA4YWxkTrZu0gW"
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n").encode()  # fmt: skip
+    body = head + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    from benchmarks.make_files import write_bad_files, write_pdf
+    from tests.test_documents import TITLE, paragraphs
+
+    folder = tmp_path_factory.mktemp("uploads")
+    write_pdf(folder / "paper.pdf", TITLE, paragraphs(30, seed=11))
+    write_bad_files(folder, paragraphs(4))
+    (folder / "huge.pdf").unlink()  # 500 MB: the server's own limit is what is tested here
+    (folder / "big.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * (2 * 2**20))
+    return folder
+
+
+def test_an_uploaded_pdf_gets_its_record_with_pages_and_what_was_read(server, tiny_ckpt, files):
+    from pathlib import Path
+
+    body, headers = multipart("C:\\Users\\me\\paper.pdf", (files / "paper.pdf").read_bytes())
+    status, _, raw = server.request("POST", "/predict", body, headers)
+    assert status == 200, raw
+    answer = json.loads(raw)
+    (record,) = answer["records"]
+    document = answer["document"]
+    assert record["id"] == document["name"] == "paper.pdf"  # the client's folders are not kept
+    assert document["kind"] == "pdf" and document["pages"] >= 3 and record["source"]["pages"] == document["pages"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        (want,) = KeywordExtractor.from_checkpoint(tiny_ckpt).predict([Path(files / "paper.pdf")], ["paper.pdf"])
+    finally:
+        torch.set_num_threads(threads)
+    assert record["ranked"] == json.loads(json.dumps(want["ranked"])) and record["ranked"]
+    assert all(k["page"] >= 1 for k in record["keyphrases"]) and all(k["pages"] for k in record["ranked"])
+    assert all(document["text"][k["start_char"] : k["end_char"]] == k["text"] for k in record["keyphrases"])
+
+
+UPLOADS = [
+    ("truncated.pdf", 422, "truncated PDF"),
+    ("encrypted.pdf", 422, "encrypted PDF"),
+    ("scanned.pdf", 422, "no text layer"),
+    ("page.pdf", 422, "not a PDF (it holds HTML)"),
+    ("legacy.docx", 422, "not a Word .docx"),
+    ("binary.md", 422, "not text"),
+    ("bomb.docx", 413, "zip bomb"),
+    ("big.pdf", 413, "request body over"),
+]
+
+
+@pytest.mark.parametrize(("name", "status", "words"), UPLOADS, ids=[n for n, _, _ in UPLOADS])
+def test_a_bad_upload_gets_a_4xx_naming_the_file_and_the_server_keeps_serving(server, files, name, status, words):
+    body, headers = multipart(name, (files / name).read_bytes())
+    got, _, raw = server.request("POST", "/predict", body, headers)
+    assert got == status, raw
+    error = json.loads(raw)["error"]
+    assert words in error and "\n" not in error and (status == 413 and "body" in error or error.startswith(name))
+    assert server.post({"text": TEXTS[0]})[0] == 200  # still answering
+
+
+def test_a_form_without_a_file_or_a_broken_form_is_400(server):
+    body, headers = multipart("notes.txt", b"graph theory", field="document")
+    got, _, raw = server.request("POST", "/predict", body, headers)
+    assert got == 400 and "field named 'file'" in json.loads(raw)["error"]
+    got, _, raw = server.request("POST", "/predict", b"garbage", {"Content-Type": "multipart/form-data"})
+    assert got == 400 and "multipart" in json.loads(raw)["error"]
+    assert server.post({"text": TEXTS[1]})[0] == 200

@@ -88,3 +88,39 @@ def test_paste_submit_and_the_keyphrases_are_highlighted(browser, tiny_checkpoin
         assert "surrogate" in browser.find_element(By.ID, "error").text
     finally:
         assert server.stop() == 0
+
+
+def test_a_chosen_file_is_uploaded_and_its_text_marked_with_pages(browser, tiny_checkpoint, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from benchmarks.make_files import write_bad_files, write_pdf
+    from tests.test_documents import TITLE, paragraphs
+
+    pdf = write_pdf(tmp_path / "paper.pdf", TITLE, paragraphs(30, seed=21))
+    write_bad_files(tmp_path / "bad", paragraphs(3))
+    server = Server(tiny_checkpoint)
+    try:
+        browser.get(server.url + "/")
+        browser.find_element(By.ID, "file").send_keys(str(pdf))
+        browser.find_element(By.ID, "submit").click()
+        WebDriverWait(browser, 60).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#marked mark")))
+        source = browser.find_element(By.ID, "source").text
+        assert source.startswith('paper.pdf · PDF · "Graph theory in optimization" · ') and "pages" in source
+        marked = browser.find_element(By.ID, "marked").text
+        assert " ".join(marked.split()) == " ".join([TITLE, *paragraphs(30, seed=21)])  # the text read, marked
+        rows = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#phrases li")]
+        assert rows and all("  p. " in row for row in rows)  # each keyphrase with its pages
+
+        browser.find_element(By.ID, "file").send_keys(str(tmp_path / "bad" / "encrypted.pdf"))
+        browser.find_element(By.ID, "submit").click()
+        WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "error").text)
+        assert browser.find_element(By.ID, "error").text == "encrypted.pdf: encrypted PDF (it needs a password to open)"
+        browser.find_element(By.ID, "clear").click()  # back to the text box
+        browser.find_element(By.ID, "text").send_keys("graph theory and optimization")
+        browser.find_element(By.ID, "submit").click()
+        WebDriverWait(browser, 60).until(lambda d: not d.find_element(By.ID, "error").text)
+        WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "source").text == "")
+    finally:
+        assert server.stop() == 0

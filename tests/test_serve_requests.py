@@ -68,3 +68,20 @@ def test_a_text_longer_than_the_model_handles_is_not_refused():
 def test_texts_of_and_error_body():
     assert texts_of({"texts": ["a"]}, LIMITS) == ["a"]
     assert json.loads(error_body('say "no"')) == {"error": 'say "no"'}
+
+
+def test_a_document_body_is_what_an_upload_becomes_and_is_checked():
+    from keyword_lightning.documents import SourceText
+    from keyword_lightning.serve.requests import DocumentTexts, document_json, texts_of
+
+    source = SourceText("Graph theory.\n\nOptimization.", "paper.pdf", "pdf", "Graph theory", (0, 15))
+    texts = texts_of(json.loads(json.dumps(document_json(source))), Limits())
+    assert isinstance(texts, DocumentTexts) and texts == [source.text] and texts.source == source
+    for bad in ({"text": "x"}, {**document_json(source)["document"], "page_starts": [5, 2]},
+                {**document_json(source)["document"], "page_starts": [0, 99]},
+                {**document_json(source)["document"], "kind": "exe"}):  # fmt: skip
+        with pytest.raises(RequestError) as caught:
+            texts_of({"document": bad}, Limits())
+        assert caught.value.status == 422
+    with pytest.raises(RequestError, match="over 10"):
+        texts_of(document_json(source), Limits(max_chars=10))

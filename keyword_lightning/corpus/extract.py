@@ -2,12 +2,13 @@
 
     keyword-lightning extract --ckpt_path best --input corpus/ --output out/ [--engine ray --workers 4]
 
-The input (JSONL, Parquet or ``.txt`` files; a file, a folder or a glob) is split into units
-(``sources.py``), each unit becomes one shard of ``out/`` (``shards.py``), and a re-run with the
-same arguments skips the units already done: an interrupted run, re-run, ends with every document
-exactly once. Bad documents go to ``errors.jsonl`` and the run goes on. A missing checkpoint, an
-unreadable input or an output folder of another extract ends at once in one line, exit 2; units
-that fail (their shards are not written) end in one line, exit 1, and a re-run retries them.
+The input (JSONL, Parquet, ``.txt`` or document files: PDF, HTML, DOCX, Markdown; a file, a folder
+or a glob) is split into units (``sources.py``), each unit becomes one shard of ``out/``
+(``shards.py``), and a re-run with the same arguments skips the units already done: an
+interrupted run, re-run, ends with every document exactly once. Bad documents (and files) go to
+``errors.jsonl`` and the run goes on. A missing checkpoint, an unreadable input or an output
+folder of another extract ends at once in one line, exit 2; units that fail (their shards are
+not written) end in one line, exit 1, and a re-run retries them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from keyword_lightning.runs import RunError, find_run_checkpoint
 from keyword_lightning.runtime import QUIET_ENV, default_threads, say
 
 PROG = "keyword-lightning extract"
-DESCRIPTION = "Tag a corpus (JSONL, Parquet or .txt files) into sharded records, resumable, locally or on Ray."
+DESCRIPTION = (
+    "Tag a corpus (JSONL, Parquet, .txt, or PDF/HTML/DOCX/Markdown files) into sharded records, resumable, "
+    "locally or on Ray."
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -50,7 +54,8 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog=PROG, description=DESCRIPTION)
     add = p.add_argument
     add("--ckpt_path", "--ckpt-path", required=True, help="PATH | best | last (as for the other commands)")
-    add("--input", required=True, help="a .jsonl or .parquet file or folder (id, text), a folder of .txt, or a glob")
+    add("--input", required=True, help="a .jsonl or .parquet file or folder (id, text), a folder of .txt, .pdf, "
+        ".html, .docx or .md files (one document each, mixed), or a glob")  # fmt: skip
     add("--output", required=True, help="the output folder: part-*.jsonl|parquet, errors.jsonl, _manifest.json")
     add("--engine", choices=["local", "ray"], default="local")
     add("--address", default=None, help="ray: a running cluster (auto: the one this machine belongs to)")
@@ -61,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
     add("--top-k", "--top_k", type=int, default=None, help="keep each document's K best keyphrases")
     add("--min-score", "--min_score", type=float, default=None, help="drop keyphrases ranked below this score")
     add("--max-chars", "--max_chars", type=int, default=1_000_000, help="longer documents go to errors.jsonl")
+    add("--max-file-mb", "--max_file_mb", type=float, default=50.0, help="larger PDF/HTML/DOCX/... files: errors.jsonl")
+    add("--max-pages", "--max_pages", type=int, default=1000, help="PDFs of more pages go to errors.jsonl")
     add("--device", choices=["cpu", "cuda"], default="cpu")
     add("--with-tokens", "--with_tokens", action="store_true", help="also write each record's tokens and tags")
     add("--shard-mb", "--shard_mb", type=float, default=4.0, help="input megabytes per shard (a unit of work)")
@@ -87,7 +94,8 @@ def resolve_checkpoint(value: str) -> Path:
 
 def plan_record(args: argparse.Namespace, ckpt: Path, units: list) -> dict[str, Any]:
     """What ``_plan.json`` holds: what decides the records (not the engine, the workers or the batch size)."""
-    options = {k: getattr(args, k) for k in ("format", "top_k", "min_score", "max_chars", "with_tokens", "shard_mb")}
+    keys = ("format", "top_k", "min_score", "max_chars", "with_tokens", "shard_mb", "max_file_mb", "max_pages")
+    options = {k: getattr(args, k) for k in keys}
     return {"version": 1, "checkpoint": str(ckpt), **options, "units": [u.to_dict() for u in units]}
 
 
@@ -110,8 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     if args.quiet:
         os.environ[QUIET_ENV] = "1"
-    if args.workers < 0 or args.threads < 1 or args.batch_size < 1 or args.max_chars < 1 or args.shard_mb <= 0:
-        fail("--workers, --threads, --batch-size, --max-chars and --shard-mb must be positive", 2)
+    if (args.workers < 0 or args.threads < 1 or args.batch_size < 1 or args.max_chars < 1 or args.shard_mb <= 0
+            or args.max_file_mb <= 0 or args.max_pages < 1):  # fmt: skip
+        fail("--workers, --threads, --batch-size, --max-chars, --max-file-mb, --max-pages and --shard-mb "
+             "must be positive", 2)  # fmt: skip
     if args.address and args.engine != "ray":
         fail("--address is for --engine ray", 2)
     if args.device == "cuda" and args.engine == "local" and not cuda_available():
@@ -133,7 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(pending)} to run on {args.engine} with {args.workers} worker(s)")  # fmt: skip
     worker_kwargs = {"ckpt_path": str(ckpt), "out": str(out), "fmt": args.format, "max_chars": args.max_chars,
                      "top_k": args.top_k, "min_score": args.min_score, "with_tokens": args.with_tokens,
-                     "batch_size": args.batch_size, "device": args.device, "threads": args.threads}  # fmt: skip
+                     "batch_size": args.batch_size, "device": args.device, "threads": args.threads,
+                     "max_file_mb": args.max_file_mb, "max_pages": args.max_pages}  # fmt: skip
     started, start = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
     records: list[dict] = []
     progress = Progress(sum(u.size for u in pending), args.progress_seconds)

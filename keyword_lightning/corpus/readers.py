@@ -4,7 +4,9 @@ A bad document never stops the unit: an empty text, bytes that are not UTF-8, a 
 ``max_chars``, a record without ``text`` (or a JSONL line that is not a JSON object) each come out
 with a reason, for ``errors.jsonl``. Ids: the record's ``id``; without one, ``FILE@BYTE`` for a
 JSONL line (the byte offset of the line in its file), ``FILE#ROW`` for a Parquet row; a ``.txt``
-file's path relative to the input folder.
+or document file's path relative to the input folder. A document file (PDF, HTML, DOCX, Markdown)
+is read by ``documents.read_document`` within ``Limits`` (bytes, pages); one it cannot read (an
+encrypted or scanned PDF, a truncated file, a zip bomb, a wrong suffix) comes out with its reason.
 """
 
 from __future__ import annotations
@@ -15,18 +17,23 @@ from pathlib import Path
 from typing import NamedTuple
 
 from keyword_lightning.corpus.sources import Unit
+from keyword_lightning.documents import DEFAULT_LIMITS, DocumentError, Limits, SourceText, read_document
 
 BOM = b"\xef\xbb\xbf"
 PARQUET_BATCH = 1024  # rows read at a time from a Parquet file
 
 
 class Doc(NamedTuple):
-    """A document to tag (``reason`` None) or to report (``text`` None); ``done``: the unit's bytes read so far."""
+    """A document to tag (``reason`` None) or to report (``text`` None); ``done``: the unit's bytes read so far.
+
+    ``source``: for a document file, what ``documents`` read (its kind, title and pages).
+    """
 
     id: str
     text: str | None
     reason: str | None
     done: int
+    source: SourceText | None = None
 
 
 def check_text(doc_id: str, text: object, max_chars: int, done: int) -> Doc:
@@ -67,7 +74,7 @@ def json_line(line: bytes, fallback_id: str, max_chars: int, done: int) -> Doc:
     return check_text(str(doc_id), obj.get("text"), max_chars, done)
 
 
-def jsonl_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
+def jsonl_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc]:
     """The lines that start in ``[unit.start, unit.end)`` of a JSONL file; blank lines are skipped."""
     with open(unit.path, "rb") as fh:
         pos = unit.start
@@ -87,11 +94,24 @@ def jsonl_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
                 yield json_line(line, f"{unit.label}@{at}", max_chars, min(pos, unit.end) - unit.start)
 
 
-def text_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
-    """Each ``.txt`` file of the unit as one document, id = its path relative to the input folder."""
+def file_doc(path: Path, rel: str, max_chars: int, limits: Limits, done: int) -> Doc:
+    """A document file (not ``.txt``) as a ``Doc``: its text and source, or why it cannot be read."""
+    try:
+        source = read_document(path, limits, name=rel)
+    except DocumentError as err:
+        return Doc(rel, None, str(err).removeprefix(f"{rel}: "), done)
+    return check_text(rel, source.text, max_chars, done)._replace(source=source)
+
+
+def text_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc]:
+    """Each file of the unit as one document, id = its path relative to the input folder."""
     done = 0
     for rel in unit.files:
         path = Path(unit.path) / rel
+        if path.suffix.lower() != ".txt":
+            done += path.stat().st_size if path.exists() else 0
+            yield file_doc(path, rel, max_chars, limits, done)
+            continue
         try:
             size = path.stat().st_size
             if size > 4 * max_chars + len(BOM):  # over the limit whatever it holds (a character is 1-4 bytes)
@@ -111,7 +131,7 @@ def text_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
         yield check_text(rel, text, max_chars, done)
 
 
-def parquet_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
+def parquet_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc]:
     """The rows of row groups ``[unit.start, unit.end)`` of a Parquet file (columns ``id``, ``text``)."""
     import pyarrow.parquet as pq
 
@@ -138,6 +158,6 @@ def parquet_docs(unit: Unit, max_chars: int) -> Iterator[Doc]:
 READERS = {"jsonl": jsonl_docs, "txt": text_docs, "parquet": parquet_docs}
 
 
-def documents(unit: Unit, max_chars: int) -> Iterator[Doc]:
-    """The documents of ``unit``, in file order."""
-    return READERS[unit.kind](unit, max_chars)
+def documents(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc]:
+    """The documents of ``unit``, in file order (``limits``: how much of a document file is read)."""
+    return READERS[unit.kind](unit, max_chars, limits)

@@ -55,11 +55,15 @@ def parquet_schema(with_tokens: bool):
     """The Arrow schema of a Parquet shard: the JSONL record's fields, typed."""
     import pyarrow as pa
 
+    # page, pages and source: null but for document files (inference/documents.py)
     keyphrase = pa.struct([("text", pa.string()), ("start_token", pa.int64()), ("end_token", pa.int64()),
-                           ("start_char", pa.int64()), ("end_char", pa.int64()), ("score", pa.float64())])  # fmt: skip
+                           ("start_char", pa.int64()), ("end_char", pa.int64()), ("score", pa.float64()),
+                           ("page", pa.int64())])  # fmt: skip
     spans = pa.list_(pa.list_(pa.int64()))
-    ranked = pa.struct([("text", pa.string()), ("score", pa.float64()), ("occurrences", spans)])
-    fields = [("id", pa.string())]
+    ranked = pa.struct([("text", pa.string()), ("score", pa.float64()), ("occurrences", spans), ("page", pa.int64()),
+                        ("pages", pa.list_(pa.int64()))])  # fmt: skip
+    source = pa.struct([("name", pa.string()), ("kind", pa.string()), ("title", pa.string()), ("pages", pa.int64())])
+    fields = [("id", pa.string()), ("source", source)]
     if with_tokens:
         fields += [("tokens", pa.list_(pa.string())), ("tags", pa.list_(pa.string()))]
     return pa.schema([*fields, ("keyphrases", pa.list_(keyphrase)), ("ranked", pa.list_(ranked))])

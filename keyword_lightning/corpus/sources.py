@@ -1,8 +1,9 @@
 """The input of ``extract`` split into units; each unit becomes one output shard (``part-NNNNN``).
 
 A unit is a fixed piece of the input: a byte range of a JSONL file (a line belongs to the unit
-its first byte falls in), a run of row groups of a Parquet file, or a run of ``.txt`` files (one
-document each). The split depends only on the files' names and sizes (and a Parquet file's row
+its first byte falls in), a run of row groups of a Parquet file, or a run of files of one
+document each (kind ``txt``: ``.txt`` files and document files, PDF, HTML, DOCX and Markdown,
+mixed; ``documents/`` reads the latter). The split depends only on the files' names and sizes (and a Parquet file's row
 groups), never on how the last run went, so a re-run with the same arguments makes the same units
 and can skip those whose shard is complete (``shards.py``). No document is read to plan: the
 driver of a large corpus stays small.
@@ -15,10 +16,13 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from keyword_lightning.documents import SUFFIXES, DocumentError, require
+
 JSONL = (".jsonl", ".json", ".ndjson")
 PARQUET = (".parquet", ".pq")
-TEXT = (".txt",)
+TEXT = tuple(SUFFIXES)  # .txt, and the document files (.pdf, .html, .docx, .md, ...): one document a file
 KINDS = {**dict.fromkeys(JSONL, "jsonl"), **dict.fromkeys(PARQUET, "parquet"), **dict.fromkeys(TEXT, "txt")}
+WHAT = ".jsonl, .parquet, .txt or document (.pdf, .html, .docx, .md)"
 MB = 2**20
 
 
@@ -55,7 +59,7 @@ class Unit:
 
 
 def kind_of(path: Path) -> str | None:
-    """``jsonl``, ``parquet`` or ``txt`` by the file's suffix; None for anything else."""
+    """``jsonl``, ``parquet`` or ``txt`` (a file of one document: text, PDF, HTML, ...) by its suffix; else None."""
     return KINDS.get(path.suffix.lower())
 
 
@@ -90,19 +94,23 @@ def input_files(source: str, exclude: Path | None = None) -> tuple[Path, list[Pa
             raise InputError(f"{source}: cannot list the folder ({err.strerror or err})") from None
     elif path.is_file():
         if not kind_of(path):
-            raise InputError(f"{source}: not a .jsonl, .parquet or .txt file")
+            raise InputError(f"{source}: not a {WHAT} file")
         root, files = path.parent, [path]
     else:
         raise InputError(f"{source}: no such file or folder")
     if exclude is not None:
         files = [p for p in files if not p.resolve().is_relative_to(exclude)]
     if not files:
-        raise InputError(f"{source}: no .jsonl, .parquet or .txt files")
+        raise InputError(f"{source}: no {WHAT} files")
     if not os.access(root, os.R_OK | os.X_OK):
         raise InputError(f"{source}: permission denied")
     unreadable = [p for p in files if not os.access(p, os.R_OK)]
     if unreadable:
         raise InputError(f"{unreadable[0]}: permission denied ({len(unreadable)} unreadable input file(s))")
+    try:  # a folder of PDFs without the PDF reader fails here, not as one error per file
+        require(SUFFIXES[p.suffix.lower()] for p in files if p.suffix.lower() in SUFFIXES)
+    except DocumentError as err:
+        raise InputError(f"{source}: {err}") from None
     return root.resolve(), sorted(p.resolve() for p in files)
 
 

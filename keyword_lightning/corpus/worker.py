@@ -18,6 +18,9 @@ from typing import Any
 from keyword_lightning.corpus.readers import Doc, documents
 from keyword_lightning.corpus.shards import ShardWriter
 from keyword_lightning.corpus.sources import Unit
+from keyword_lightning.documents import DEFAULT_LIMITS, Limits
+from keyword_lightning.documents.source import MB
+from keyword_lightning.inference.documents import with_source
 
 CHUNK_BATCHES = 16  # forward-pass batches handed to the extractor at once: it groups them by length
 CHUNK_CHARS = 4_000_000  # ... and at most this much text, so a chunk of long documents stays small
@@ -39,6 +42,8 @@ def shape(record: dict[str, Any], top_k: int | None, min_score: float | None, wi
         kept = {tuple(span) for phrase in ranked for span in phrase["occurrences"]}
         keyphrases = [k for k in keyphrases if (k["start_char"], k["end_char"]) in kept]
     out = {"id": record["id"]}
+    if "source" in record:  # a document file: its kind, title and pages (inference/documents.py)
+        out["source"] = record["source"]
     if with_tokens:
         out.update(tokens=record["tokens"], tags=record["tags"])
     return {**out, "keyphrases": keyphrases, "ranked": ranked}
@@ -71,6 +76,7 @@ class ShardWorker:
         out: the output folder.
         fmt: ``jsonl`` or ``parquet``.
         max_chars, top_k, min_score, with_tokens: ``extract``'s options of the same names.
+        max_file_mb, max_pages: ``extract``'s limits on a document file (``documents.Limits``).
         batch_size: documents per forward pass.
         device: ``cpu`` or ``cuda``.
         threads: torch threads of this worker.
@@ -89,6 +95,8 @@ class ShardWorker:
         batch_size: int = 64,
         device: str = "cpu",
         threads: int = 1,
+        max_file_mb: float = DEFAULT_LIMITS.max_bytes / MB,
+        max_pages: int = DEFAULT_LIMITS.max_pages,
     ) -> None:
         from keyword_lightning.inference.extractor import KeywordExtractor
 
@@ -97,15 +105,18 @@ class ShardWorker:
         self.out, self.fmt, self.max_chars = out, fmt, max_chars
         self.top_k, self.min_score, self.with_tokens = top_k, min_score, with_tokens
         self.chunk = batch_size * CHUNK_BATCHES
+        self.limits = Limits(max_bytes=int(max_file_mb * MB), max_pages=max_pages)
 
     def run(self, unit: Unit, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         """Tag ``unit`` and commit its shard; its record (``_parts``). ``progress(docs, bytes)`` after each chunk."""
         start, documents_done, errors, done = time.perf_counter(), 0, [], 0
         with ShardWriter(Path(self.out), unit.name, self.fmt, self.with_tokens) as writer:
-            for chunk in chunks(documents(unit, self.max_chars), self.chunk):
+            for chunk in chunks(documents(unit, self.max_chars, self.limits), self.chunk):
                 good = [d for d in chunk if d.reason is None]
                 errors += [{"id": d.id, "reason": d.reason} for d in chunk if d.reason is not None]
                 records = self.tag(good, errors)
+                sources = {d.id: d.source for d in good if d.source is not None}
+                records = [with_source(r, sources[r["id"]]) if r["id"] in sources else r for r in records]
                 writer.write([shape(r, self.top_k, self.min_score, self.with_tokens) for r in records])
                 documents_done += len(records)
                 if progress:

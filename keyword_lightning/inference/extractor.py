@@ -1,14 +1,15 @@
 """One-call Python API: ``KeywordExtractor.from_checkpoint(path).extract(text)``.
 
-No Trainer, no dataset files and no Lightning: the checkpoint carries the vocabulary, and the
+A ``pathlib.Path`` is a file to read (PDF, HTML, DOCX, Markdown, text: ``documents/``); a ``str``
+is the text itself. No Trainer, no dataset files and no Lightning: the checkpoint carries the vocabulary, and the
 network, the decoding and the records are plain torch and Python, so a script or a server that
 only extracts starts in about the time of ``import torch``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,8 @@ import torch
 from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
 from keyword_lightning.data.encoding import Corpus, Reading, encode_documents, prediction_sampler
 from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
+from keyword_lightning.documents import DEFAULT_LIMITS, Limits, SourceText, read_document
+from keyword_lightning.inference.documents import with_source
 from keyword_lightning.inference.predictions import join_parts, stitch
 from keyword_lightning.inputs.encoder import EncoderError
 from keyword_lightning.model import checkpoint
@@ -26,6 +29,8 @@ from keyword_lightning.runtime import set_threads
 from keyword_lightning.scoring.keyphrases import HAND, select
 from keyword_lightning.scoring.rankers import ranker_of
 from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
+
+Document = str | PurePath  # a text, or a file to read (``documents.read_document``)
 
 
 class KeywordExtractor:
@@ -44,6 +49,7 @@ class KeywordExtractor:
             cores (``runtime.default_threads``), so that two jobs share a machine; 0: leave torch's.
         ranker: what ranks a document's phrases (the checkpoint's: ``scoring/rankers.py``); None:
             the hand rule.
+        file_limits: how much of a file (a ``Path``) is read (``documents.Limits``: bytes, pages).
 
     """
 
@@ -59,6 +65,7 @@ class KeywordExtractor:
         max_length: int = 1000,
         threads: int | None = None,
         ranker: Any = None,
+        file_limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         if not vocabulary:
             raise checkpoint.CheckpointError("the model has no vocabulary (train it or load it from a checkpoint)")
@@ -71,6 +78,7 @@ class KeywordExtractor:
         self.batch_size, self.max_length = batch_size, max_length
         self.threads = set_threads(threads)
         self._ranker = ranker or HAND
+        self.file_limits = file_limits
 
     @property
     def ranker(self) -> Any:
@@ -104,10 +112,23 @@ class KeywordExtractor:
         """Where the network's weights are."""
         return next(self.net.parameters()).device
 
+    def read(self, items: Sequence[Document]) -> tuple[list[str], list[SourceText | None]]:
+        """The texts of ``items`` (each ``Path`` read as a document; ``DocumentError`` if it cannot be) and sources."""
+        sources = [read_document(x, self.file_limits) if isinstance(x, PurePath) else None for x in items]
+        return [s.text if s is not None else x for x, s in zip(items, sources)], sources
+
     @torch.no_grad()
-    def predict(self, texts: list[str], ids: list[str] | None = None) -> list[dict[str, Any]]:
-        """Full records (``id``, ``tokens``, ``tags``, ``keyphrases``) for each text, in order."""
-        return self.tag(documents_from_texts(texts, ids, self.tokenizer))
+    def predict(self, texts: Sequence[Document], ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Full records (``id``, ``tokens``, ``tags``, ``keyphrases``, ``ranked``) for each text or file, in order.
+
+        A file's record names it (``source``, ``inference/documents.py``; its ``id`` by default the
+        path as given), and a PDF's keyphrases carry their ``page``.
+        """
+        texts, sources = self.read(texts)
+        if ids is None and any(sources):
+            ids = [s.name if s is not None else str(i) for i, s in enumerate(sources)]
+        records = self.tag(documents_from_texts(texts, ids, self.tokenizer))
+        return [with_source(r, s) if s is not None else r for r, s in zip(records, sources)]
 
     @torch.no_grad()
     def tag(self, docs: list[PredictDocument]) -> list[dict[str, Any]]:
@@ -138,41 +159,46 @@ class KeywordExtractor:
             yield b, self.net(b)
 
     def keyphrases(
-        self, text_or_texts: str | list[str], top_k: int | None = None, min_score: float | None = None
+        self, text_or_texts: Document | Sequence[Document], top_k: int | None = None, min_score: float | None = None
     ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
         """A document's keyphrases, unique and best first (``text``, ``score``, ``occurrences``), or a list per text.
 
-        The ranking is the records' ``ranked`` field (``scoring/keyphrases.py``): occurrences of
-        one phrase are counted together, and phrases marked often and early come first (the hand
-        rule), or as the checkpoint's learned scorer ranks them (``scoring/phrase_ranker.py``; its
-        ``score`` is then a probability). A long document is read whole (tagged in chunks of
+        A ``pathlib.Path`` is a file, read as ``documents.read_document`` reads it (``str`` stays
+        text); a PDF's keyphrases also give ``page`` (of the first occurrence) and ``pages``.
+
+        The ranking is the records' ``ranked`` field, by the checkpoint's ranker (``scoring/rankers.py``):
+        occurrences of one phrase are counted together; the hand rule puts the tagger's phrases
+        marked often and early first, a learned ranker scores each phrase's probability of being a
+        keyphrase (a candidate ranker over every phrase of the text, not the tagger's alone, listing
+        those it scores above its threshold). A long document is read whole (tagged in chunks of
         ``max_length`` tokens, ranked over all of it).
 
         Args:
-            text_or_texts: a string, or a list of strings.
+            text_or_texts: a string or a ``Path``, or a list of them.
             top_k: keep the ``k`` best.
             min_score: drop keyphrases whose document-level score is below this.
 
         """
-        single = isinstance(text_or_texts, str)
+        single = isinstance(text_or_texts, (str, PurePath))
         texts = [text_or_texts] if single else list(text_or_texts)
         results = [select(record["ranked"], top_k, min_score) for record in self.predict(texts)]
         return results[0] if single else results
 
     def extract(
-        self, text_or_texts: str | list[str], top_k: int | None = None, min_score: float | None = None
+        self, text_or_texts: Document | Sequence[Document], top_k: int | None = None, min_score: float | None = None
     ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
         """Keyphrase occurrences (``text``, offsets, ``score``) of one text in text order, or a list per text.
 
-        For a document's unique keyphrases in rank order, use ``keyphrases``.
+        For a document's unique keyphrases in rank order, use ``keyphrases``. A ``Path`` is a file
+        (``keyphrases``), and a PDF's occurrences carry their ``page``.
 
         Args:
-            text_or_texts: a string, or a list of strings.
+            text_or_texts: a string or a ``Path``, or a list of them.
             top_k: keep the ``k`` best-scored keyphrases (in text order).
             min_score: drop keyphrases scored below this.
 
         """
-        single = isinstance(text_or_texts, str)
+        single = isinstance(text_or_texts, (str, PurePath))
         texts = [text_or_texts] if single else list(text_or_texts)
         results = []
         for record in self.predict(texts):

@@ -1,7 +1,9 @@
 """``keyword-lightning serve``: a checkpoint behind HTTP, on LitServe.
 
 ``POST /predict`` with ``{"text": "..."}`` or ``{"texts": [...]}`` answers ``{"records": [...]}``,
-the records of ``predictions.jsonl`` in request order; ``GET /health``; ``GET /`` is a page
+the records of ``predictions.jsonl`` in request order; a file uploaded as ``multipart/form-data``
+(field ``file``: PDF, HTML, DOCX, Markdown, text) answers its record, with each keyphrase's page
+for a PDF, and ``"document"``: its name, kind, title, pages and text; ``GET /health``; ``GET /`` is a page
 to paste text into. Requests from many clients are gathered into one forward pass.
 The model worker runs ``KeywordExtractor`` (torch only, no Lightning); requests are checked
 before they reach it (``http.PredictGuard``, ``requests.py``).
@@ -22,7 +24,15 @@ from keyword_lightning.model.checkpoint import CheckpointError
 from keyword_lightning.runs import RunError, find_run_checkpoint
 from keyword_lightning.runtime import say
 from keyword_lightning.serve.loop import GatherLoop, SteadyMalloc
-from keyword_lightning.serve.requests import DEFAULT_LIMITS, MB, Limits, RequestError, error_body, texts_of
+from keyword_lightning.serve.requests import (
+    DEFAULT_LIMITS,
+    MB,
+    DocumentTexts,
+    Limits,
+    RequestError,
+    error_body,
+    texts_of,
+)
 
 logger = logging.getLogger(__name__)
 MAX_AUTO_WORKERS = 4
@@ -75,7 +85,7 @@ class KeywordAPI(ls.LitAPI):
             part = records[start : start + len(texts)]
             for i, record in enumerate(part):
                 record["id"] = str(i)  # ids count within each request, as for one predict call
-            out.append(part)
+            out.append(named(part, texts))
             start += len(texts)
         return out
 
@@ -83,7 +93,7 @@ class KeywordAPI(ls.LitAPI):
         if not isinstance(texts, list):
             return texts
         try:
-            return self.extractor.predict(texts)
+            return named(self.extractor.predict(list(texts)), texts)
         except Exception as err:  # noqa: BLE001
             logger.exception("predict failed on one request")
             return RequestError(500, f"the model failed on this request ({type(err).__name__})")
@@ -94,15 +104,28 @@ class KeywordAPI(ls.LitAPI):
 
         if isinstance(records, RequestError):
             return Response(error_body(records.message), status_code=records.status, media_type="application/json")
-        body = json.dumps({"records": records}, ensure_ascii=False).encode()
+        answer = {"records": list(records)}
+        if isinstance(records, DocumentTexts):  # an upload: what was read, for the page to show
+            answer["document"] = records.source.to_dict(with_text=True)
+        body = json.dumps(answer, ensure_ascii=False).encode()
         return Response(body, media_type="application/json")
+
+
+def named(records: list, texts: list) -> list:
+    """``records`` as answered: for a document (``DocumentTexts``), its record named by the file, with pages."""
+    if not isinstance(texts, DocumentTexts):
+        return records
+    from keyword_lightning.inference.documents import with_source
+
+    return DocumentTexts([{**with_source(r, texts.source), "id": texts.source.name} for r in records], texts.source)
 
 
 def build_server(ckpt_path: str, args: argparse.Namespace) -> ls.LitServer:
     """A ``LitServer`` for ``ckpt_path`` with the request checks, the page and SIGTERM handling."""
     from keyword_lightning.serve.http import PredictGuard, add_page
 
-    limits = Limits(int(args.max_body_mb * MB), args.max_texts, args.max_chars)
+    limits = Limits(int(args.max_body_mb * MB), args.max_texts, args.max_chars, int(args.max_file_mb * MB),
+                    args.max_pages)  # fmt: skip
     api = KeywordAPI(
         ckpt_path, limits, args.threads, max_batch_size=args.max_batch_size, batch_timeout=args.batch_timeout
     )
@@ -160,6 +183,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max_body_mb", type=float, default=Limits.max_body_bytes / MB, help="request body limit")
     p.add_argument("--max_texts", type=int, default=Limits.max_texts, help="texts in one request")
     p.add_argument("--max_chars", type=int, default=Limits.max_chars, help="characters in one request")
+    p.add_argument("--max_file_mb", type=float, default=Limits.max_file_bytes / MB, help="an uploaded file's limit")
+    p.add_argument("--max_pages", type=int, default=Limits.max_pages, help="pages of an uploaded PDF")
     p.add_argument("--log_level", default="warning", choices=["debug", "info", "warning", "error"])
     return p
 

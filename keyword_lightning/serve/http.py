@@ -1,20 +1,31 @@
 """The HTTP side of ``keyword-lightning serve`` that LitServe leaves to its user.
 
 ``PredictGuard`` reads and checks every ``POST /predict`` body in the API server process
-(``requests.py``), so a refused request never reaches the model worker and never costs the
-other clients a batch; ``add_page`` puts the HTML page at ``/``; ``stop_on_sigterm`` makes SIGTERM
-finish the requests in flight before the workers go.
+(``requests.py``; an uploaded file is read into text here, ``uploads.py``), so a refused
+request never reaches the model worker and never costs the other clients a batch;
+``add_page`` puts the HTML page at ``/``; ``stop_on_sigterm`` makes SIGTERM finish the
+requests in flight before the workers go.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import signal
 import threading
 from importlib import resources
 
-from keyword_lightning.serve.requests import DEFAULT_LIMITS, Limits, RequestError, check_size, error_body, parse_body
+from keyword_lightning.serve.requests import (
+    DEFAULT_LIMITS,
+    Limits,
+    RequestError,
+    check_size,
+    error_body,
+    parse_body,
+    texts_of,
+)
+from keyword_lightning.serve.uploads import is_upload, upload_body, upload_limit
 
 DRAIN_LIMIT = 16  # a refused body is read (and dropped) up to this many times the limit, then the connection closes
 
@@ -30,10 +41,17 @@ class PredictGuard:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        body, refused = await self._read(scope, receive)
+        upload = is_upload(scope["headers"])
+        limit = upload_limit(self.limits) if upload else self.limits.max_body_bytes
+        body, refused = await self._read(scope, receive, limit)
         if refused is None:
             try:
-                parse_body(body, self.limits)
+                if upload:  # the file read into text here; the worker gets {"document": ...}
+                    value = await upload_body(scope["headers"], body, self.limits)
+                    texts_of(value, self.limits)
+                    body = json.dumps(value, ensure_ascii=False).encode()
+                else:
+                    parse_body(body, self.limits)
             except RequestError as err:
                 refused = err
         if refused is not None:
@@ -49,16 +67,18 @@ class PredictGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         # Any content type is read as JSON (curl -d sends application/x-www-form-urlencoded).
-        headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
-        scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+        headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-type", b"content-length")]
+        json_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        scope = {**scope, "headers": [*headers, *json_headers]}
         await self.app(scope, replay, send)
 
-    async def _read(self, scope, receive) -> tuple[bytes, RequestError | None]:
-        """The body, or the reason it is refused (too large); an over-long body is drained, not kept."""
+    async def _read(self, scope, receive, limit: int) -> tuple[bytes, RequestError | None]:
+        """The body, or the reason it is refused (over ``limit`` bytes); an over-long body is drained, not kept."""
         refused = None
         declared = dict(scope["headers"]).get(b"content-length", b"")
+        limits = Limits(max_body_bytes=limit)
         try:
-            check_size(int(declared) if declared.isdigit() else 0, self.limits)
+            check_size(int(declared) if declared.isdigit() else 0, limits)
         except RequestError as err:
             refused = err
         chunks, size = [], 0
@@ -68,11 +88,11 @@ class PredictGuard:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if refused is None and size > self.limits.max_body_bytes:
-                refused, chunks = RequestError(413, f"request body over {self.limits.max_body_bytes} bytes"), []
+            if refused is None and size > limit:
+                refused, chunks = RequestError(413, f"request body over {limit} bytes"), []
             if refused is None:
                 chunks.append(chunk)
-            if not message.get("more_body") or size > DRAIN_LIMIT * self.limits.max_body_bytes:
+            if not message.get("more_body") or size > DRAIN_LIMIT * limit:
                 break
         return b"".join(chunks), refused
 

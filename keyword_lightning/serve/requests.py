@@ -1,7 +1,9 @@
 """What ``keyword-lightning serve`` accepts at ``POST /predict``: pure checks, no server, no model.
 
 A request body is UTF-8 JSON, ``{"text": "..."}`` or ``{"texts": ["...", ...]}`` (nothing else in
-the object). ``parse_body`` returns the texts in request order or raises ``RequestError`` with an
+the object), or ``{"document": {"text", "name", "kind", "title", "page_starts"}}``: a document
+already read, which is what a file upload becomes (``uploads.py``) before it reaches the model
+worker. ``parse_body`` returns the texts in request order or raises ``RequestError`` with an
 HTTP status and a one-line message for the client: 400 (not UTF-8, not JSON), 422 (JSON of the
 wrong shape), 413 (over a limit). Texts longer than the model's ``max_length`` are not refused:
 the extractor tags them chunk by chunk, as ``predict`` does.
@@ -12,6 +14,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from keyword_lightning.documents import DEFAULT_LIMITS as FILE_LIMITS
+from keyword_lightning.documents import KINDS, SourceText
 
 MB = 1024 * 1024
 
@@ -28,6 +33,39 @@ class Limits:
     max_body_bytes: int = 4 * MB
     max_texts: int = 256
     max_chars: int = 1_000_000
+    max_file_bytes: int = FILE_LIMITS.max_bytes  # an uploaded file (multipart/form-data): its own limit
+    max_pages: int = FILE_LIMITS.max_pages
+
+
+class DocumentTexts(list):
+    """A document's text as a one-item list of texts, with its ``source`` (``documents.SourceText``).
+
+    What ``texts_of`` returns for ``{"document": ...}``, and, holding the records, what the
+    API's ``predict`` returns for it: the response then names the document.
+    """
+
+    def __init__(self, items: list, source: SourceText) -> None:
+        super().__init__(items)
+        self.source = source
+
+
+def document_json(source: SourceText) -> dict[str, Any]:
+    """The ``{"document": ...}`` body of a document read from an upload."""
+    fields = {"text": source.text, "name": source.name, "kind": source.kind, "title": source.title}
+    return {"document": {**fields, "page_starts": None if source.page_starts is None else list(source.page_starts)}}
+
+
+def document_of(value: Any) -> SourceText:
+    """The ``SourceText`` of a ``"document"`` field; 422 for one of the wrong shape."""
+    if not isinstance(value, dict) or set(value) != {"text", "name", "kind", "title", "page_starts"}:
+        raise RequestError(422, "'document' must be an object with text, name, kind, title and page_starts")
+    text, name, kind, title, starts = (value[k] for k in ("text", "name", "kind", "title", "page_starts"))
+    if not (isinstance(text, str) and isinstance(name, str) and kind in KINDS and isinstance(title, (str, type(None)))):
+        raise RequestError(422, "'document': text and name must be strings, kind one of " + ", ".join(KINDS))
+    ascending = isinstance(starts, list) and all(type(s) is int for s in starts) and starts == sorted(starts)
+    if starts is not None and not (ascending and all(0 <= s <= len(text) for s in starts)):
+        raise RequestError(422, "'document': page_starts must be ascending character offsets into text")
+    return SourceText(text, name, kind, title, None if starts is None else tuple(starts))
 
 
 class RequestError(ValueError):
@@ -67,12 +105,15 @@ def texts_of(value: Any, limits: Limits) -> list[str]:
     """The texts of a decoded request: ``{"text": str}`` or ``{"texts": [str, ...]}``; 422 or 413 otherwise."""
     if not isinstance(value, dict):
         raise RequestError(422, f'expected a JSON object {{"text": "..."}} or {{"texts": [...]}}, got {_kind(value)}')
-    unknown = sorted(set(value) - {"text", "texts"})
+    unknown = sorted(set(value) - {"text", "texts", "document"})
     if unknown:
         raise RequestError(422, f"unknown field {unknown[0]!r}: expected 'text' or 'texts'")
     if len(value) != 1:
         raise RequestError(422, "expected exactly one of 'text' or 'texts'")
-    if "text" in value:
+    if "document" in value:
+        source = document_of(value["document"])
+        texts = DocumentTexts([source.text], source)
+    elif "text" in value:
         if not isinstance(value["text"], str):
             raise RequestError(422, f"'text' must be a string, got {_kind(value['text'])}")
         texts = [value["text"]]
