@@ -1,9 +1,9 @@
 """Accuracy benchmark: prepare Inspec, then fit + test + predict named recipes with several seeds.
 
-    python benchmarks/accuracy.py                       # default and seed recipes, 3 seeds
-    python benchmarks/accuracy.py --recipes default --seeds 42
-    python benchmarks/accuracy.py --recipes ablations --parallel 12 --trainer-args --trainer.accelerator gpu
-    python benchmarks/accuracy.py --recipes csl         # Chinese (csl-kg), by benchmarks/csl.py
+    python -m benchmarks.accuracy                       # default and seed recipes, 3 seeds
+    python -m benchmarks.accuracy --recipes default --seeds 42
+    python -m benchmarks.accuracy --recipes ablations --parallel 12 --trainer-args --trainer.accelerator gpu
+    python -m benchmarks.accuracy --recipes csl         # Chinese (csl-kg), by benchmarks/csl.py
 
 A recipe is a config file, configs/experiments/NAME.yaml (``a+b``: both files, which must agree
 on every key both set); a run adds only its data, seed and --trainer-args. Each run is the real
@@ -27,11 +27,8 @@ from pathlib import Path
 
 import yaml
 
-if __package__ in (None, ""):  # `python benchmarks/accuracy.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks import csl  # noqa: E402
-from benchmarks.common import (  # noqa: E402
+from benchmarks import csl
+from benchmarks.common import (
     CLI,
     PREPARE,
     RESULTS,
@@ -46,9 +43,9 @@ from benchmarks.common import (  # noqa: E402
     unique,
     write_results,
 )
-from benchmarks.gold import spans_from_bio  # noqa: E402
-from benchmarks.scoring import score_predictions  # noqa: E402
-from keyword_lightning.runs import logged_values  # noqa: E402
+from benchmarks.gold import spans_from_bio
+from benchmarks.scoring import score_predictions
+from keyword_lightning.runs import logged_values
 
 EXPERIMENTS = ROOT / "configs" / "experiments"
 # name -> its config: configs/experiments/NAME.yaml, a whole config (its header names its base and
@@ -182,7 +179,7 @@ def table(args, names: list[str], results: dict, note: str) -> str:
     text = [
         "# Accuracy on the Inspec test split",
         "",
-        header(command("accuracy.py", argv)) + note,
+        header(command("accuracy", argv)) + note,
         "Recipes: configs/experiments/NAME.yaml (`a+b`: both files). Strict span P/R/F1 (exact start and end,",
         "micro over documents) and document-level keyphrase-set F1 (lowercased unique phrases per document,",
         "micro and macro), from the written predictions by benchmarks/scoring.py (equal to the logged",

@@ -1,6 +1,6 @@
 """Candidates beyond the tagger's spans: do stop-word-bounded n-grams help the document-level ranking?
 
-    python benchmarks/candidates.py --ckpt demo/runs/version_0/checkpoints/best-*.ckpt
+    python -m benchmarks.candidates --ckpt demo/runs/version_0/checkpoints/best-*.ckpt
 
 Issue 22 proposes scoring, besides every phrase the tagger marks, other candidates from the text
 (n-grams between stop words), so that recall is not capped by the tagger's threshold. This probe
@@ -33,28 +33,28 @@ from pathlib import Path
 
 import numpy as np
 
-if __package__ in (None, ""):  # `python benchmarks/candidates.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import (
+    CORPORA,
+    LETTER,
+    RESULTS,
+    TESTS,
+    VALIDATION,
+    command,
+    header,
+    shown,
+    stop_words,
+    write_results,
+)
+from benchmarks.corpora import read_corpus
+from benchmarks.scoring import normalize, score_present
+from keyword_lightning.data.inputs import documents_from_texts
+from keyword_lightning.inference.extractor import KeywordExtractor
+from keyword_lightning.scoring.keyphrases import HEAD_FRACTION
+from keyword_lightning.scoring.ranking import phrase_score
+from keyword_lightning.scoring.scorer import newton
+from keyword_lightning.tagging.decoding import decode, tag_probabilities, tag_scores
+from keyword_lightning.tagging.schemes import O, sbmeo_to_spans
 
-from benchmarks.common import RESULTS, SHARED, command, header, shown, write_results  # noqa: E402
-from benchmarks.corpora import read_corpus  # noqa: E402
-from benchmarks.scoring import normalize, score_present  # noqa: E402
-from benchmarks.tfidf_ranker import _LETTER, _stop_words  # noqa: E402
-from keyword_lightning.data.inputs import documents_from_texts  # noqa: E402
-from keyword_lightning.inference.extractor import KeywordExtractor  # noqa: E402
-from keyword_lightning.scoring.keyphrases import HEAD_FRACTION  # noqa: E402
-from keyword_lightning.scoring.ranking import phrase_score  # noqa: E402
-from keyword_lightning.scoring.scorer import newton  # noqa: E402
-from keyword_lightning.tagging.decoding import decode, tag_probabilities, tag_scores  # noqa: E402
-from keyword_lightning.tagging.schemes import O, sbmeo_to_spans  # noqa: E402
-
-CORPORA = {  # validation corpora first: the test corpora are ranked by scorers fitted on them
-    "Inspec valid": SHARED / "inspec/valid.txt",
-    "SemEval-2017 dev": SHARED / "semeval2017/dev.txt",
-    "Inspec test": SHARED / "inspec/test.txt",
-    "SemEval-2017 test": SHARED / "semeval2017/test.txt",
-}
-VALIDATION, TESTS = ("Inspec valid", "SemEval-2017 dev"), ("Inspec test", "SemEval-2017 test")
 CANDIDATE_FEATURES = ("count", "marked", "score_sum", "score_max", "keyword_mean", "keyword_max", "first", "last",
                       "spread", "in_head", "length")  # fmt: skip
 CANDIDATE_LOGGED = {"count", "marked", "score_sum", "length"}
@@ -79,11 +79,11 @@ def tag(extractor: KeywordExtractor, docs: list) -> list[tuple[list[int], list[f
 
 def candidates(doc, tags: list[int], probs: list[float], keyword: list[float], ngrams: bool) -> list[Candidate]:
     """A document's candidates, one per stemmed key, with their features over every place they occur."""
-    n, stop = len(doc.tokens), _stop_words()
+    n, stop = len(doc.tokens), stop_words()
     marked = {(a, b - a + 1): phrase_score(probs[a : b + 1]) for a, b in sbmeo_to_spans(tags)}
     places = set(marked)
     if ngrams:
-        ok = [t.lower() not in stop and _LETTER.search(t) is not None and t[0].isalnum() for t in doc.tokens]
+        ok = [t.lower() not in stop and LETTER.search(t) is not None and t[0].isalnum() for t in doc.tokens]
         for a in range(n):
             for length in range(1, MAX_WORDS + 1):
                 if a + length <= n and all(ok[a : a + length]):
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# Candidates beyond the tagger's spans",
         "",
-        header(command("candidates.py", argv if argv is not None else sys.argv[1:])),
+        header(command("candidates", argv if argv is not None else sys.argv[1:])),
         f"Checkpoint `{shown(args.ckpt)}`. F1@k (Porter-stemmed) against each document's unique gold keyphrases;",
         "logistic regressions over the same features, fitted on a validation corpus (`benchmarks/candidates.py`).",
         "",

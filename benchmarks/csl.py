@@ -1,9 +1,9 @@
 """CSL benchmark: Chinese keyword recipes against jieba TF-IDF and TextRank on csl-kg's valid split.
 
-    python benchmarks/csl.py --parallel 2 --workdir /tmp/csl-runs   # csl recipe, 3 seeds, + jieba rows
-    python benchmarks/csl.py --recipes explore --seeds 42 --workdir /tmp/csl-runs --out csl-explore.md
-    python benchmarks/csl.py --recipes jieba-tfidf jieba-textrank      # the jieba rows only (seconds)
-    python benchmarks/csl.py --write-vectors ppmi.txt                  # PPMI-SVD char vectors, for prepare
+    python -m benchmarks.csl --parallel 2 --workdir /tmp/csl-runs   # csl recipe, 3 seeds, + jieba rows
+    python -m benchmarks.csl --recipes explore --seeds 42 --workdir /tmp/csl-runs --out csl-explore.md
+    python -m benchmarks.csl --recipes jieba-tfidf jieba-textrank      # the jieba rows only (seconds)
+    python -m benchmarks.csl --write-vectors ppmi.txt                  # PPMI-SVD char vectors, for prepare
 
 Each recipe is prepared with its own tokenizer (``keyword-lightning-prepare --format jsonl
 --tokenizer ...``), fitted with the real CLI in a fresh process per seed (early stop and the best
@@ -39,10 +39,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/csl.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import (  # noqa: E402
+from benchmarks.common import (
     CLI,
     PREPARE,
     RESULTS,
@@ -59,10 +56,10 @@ from benchmarks.common import (  # noqa: E402
     with_section,
     write_results,
 )
-from benchmarks.gold import read_jsonl, read_records  # noqa: E402
-from benchmarks.ppmi_vectors import build_vectors  # noqa: E402
-from benchmarks.scoring import PRESENT_METRICS, score_present  # noqa: E402
-from keyword_lightning.runs import logged_values  # noqa: E402
+from benchmarks.gold import read_jsonl, read_records
+from benchmarks.ppmi_vectors import build_vectors
+from benchmarks.scoring import PRESENT_METRICS, score_present
+from keyword_lightning.runs import logged_values
 
 EXPERIMENTS = ROOT / "configs" / "experiments" / "csl"
 # name -> its config, configs/experiments/csl/NAME.yaml (csl and the *-f1-stop recipes stop early
@@ -179,7 +176,7 @@ def report(args, names: list[str], results: dict[str, list[dict]]) -> tuple[list
     text = [
         "# Chinese keywords: csl-kg valid split (200 documents)",
         "",
-        header(command("csl.py", argv), on=machine(f"jieba {jieba.__version__}")),
+        header(command("csl", argv), on=machine(f"jieba {jieba.__version__}")),
         "",
         "csl-kg has no test split here (the CSL task's test split is held out elsewhere), so the recipe",
         "was chosen on this valid split AND is reported on it: its figures are optimistic.",

@@ -1,7 +1,7 @@
 """Prediction speed of a checkpoint with a transformer encoder, fp32 and int8, on Inspec's test abstracts.
 
-    python benchmarks/encoder_speed.py --ckpt runs/version_0/checkpoints/best-*.ckpt
-    python benchmarks/encoder_speed.py --fp32-only --ckpt A.ckpt B.ckpt --names minilm-frozen default \
+    python -m benchmarks.encoder_speed --ckpt runs/version_0/checkpoints/best-*.ckpt
+    python -m benchmarks.encoder_speed --fp32-only --ckpt A.ckpt B.ckpt --names minilm-frozen default \
         --out benchmarks/results/predict-speed.md      # one fp32 row per checkpoint (any model)
 
 Rows, each measured in this run with ``KeywordExtractor`` (no Lightning):
@@ -22,15 +22,12 @@ from pathlib import Path
 
 import torch
 
-if __package__ in (None, ""):  # `python benchmarks/encoder_speed.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, machine, write_results  # noqa: E402
-from benchmarks.gold import record_spans, spans_from_bio  # noqa: E402
-from benchmarks.scoring import strict_f1  # noqa: E402
-from keyword_lightning import KeywordExtractor  # noqa: E402
-from keyword_lightning.data.inputs import PredictDocument  # noqa: E402
-from keyword_lightning.data.readers import read_conll  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, header, machine, write_results
+from benchmarks.gold import record_spans, spans_from_bio
+from benchmarks.scoring import strict_f1
+from keyword_lightning import KeywordExtractor
+from keyword_lightning.data.inputs import PredictDocument
+from keyword_lightning.data.readers import read_conll
 
 KEEP_WITHIN = 0.005  # a faster variant is kept only if test F1 moves by less than this
 
@@ -99,7 +96,7 @@ def main() -> None:
     text = [
         "# Prediction speed with a transformer encoder",
         "",
-        header(command("encoder_speed.py", sys.argv[1:]), on=machine(f"{threads} threads")),
+        header(command("encoder_speed", sys.argv[1:]), on=machine(f"{threads} threads")),
         f"{len(texts)} Inspec test abstracts through `KeywordExtractor.predict` (raw text, tokenizing included,",
         "batches of 64 grouped by length), best of the timed passes after a warm-up. F1: strict span F1 on",
         "the test split's tokens"

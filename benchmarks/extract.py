@@ -1,11 +1,11 @@
 """`keyword-lightning extract` at scale: both engines with 1 and 2 workers; documents/s, memory, exactly once.
 
-    python benchmarks/extract.py --ckpt CKPT                 # Inspec test, then 100,000 and 10,000 synthetic docs
-    python benchmarks/extract.py --ckpt CKPT --docs 2000     # a quick look (2,000 and 200)
+    python -m benchmarks.extract --ckpt CKPT                 # Inspec test, then 100,000 and 10,000 synthetic docs
+    python -m benchmarks.extract --ckpt CKPT --docs 2000     # a quick look (2,000 and 200)
 
 CKPT: a `configs/inspec.yaml` fit (GloVe); without `--ckpt` one is fitted first (minutes).
 Corpora, as JSONL (`id`, `text`): the 500 Inspec test abstracts (tokens joined by spaces, PTB
-escapes undone), and synthetic Inspec-like corpora (`scale.write_text_corpus`: Inspec train's
+escapes undone), and synthetic Inspec-like corpora (`synthetic.write_text_corpus`: Inspec train's
 lengths and word frequencies) of `--docs` documents and of a tenth of that, in 8 files each.
 Each corpus is cut into at least 16 units (`--shard-mb`, at most 4 MB of input each), so that
 two workers have work to share. Each run is `keyword-lightning extract` in a process of its own,
@@ -22,18 +22,14 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/extract.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.compare import fit_default  # noqa: E402
-from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.gold import read_conll_gold  # noqa: E402
-from benchmarks.scale import measured, write_text_corpus  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, header, measured, write_results
+from benchmarks.corpora import raw_texts
+from benchmarks.gold import read_conll_gold
+from benchmarks.project import fit_default
+from benchmarks.synthetic import write_text_corpus
 
 ENGINES = [("local", 1), ("local", 2), ("ray", 1), ("ray", 2)]
 MIN_UNITS = 16
@@ -127,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     text = [
         "# `keyword-lightning extract`: engines, workers, memory",
         "",
-        header(command("extract.py", argv_shown)),
+        header(command("extract", argv_shown)),
         "",
         f"Checkpoint `{Path(ckpt).name}`. One torch thread per worker; each corpus cut into at least {MIN_UNITS} "
         "units (shards). docs/s: the run's own, from the manifest (without the driver's start-up). Peak RSS in MB: "

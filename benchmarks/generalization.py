@@ -1,6 +1,6 @@
 """The transfer check: train on one corpus, score on the other's test split, both ways, and on both.
 
-    python benchmarks/generalization.py --workdir W        # 3 preparations, 4 fits (~20 min on 2 cores)
+    python -m benchmarks.generalization --workdir W        # 3 preparations, 4 fits (~20 min on 2 cores)
     (run again with the same --workdir: the fits already there are rescored, not refitted)
 
 Corpora: Inspec (CS abstracts) and SemEval-2017 (ScienceDirect paragraphs: CS, materials,
@@ -23,13 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/generalization.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results  # noqa: E402
-from benchmarks.compare import run_project  # noqa: E402
-from benchmarks.corpora import read_corpus  # noqa: E402
-from benchmarks.scoring import score_present, strict_f1  # noqa: E402
+from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results
+from benchmarks.corpora import read_corpus
+from benchmarks.project import run_project
+from benchmarks.scoring import score_present, strict_f1
 
 SPLITS = {  # corpus -> (train, val, test) file names in its folder
     "inspec": ("train.txt", "valid.txt", "test.txt"),
@@ -100,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# Generalization: train on one corpus, score on another",
         "",
-        header(command("generalization.py", argv if argv is not None else sys.argv[1:])),
+        header(command("generalization", argv if argv is not None else sys.argv[1:])),
         "Test splits read as raw text by each fit's best checkpoint (chosen on its own validation split"
         " or splits); strict span F1 of the tagger, F1@10 of `ranked` (Porter-stemmed, present keyphrases).",
         "",

@@ -1,7 +1,7 @@
 """`keyword-lightning serve` under load: documents/s and latency against offline `predict`, then a soak.
 
-    python benchmarks/serve.py --ckpt runs/version_0/checkpoints/best-....ckpt   # a configs/inspec.yaml fit
-    python benchmarks/serve.py --ckpt CKPT --soak 2000 --out /tmp/serve.md      # a quick check
+    python -m benchmarks.serve --ckpt runs/version_0/checkpoints/best-....ckpt   # a configs/inspec.yaml fit
+    python -m benchmarks.serve --ckpt CKPT --soak 2000 --out /tmp/serve.md      # a quick check
 
 Starts the server (`python -m keyword_lightning.serve`, its defaults) on a free loopback port and
 sends Inspec test abstracts (CoNLL tokens joined by spaces, PTB escapes undone, as compare.py
@@ -18,20 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shlex
 import statistics
 import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/serve.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.gold import read_conll_gold  # noqa: E402
-from benchmarks.serve_load import (  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, header, platform_line, write_results
+from benchmarks.corpora import raw_texts
+from benchmarks.gold import read_conll_gold
+from benchmarks.serve_load import (
     cpu_seconds,
     free_port,
     percentile,
@@ -68,12 +64,10 @@ def offline_docs_per_s(
 
 
 def machine() -> str:
+    """The machine, its Python and litserve's version."""
     import litserve
-    import torch
 
-    return (f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads), litserve {litserve.__version__}, "
-            f"Python {platform.python_version()}")  # fmt: skip
+    return platform_line(f"litserve {litserve.__version__}")
 
 
 def main() -> None:
@@ -154,7 +148,7 @@ def main() -> None:
     lines = [
         "# `keyword-lightning serve` under load",
         "",
-        header(command("serve.py", sys.argv[1:]), on=machine()),
+        header(command("serve", sys.argv[1:]), on=machine()),
         f"Checkpoint `{args.ckpt.name}`; the server with its "
         f"defaults{' and ' + args.server_args if args.server_args else ''}; clients in the benchmark's own process "
         f"on the same machine, over loopback. Load average (1 min) before / after the load levels / at the end: "

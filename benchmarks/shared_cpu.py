@@ -1,7 +1,7 @@
 """Two fits at once on one machine: does each still run at about its speed alone?
 
-    python benchmarks/shared_cpu.py                  # prepares Inspec, then 8 short fits
-    python benchmarks/shared_cpu.py --data DIR       # a prepared folder (data_set.pkl, embedding.pkl)
+    python -m benchmarks.shared_cpu                  # prepares Inspec, then 8 short fits
+    python -m benchmarks.shared_cpu --data DIR       # a prepared folder (data_set.pkl, embedding.pkl)
 
 A short fit of the default recipe (``--trainer.max_epochs 2 --trainer.limit_train_batches 15``,
 full validation) is run alone, then twice at the same time, each in its own process, with
@@ -20,10 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/shared_cpu.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, with_section, write_results  # noqa: E402
+from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, with_section, write_results
 
 FIT = ["--trainer.max_epochs", "2", "--trainer.limit_train_batches", "15", "--trainer.logger", "false",
        "--trainer.enable_checkpointing", "false", "--trainer.callbacks", "null", "--quiet"]  # fmt: skip
@@ -86,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     body = "\n".join([
         "## Two fits at once on a shared CPU",
         "",
-        header(command("shared_cpu.py", argv if argv is not None else sys.argv[1:])),
+        header(command("shared_cpu", argv if argv is not None else sys.argv[1:])),
         "A short fit of `configs/inspec.yaml` (2 epochs of 15 batches, full validation, start-up included),",
         "alone and two at once, no thread settings in the environment. Target: each of two at once",
         "<= 2.5x one alone.",

@@ -1,8 +1,8 @@
 """Training and inference throughput, side by side on one machine, one model, one data set.
 
-    python benchmarks/throughput.py                      # seed and default configs, CPU
-    python benchmarks/throughput.py --configs seed --epochs 4
-    python benchmarks/throughput.py --accelerator gpu --precision 32-true bf16-mixed \
+    python -m benchmarks.throughput                      # seed and default configs, CPU
+    python -m benchmarks.throughput --configs seed --epochs 4
+    python -m benchmarks.throughput --accelerator gpu --precision 32-true bf16-mixed \
         --out benchmarks/results/gpu.md                  # on a GPU, fp32 and bf16 autocast
 
 For each config, three ways to train the same model on Inspec train, each in its own process
@@ -30,12 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/throughput.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import ROOT, SHARED  # noqa: E402
-from benchmarks.throughput_worker import CONFIGS, worker  # noqa: E402
-from keyword_lightning.data.formats import atomic_write  # noqa: E402
+from benchmarks.common import ROOT, SHARED
+from benchmarks.throughput_worker import CONFIGS, worker
+from keyword_lightning.data.formats import atomic_write
 
 
 def startup_seconds(cmd: list[str], repeat: int = 3) -> float:
@@ -105,7 +102,7 @@ def main() -> None:
         startup = measure_startup()
         machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
         lines = ["# Start-up", "", f"Measured {datetime.date.today()} on {machine}; "
-                 "`python benchmarks/throughput.py --startup-only`.", "", *startup_lines(startup)]  # fmt: skip
+                 "`python -m benchmarks.throughput --startup-only`.", "", *startup_lines(startup)]  # fmt: skip
         with atomic_write(ROOT / "benchmarks/results/startup.md", "w") as fh:
             fh.write("\n".join(lines))
         print("\n".join(lines))
@@ -121,6 +118,7 @@ def main() -> None:
                        check=True, capture_output=True)  # fmt: skip
     rows, ratio_rows = [], []
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # the worker: this checkout
     names = {"a": "(a) plain loop, random padded batches", "b": "(b) plain loop, DataModule batches",
              "c": "(c) Trainer.fit, config's loggers + checkpoints"}  # fmt: skip
     gpu = args.accelerator == "gpu"
@@ -129,8 +127,8 @@ def main() -> None:
         for precision in args.precision:
             res = {}
             for variant in "abc":
-                cmd = [sys.executable, __file__, "--worker", config, variant, precision, "--data", str(data.resolve()),
-                       "--epochs", str(args.epochs), "--accelerator", args.accelerator]  # fmt: skip
+                cmd = [sys.executable, "-m", "benchmarks.throughput", "--worker", config, variant, precision]
+                cmd += ["--data", str(data.resolve()), "--epochs", str(args.epochs), "--accelerator", args.accelerator]
                 proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
                 if proc.returncode:  # report it and go on with the other measurements
                     print(f"{config} {precision} ({variant}) failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
@@ -167,7 +165,7 @@ def write(args: argparse.Namespace, rows: list[str], ratio_rows: list[str], fail
     gpu = args.accelerator == "gpu"
     device = torch.cuda.get_device_name(0) if gpu else "CPU"
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {device}, torch {torch.__version__}"
-    cmd = " ".join(["python benchmarks/throughput.py --configs", *args.configs, "--epochs", str(args.epochs)]
+    cmd = " ".join(["python -m benchmarks.throughput --configs", *args.configs, "--epochs", str(args.epochs)]
                    + (["--accelerator gpu --precision", *args.precision] if gpu else []))  # fmt: skip
     if startup is None:
         start_lines = ["Start-up: not measured yet (the run is still going, or was cut short).", ""]
