@@ -28,9 +28,9 @@ def fit_worker(dataset: Path, batches: int) -> None:
     """One bounded epoch, in this process; prints a JSON line."""
     import lightning as L
 
-    from keyword_lightning.cli import KeywordCLI
     from keyword_lightning.data.datamodule import KeywordDataModule
     from keyword_lightning.model.module import JointRNN
+    from keyword_lightning.training.lightning_cli import KeywordCLI
 
     t0 = time.perf_counter()
     args = ["--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file", str(dataset),

@@ -26,9 +26,9 @@ CONFIGS = {"seed": ROOT / "configs/seed.yaml", "default": ROOT / "configs/inspec
 
 def build(config: Path, data_dir: Path, workdir: Path, epochs: int, accelerator: str, precision: str):
     """Model, DataModule and Trainer exactly as the CLI would build them from ``config``."""
-    from keyword_lightning.cli import KeywordCLI
     from keyword_lightning.data.datamodule import KeywordDataModule
     from keyword_lightning.model.module import JointRNN
+    from keyword_lightning.training.lightning_cli import KeywordCLI
 
     os.chdir(workdir)
     args = ["--config", str(config), "--data.dataset_file", str(data_dir / "data_set.pkl"),

@@ -5,7 +5,4 @@ unit's documents, ``worker.py`` tags a unit and writes its shard (the one worker
 ``shards.py`` the output folder (atomic shards, per-unit records, errors, manifest),
 ``local.py`` and ``ray_engine.py`` the two engines, ``progress.py`` the progress line and
 ``extract.py`` the command. Ray is an optional extra (``pip install -e '.[ray]'``).
-
-``fit_ranker.py``: ``keyword-lightning fit-ranker``, a checkpoint's ranking fitted on a corpus of the
-user's labelled documents (the tagger kept).
 """

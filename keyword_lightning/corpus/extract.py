@@ -14,58 +14,41 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from keyword_lightning.commands import CKPT_HELP, CommandParser, fail, resolve_checkpoint, whole_number
 from keyword_lightning.corpus.progress import Progress
 from keyword_lightning.corpus.shards import OutputError, check_plan, finish, is_complete, lock, remove_temporaries
 from keyword_lightning.corpus.sources import MB, InputError, plan_units
-from keyword_lightning.model.checkpoint import CheckpointError, read_checkpoint
-from keyword_lightning.runs import RunError, find_run_checkpoint
-from keyword_lightning.runtime import QUIET_ENV, default_threads, say
+from keyword_lightning.model.checkpoint import CheckpointError
+from keyword_lightning.runs import RunError
+from keyword_lightning.runtime import default_threads, say
 
 PROG = "keyword-lightning extract"
-DESCRIPTION = "Tag a corpus (JSONL, Parquet or .txt files) into sharded records, resumable, locally or on Ray."
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse with errors as one line (no usage dump), exit 2, as the other commands."""
-
-    def error(self, message: str) -> NoReturn:
-        """``keyword-lightning extract: error: MESSAGE (see ... --help)`` (its own ``prog``)."""
-        fail(f"{message} (see {self.prog} --help)", 2, self.prog)
-
-
-def fail(message: Any, code: int, prog: str = PROG) -> NoReturn:
-    """One line on stderr (even with ``--quiet``), then exit ``code``."""
-    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
-    sys.exit(code)
-
-
-def parser() -> argparse.ArgumentParser:
-    """The options of ``keyword-lightning extract`` (``--top-k`` and ``--top_k`` alike)."""
-    p = OneLineParser(prog=PROG, description=DESCRIPTION)
+def parser() -> CommandParser:
+    """The options of ``keyword-lightning extract`` (each in both spellings: ``--top-k`` and ``--top_k``)."""
+    p = CommandParser("extract")
     add = p.add_argument
-    add("--ckpt_path", "--ckpt-path", required=True, help="PATH | best | last (as for the other commands)")
+    add("--ckpt_path", required=True, help=CKPT_HELP)
     add("--input", required=True, help="a .jsonl or .parquet file or folder (id, text), a folder of .txt, or a glob")
     add("--output", required=True, help="the output folder: part-*.jsonl|parquet, errors.jsonl, _manifest.json")
     add("--engine", choices=["local", "ray"], default="local")
     add("--address", default=None, help="ray: a running cluster (auto: the one this machine belongs to)")
     add("--workers", type=int, default=0, help="worker processes or actors (default: half the CPU cores, at least 1)")
     add("--threads", type=int, default=1, help="torch threads per worker")
-    add("--batch-size", "--batch_size", type=int, default=64, help="documents per forward pass")
+    add("--batch-size", type=int, default=64, help="documents per forward pass")
     add("--format", choices=["jsonl", "parquet"], default="jsonl", help="of the shards")
-    add("--top-k", "--top_k", type=int, default=None, help="keep each document's K best keyphrases")
-    add("--min-score", "--min_score", type=float, default=None, help="drop keyphrases ranked below this score")
-    add("--max-chars", "--max_chars", type=int, default=1_000_000, help="longer documents go to errors.jsonl")
+    add("--top-k", type=whole_number, default=None, help="keep each document's K best keyphrases")
+    add("--min-score", type=float, default=None, help="drop keyphrases ranked below this score")
+    add("--max-chars", type=int, default=1_000_000, help="longer documents go to errors.jsonl")
     add("--device", choices=["cpu", "cuda"], default="cpu")
-    add("--with-tokens", "--with_tokens", action="store_true", help="also write each record's tokens and tags")
-    add("--shard-mb", "--shard_mb", type=float, default=4.0, help="input megabytes per shard (a unit of work)")
-    add("--progress-seconds", "--progress_seconds", type=float, default=10.0, help="off a terminal, a line every N s")
-    add("--quiet", action="store_true", help=f"only errors on stderr (or {QUIET_ENV}=1)")
+    add("--with-tokens", action="store_true", help="also write each record's tokens and tags")
+    add("--shard-mb", type=float, default=4.0, help="input megabytes per shard (a unit of work)")
+    add("--progress-seconds", type=float, default=10.0, help="off a terminal, a line every N s")
     return p
 
 
@@ -74,15 +57,6 @@ def cuda_available() -> bool:
     import torch
 
     return torch.cuda.is_available()
-
-
-def resolve_checkpoint(value: str) -> Path:
-    """``best`` / ``last`` (``runs.SEARCH_ORDER``, as for every command) or a path; checked here, once."""
-    path = find_run_checkpoint(None, value) if value in ("best", "last") else Path(value)
-    if value in ("best", "last"):
-        say(f"--ckpt_path {value}: {path}")
-    read_checkpoint(path)  # a missing or broken checkpoint fails here in one line, not in every worker
-    return path.resolve()
 
 
 def plan_record(args: argparse.Namespace, ckpt: Path, units: list) -> dict[str, Any]:
@@ -99,7 +73,7 @@ def run_engine(args, pending: list, worker_kwargs: dict, progress: Progress, on_
         try:
             return run_ray(pending, worker_kwargs, args.workers, args.address, progress, on_record)
         except EngineError as err:
-            fail(err, 2)
+            fail(PROG, err)
     from keyword_lightning.corpus.local import run_local
 
     return run_local(pending, worker_kwargs, args.workers, progress, on_record)
@@ -108,25 +82,23 @@ def run_engine(args, pending: list, worker_kwargs: dict, progress: Progress, on_
 def main(argv: list[str] | None = None) -> None:
     """Plan, skip what is done, run the rest, then write ``errors.jsonl`` and ``_manifest.json``."""
     args = parser().parse_args(argv)
-    if args.quiet:
-        os.environ[QUIET_ENV] = "1"
     if args.workers < 0 or args.threads < 1 or args.batch_size < 1 or args.max_chars < 1 or args.shard_mb <= 0:
-        fail("--workers, --threads, --batch-size, --max-chars and --shard-mb must be positive", 2)
+        fail(PROG, "--workers, --threads, --batch-size, --max-chars and --shard-mb must be positive")
     if args.address and args.engine != "ray":
-        fail("--address is for --engine ray", 2)
+        fail(PROG, "--address is for --engine ray")
     if args.device == "cuda" and args.engine == "local" and not cuda_available():
-        fail("--device cuda: no CUDA device on this machine", 2)
+        fail(PROG, "--device cuda: no CUDA device on this machine")
     args.workers = args.workers or default_threads()
     out = Path(args.output).resolve()
     try:
-        ckpt = resolve_checkpoint(args.ckpt_path)
+        ckpt = resolve_checkpoint(args.ckpt_path).resolve()  # read once here, not in every worker
         units = plan_units(args.input, max(1, int(args.shard_mb * MB)), exclude=out)
         held = lock(out)  # noqa: F841 - released when this process ends
         check_plan(out, plan_record(args, ckpt, units))
     except (CheckpointError, RunError, InputError, OutputError) as err:
-        fail(err, 2)
+        fail(PROG, err)
     except OSError as err:  # the output folder cannot be made or written
-        fail(f"{err.filename or out}: {err.strerror or err}", 2)
+        fail(PROG, f"{err.filename or out}: {err.strerror or err}")
     remove_temporaries(out)
     pending = [u for u in units if not is_complete(out, u.name, args.format)]
     say(f"extract: {len(units)} unit(s) of input, {len(units) - len(pending)} already done; "
@@ -141,13 +113,13 @@ def main(argv: list[str] | None = None) -> None:
         failed = run_engine(args, pending, worker_kwargs, progress, records.append) if pending else []
     except KeyboardInterrupt:
         progress.close()
-        fail("interrupted; the complete shards are kept: run the same command again to finish", 130)
+        fail(PROG, "interrupted; the complete shards are kept: run the same command again to finish", 130)
     progress.close()
     seconds = time.perf_counter() - start
     if failed:
         first = failed[0]
-        fail(f"{len(failed)} of {len(pending)} unit(s) failed ({first['unit']}: {first['failed']}); "
-             "the complete shards are kept: run the same command again to finish them", 1)  # fmt: skip
+        fail(PROG, f"{len(failed)} of {len(pending)} unit(s) failed ({first['unit']}: {first['failed']}); "
+             "the complete shards are kept: run the same command again to finish them", code=1)  # fmt: skip
     remove_temporaries(out)  # a killed Ray actor's half-written shard: its unit was run again
     run = run_record(args, records, len(pending), len(units) - len(pending), started, seconds)
     manifest = finish(out, units, args.format, {"input": args.input, "checkpoint": str(ckpt), "format": args.format,

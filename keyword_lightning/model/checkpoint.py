@@ -115,3 +115,28 @@ def metadata(vocabulary: list[str], lowercase: bool, tokenizer: str, **extra: An
         "labels": LABEL_MAPS,
         **extra,
     }
+
+
+def copy_with_scorer(source: str | Path, output: str | Path, state: dict[str, Any]) -> bool:
+    """Write a copy of the checkpoint ``source`` whose document-level scorer is ``state``; the tagger is kept.
+
+    The copy is validated before anything is written, then written atomically (an error leaves no
+    output; an existing one is replaced only when done). A checkpoint that ranks by the hand rule
+    (``decoding.ranker: hand``) gets ``auto`` in the copy, so that it ranks with the scorer given:
+    True when that happened. A write that fails is a ``CheckpointError`` naming ``output``.
+    """
+    from keyword_lightning.data.formats import atomic_write
+
+    ckpt = torch.load(source, map_location="cpu", weights_only=True)
+    ckpt[CHECKPOINT_KEY]["scorer"] = state
+    decoding = (ckpt.get("hyper_parameters") or {}).get("decoding")
+    switched = isinstance(decoding, dict) and decoding.get("ranker") == "hand"
+    if switched:
+        decoding["ranker"] = "auto"  # else the copy would go on ranking by the hand rule
+    validate(ckpt)  # before anything is written
+    try:
+        with atomic_write(output) as fh:
+            torch.save(ckpt, fh)
+    except OSError as err:  # named as the output (the error's own file is the temporary one, gone)
+        raise CheckpointError(f"{output}: {err.strerror or err}") from None
+    return switched

@@ -10,7 +10,7 @@
 Checkpoints keep these as plain nested values (``ModelSettings.hparams``). Checkpoints of earlier
 releases kept 23 flat keys (``hidden_size1``, ``char_dim``, ``lr``, ...); ``FLAT_KEYS`` says where
 each went, ``from_hparams`` reads both, and a config that still uses a flat key fails with a line
-naming the new one (``cli.OneLineErrors``).
+naming the new one (``training.lightning_cli.OneLineErrors``).
 """
 
 from __future__ import annotations

@@ -18,32 +18,30 @@ Documents: JSONL (``{"text", "keyphrases"}`` a line, ``keyword-lightning-prepare
 keyphrase is found in the text as the checkpoint's tokenizer splits it) or CoNLL (``token<TAB>tag``,
 BIO tags of any type), several files at once, told apart by their suffix (``.jsonl``/``.json``,
 any case: JSONL; else CoNLL); a file named twice is read once. Bad input ends in one line naming
-the file and line, exit 2; nothing is written.
+the file and line, exit 2; nothing is written. A fault of this program (an error that is not the
+user's, numpy's ``LinAlgError`` for one) shows its traceback and an ``internal error`` line, exit 1
+(``commands.run_command``). The copy is written by ``model.checkpoint.copy_with_scorer``.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
-from keyword_lightning.corpus.extract import OneLineParser, fail, resolve_checkpoint
-from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError
-from keyword_lightning.runtime import QUIET_ENV, say
+from keyword_lightning.commands import CKPT_HELP, CommandParser, UsageError, resolve_checkpoint, run_command
+from keyword_lightning.runtime import say
 
 PROG = "keyword-lightning fit-ranker"
-DESCRIPTION = "Fit a checkpoint's document-level ranking on your own labelled documents (the tagger is kept)."
 JSONL_SUFFIXES = (".jsonl", ".json")
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> CommandParser:
     """The options of ``keyword-lightning fit-ranker``."""
-    p = OneLineParser(prog=PROG, description=DESCRIPTION)
-    p.add_argument("--ckpt_path", "--ckpt-path", required=True, help="PATH | best | last (as for the other commands)")
+    p = CommandParser("fit-ranker")
+    p.add_argument("--ckpt_path", required=True, help=CKPT_HELP)
     p.add_argument("--documents", required=True, nargs="+", help="JSONL (text, keyphrases) or CoNLL files")
     p.add_argument("--output", required=True, help="the new checkpoint (the input one is never changed in place)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: half the CPU cores)")
-    p.add_argument("--quiet", action="store_true", help=f"only errors on stderr (or {QUIET_ENV}=1)")
     return p
 
 
@@ -76,63 +74,47 @@ def scorer_documents(extractor: Any, labelled: list) -> list:
 
 
 def fit_ranker(ckpt_path: Path, paths: list[str], output: Path, threads: int | None = None) -> dict[str, Any]:
-    """Fit and choose the scorer on ``paths``' documents; write ``output``; the chosen scorer's state."""
-    import torch
+    """Fit and choose the scorer on ``paths``' documents; write ``output``; the chosen scorer's state.
 
-    from keyword_lightning.data.formats import atomic_write
+    User errors (too few documents, an output that cannot be written) are ``UsageError`` or
+    ``CheckpointError``; any other error is a fault of this program.
+    """
     from keyword_lightning.inference.extractor import KeywordExtractor
-    from keyword_lightning.model.checkpoint import validate
+    from keyword_lightning.model.checkpoint import copy_with_scorer
     from keyword_lightning.model.ranker import ScorerChoice
 
     check_output(ckpt_path, output)
     extractor = KeywordExtractor.from_checkpoint(ckpt_path, threads=threads)
     labelled = read_documents(paths, extractor.tokenizer)
     if len(labelled) < 2:
-        raise ValueError(f"{len(labelled)} document(s) with tokens in {', '.join(paths)}: need at least 2")
+        raise UsageError(f"{len(labelled)} document(s) with tokens in {', '.join(paths)}: need at least 2")
     choice = ScorerChoice()
     choice.documents = scorer_documents(extractor, labelled)  # as a fit collects its validation documents
     choice.choose(world_size=1, lowercase=extractor.lowercase)
     state = {**choice.state(), "fitted_on": [Path(p).name for p in dict.fromkeys(paths)]}
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-    ckpt[CHECKPOINT_KEY]["scorer"] = state
-    decoding = (ckpt.get("hyper_parameters") or {}).get("decoding")
-    if isinstance(decoding, dict) and decoding.get("ranker") == "hand":
-        decoding["ranker"] = "auto"  # else the copy would go on ranking by the hand rule
+    if copy_with_scorer(ckpt_path, output, state):
         say("the checkpoint ranked by the hand rule (decoding.ranker: hand); the copy has auto")
-    validate(ckpt)  # before anything is written
-    try:
-        with atomic_write(output) as fh:
-            torch.save(ckpt, fh)
-    except OSError as err:  # named as the output (the error's own file is the temporary one, gone)
-        raise ValueError(f"{output}: {err.strerror or err}") from None
     return state
 
 
 def check_output(ckpt_path: Path, output: Path) -> None:
-    """Refuse an output that is the input checkpoint or a folder, before any work (ValueError)."""
+    """Refuse an output that is the input checkpoint or a folder, before any work (``UsageError``)."""
     if output.resolve() == ckpt_path.resolve():
-        raise ValueError(f"{output}: the output would replace the input checkpoint; name another file")
+        raise UsageError(f"{output}: the output would replace the input checkpoint; name another file")
     if output.is_dir():
-        raise ValueError(f"{output}: is a folder; name the checkpoint file to write")
+        raise UsageError(f"{output}: is a folder; name the checkpoint file to write")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry: ``keyword-lightning fit-ranker ...``; problems end in one line, exit 2."""
+    """Console entry: ``keyword-lightning fit-ranker ...``; a user's error in one line, exit 2; a fault as internal."""
     from keyword_lightning.data.formats import DataError
-    from keyword_lightning.runs import RunError
 
     args = parser().parse_args(argv)
-    if args.quiet:
-        import os
 
-        os.environ[QUIET_ENV] = "1"
-    try:
-        ckpt = resolve_checkpoint(args.ckpt_path)
-        state = fit_ranker(ckpt, args.documents, Path(args.output), args.threads)
-    except (CheckpointError, DataError, RunError, ValueError) as err:
-        fail(err, 2, PROG)
-    except OSError as err:
-        fail(f"{err.filename or args.output}: {err.strerror or err}", 2, PROG)
+    def fit() -> dict[str, Any]:
+        return fit_ranker(resolve_checkpoint(args.ckpt_path), args.documents, Path(args.output), args.threads)
+
+    state = run_command(PROG, fit, user=(DataError,))
     figures = state["validation"]
     kept = "the learned scorer" if state["kind"] != "hand" else "the hand rule"
     learned = figures.get("learned")
