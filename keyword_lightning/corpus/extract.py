@@ -6,25 +6,36 @@ The input (JSONL, Parquet or ``.txt`` files; a file, a folder or a glob) is spli
 (``sources.py``), each unit becomes one shard of ``out/`` (``shards.py``), and a re-run with the
 same arguments skips the units already done: an interrupted run, re-run, ends with every document
 exactly once. Bad documents go to ``errors.jsonl`` and the run goes on. A missing checkpoint, an
-unreadable input or an output folder of another extract ends at once in one line, exit 2; units
-that fail (their shards are not written) end in one line, exit 1, and a re-run retries them.
+unreadable input, an option out of range (``--top-k -1``) or an output folder of another extract
+ends at once in one line, exit 2; units that fail (their shards are not written: an unreadable
+file, a full disk, or the model failing on each document of a chunk, ``worker.ChunkFailed``) end
+in one line, exit 1, and a re-run retries them. The options are one record (``options.py``), a
+unit's outcome another (``results.py``).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from keyword_lightning.commands import CKPT_HELP, CommandParser, fail, resolve_checkpoint, whole_number
+from keyword_lightning.commands import (
+    CKPT_HELP,
+    CommandParser,
+    UsageError,
+    fail,
+    resolve_checkpoint,
+    run_command,
+    whole_number,
+)
+from keyword_lightning.corpus.options import ExtractOptions
 from keyword_lightning.corpus.progress import Progress
+from keyword_lightning.corpus.results import UnitDone, UnitFailed
 from keyword_lightning.corpus.shards import OutputError, check_plan, finish, is_complete, lock, remove_temporaries
-from keyword_lightning.corpus.sources import MB, InputError, plan_units
-from keyword_lightning.model.checkpoint import CheckpointError
-from keyword_lightning.runs import RunError
-from keyword_lightning.runtime import default_threads, say
+from keyword_lightning.corpus.sources import MB, InputError, Unit, plan_units
+from keyword_lightning.runtime import say
 
 PROG = "keyword-lightning extract"
 
@@ -52,104 +63,113 @@ def parser() -> CommandParser:
     return p
 
 
-def cuda_available() -> bool:
-    """Whether torch sees a CUDA device here."""
-    import torch
-
-    return torch.cuda.is_available()
-
-
-def plan_record(args: argparse.Namespace, ckpt: Path, units: list) -> dict[str, Any]:
+def plan_record(options: ExtractOptions, units: list[Unit]) -> dict[str, Any]:
     """What ``_plan.json`` holds: what decides the records (not the engine, the workers or the batch size)."""
-    options = {k: getattr(args, k) for k in ("format", "top_k", "min_score", "max_chars", "with_tokens", "shard_mb")}
-    return {"version": 1, "checkpoint": str(ckpt), **options, "units": [u.to_dict() for u in units]}
+    planned = [u.to_dict() for u in units]
+    return {"version": 1, "checkpoint": options.ckpt_path, **options.pick(options.PLAN), "units": planned}
 
 
-def run_engine(args, pending: list, worker_kwargs: dict, progress: Progress, on_record) -> list[dict]:
-    """The failed units of running ``pending`` on ``args.engine``."""
-    if args.engine == "ray":
+class Tally:
+    """What the driver keeps of the units done: documents, and per worker process its units and peak RSS."""
+
+    def __init__(self) -> None:
+        self.documents, self.workers = 0, {}
+
+    def add(self, done: UnitDone) -> None:
+        """Count ``done``."""
+        self.documents += done.read
+        w = self.workers.setdefault(done.worker.name, {"units": 0, "documents": 0})
+        w.update(units=w["units"] + 1, documents=w["documents"] + done.read, peak_rss_mb=done.worker.peak_rss_mb)
+
+
+def run_engine(options: ExtractOptions, pending: list[Unit], progress: Progress, tally: Tally) -> list[UnitFailed]:
+    """Run ``pending`` on ``options.engine``; the units that failed."""
+    if options.engine == "ray":
         from keyword_lightning.corpus.ray_engine import EngineError, run_ray
 
         try:
-            return run_ray(pending, worker_kwargs, args.workers, args.address, progress, on_record)
+            return run_ray(pending, options, progress, tally.add)
         except EngineError as err:
-            fail(PROG, err)
+            raise UsageError(str(err)) from None
     from keyword_lightning.corpus.local import run_local
 
-    return run_local(pending, worker_kwargs, args.workers, progress, on_record)
+    return run_local(pending, options, progress, tally.add)
 
 
-def main(argv: list[str] | None = None) -> None:
+def start(options: ExtractOptions) -> tuple[ExtractOptions, list[Unit], IO]:
+    """The checkpoint read, the input planned, the output folder locked and its plan checked (one line if not)."""
+    out = Path(options.output).resolve()
+    ckpt = resolve_checkpoint(options.ckpt_path).resolve()  # read once here, not in every worker
+    options = replace(options, ckpt_path=str(ckpt), output=str(out))
+    units = plan_units(options.input, max(1, int(options.shard_mb * MB)), exclude=out)
+    held = lock(out)
+    check_plan(out, plan_record(options, units))
+    return options, units, held
+
+
+def extract(options: ExtractOptions) -> None:
     """Plan, skip what is done, run the rest, then write ``errors.jsonl`` and ``_manifest.json``."""
-    args = parser().parse_args(argv)
-    if args.workers < 0 or args.threads < 1 or args.batch_size < 1 or args.max_chars < 1 or args.shard_mb <= 0:
-        fail(PROG, "--workers, --threads, --batch-size, --max-chars and --shard-mb must be positive")
-    if args.address and args.engine != "ray":
-        fail(PROG, "--address is for --engine ray")
-    if args.device == "cuda" and args.engine == "local" and not cuda_available():
-        fail(PROG, "--device cuda: no CUDA device on this machine")
-    args.workers = args.workers or default_threads()
-    out = Path(args.output).resolve()
-    try:
-        ckpt = resolve_checkpoint(args.ckpt_path).resolve()  # read once here, not in every worker
-        units = plan_units(args.input, max(1, int(args.shard_mb * MB)), exclude=out)
-        held = lock(out)  # noqa: F841 - released when this process ends
-        check_plan(out, plan_record(args, ckpt, units))
-    except (CheckpointError, RunError, InputError, OutputError) as err:
-        fail(PROG, err)
-    except OSError as err:  # the output folder cannot be made or written
-        fail(PROG, f"{err.filename or out}: {err.strerror or err}")
+    options, units, held = start(options)
+    with held:  # the lock on the output folder, until this run ends however it ends
+        run(options, units)
+
+
+def run(options: ExtractOptions, units: list[Unit]) -> None:
+    """Skip the units done, run the others, then write ``errors.jsonl`` and ``_manifest.json``."""
+    out = Path(options.output)
     remove_temporaries(out)
-    pending = [u for u in units if not is_complete(out, u.name, args.format)]
-    say(f"extract: {len(units)} unit(s) of input, {len(units) - len(pending)} already done; "
-        f"{len(pending)} to run on {args.engine} with {args.workers} worker(s)")  # fmt: skip
-    worker_kwargs = {"ckpt_path": str(ckpt), "out": str(out), "fmt": args.format, "max_chars": args.max_chars,
-                     "top_k": args.top_k, "min_score": args.min_score, "with_tokens": args.with_tokens,
-                     "batch_size": args.batch_size, "device": args.device, "threads": args.threads}  # fmt: skip
-    started, start = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
-    records: list[dict] = []
-    progress = Progress(sum(u.size for u in pending), args.progress_seconds)
+    pending = [u for u in units if not is_complete(out, u.name, options.format)]
+    done = len(units) - len(pending)
+    say(
+        f"extract: {len(units)} unit(s) of input, {done} already done; {len(pending)} to run on {options.engine} "
+        f"with {options.workers} worker(s)"
+    )
+    started, begin = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
+    tally = Tally()
+    progress = Progress(sum(u.size for u in pending), options.progress_seconds)
     try:
-        failed = run_engine(args, pending, worker_kwargs, progress, records.append) if pending else []
+        failed = run_engine(options, pending, progress, tally) if pending else []
     except KeyboardInterrupt:
         progress.close()
         fail(PROG, "interrupted; the complete shards are kept: run the same command again to finish", 130)
     progress.close()
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - begin
     if failed:
-        first = failed[0]
-        fail(PROG, f"{len(failed)} of {len(pending)} unit(s) failed ({first['unit']}: {first['failed']}); "
-             "the complete shards are kept: run the same command again to finish them", code=1)  # fmt: skip
+        first = f"{failed[0].unit}: {failed[0].reason}"
+        again = "the complete shards are kept: run the same command again to finish them"
+        fail(PROG, f"{len(failed)} of {len(pending)} unit(s) failed ({first}); {again}", code=1)
     remove_temporaries(out)  # a killed Ray actor's half-written shard: its unit was run again
-    run = run_record(args, records, len(pending), len(units) - len(pending), started, seconds)
-    manifest = finish(out, units, args.format, {"input": args.input, "checkpoint": str(ckpt), "format": args.format,
-                                                "engine": args.engine, "last_run": run})  # fmt: skip
-    errors = manifest["errors"]
-    say(f"extract: {manifest['documents']:,} documents in {manifest['shard_count']} shard(s) in {out}; "
-        f"{f'{errors:,} failed (see errors.jsonl)' if errors else 'none failed'}; this run: "
-        f"{run['documents']:,} documents in {seconds:.1f} s ({run['docs_per_second'] or 0:,.0f} docs/s)")  # fmt: skip
+    last_run = run_record(options, tally, len(pending), done, started, seconds)
+    about = {"input": options.input, "checkpoint": options.ckpt_path, **options.pick(("format", "engine"))}
+    manifest = finish(out, units, options.format, {**about, "last_run": last_run})
+    errors = f"{manifest['errors']:,} failed (see errors.jsonl)" if manifest["errors"] else "none failed"
+    rate = f"{last_run['docs_per_second'] or 0:,.0f} docs/s"
+    say(
+        f"extract: {manifest['documents']:,} documents in {manifest['shard_count']} shard(s) in {out}; {errors}; "
+        f"this run: {last_run['documents']:,} documents in {seconds:.1f} s ({rate})"
+    )
 
 
-def run_record(args, records: list[dict], ran: int, skipped: int, started, seconds: float) -> dict[str, Any]:
+def run_record(options: ExtractOptions, tally: Tally, ran: int, skipped: int, started, seconds: float) -> dict:
     """The manifest's ``last_run``: the engine, the units run and skipped, documents/s, each worker's peak RSS."""
-    done = sum(r["documents"] + r["errors"] for r in records)
-    workers: dict[str, dict] = {}
-    for r in records:
-        w = workers.setdefault(f"{r['worker']['host']}:{r['worker']['pid']}", {"units": 0, "documents": 0})
-        w.update(units=w["units"] + 1, documents=w["documents"] + r["documents"] + r["errors"],
-                 peak_rss_mb=r["worker"]["peak_rss_mb"])  # fmt: skip
     finished = datetime.datetime.now(datetime.timezone.utc)
     return {
-        **{k: getattr(args, k) for k in ("engine", "address", "workers", "threads", "device", "batch_size")},
+        **options.pick(options.RUN),
         "units_run": ran,
         "units_skipped": skipped,
-        "documents": done,
+        "documents": tally.documents,
         "seconds": round(seconds, 3),
-        "docs_per_second": round(done / seconds, 1) if seconds > 0 else None,
+        "docs_per_second": round(tally.documents / seconds, 1) if seconds > 0 else None,
         "started": started.isoformat(),
         "finished": finished.isoformat(),
-        "worker_processes": workers,
+        "worker_processes": tally.workers,
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``keyword-lightning extract ...``: a user's error in one line, exit 2; failed units, exit 1."""
+    args = parser().parse_args(argv)
+    run_command(PROG, lambda: extract(ExtractOptions.from_args(args)), user=(InputError, OutputError))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,12 @@ from keyword_lightning.scoring.keyphrases import HAND, ranker_of, select
 from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
 
 
+def check_top_k(top_k: int | None) -> None:
+    """``top_k`` is None or a whole number, 0 or more (``ValueError``: a negative one would cut from the end)."""
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0):
+        raise ValueError(f"top_k must be None or a whole number, 0 or more; got {top_k!r}")
+
+
 class KeywordExtractor:
     """Tags raw texts with a trained network.
 
@@ -140,10 +146,11 @@ class KeywordExtractor:
 
         Args:
             text_or_texts: a string, or a list of strings.
-            top_k: keep the ``k`` best.
+            top_k: keep the ``k`` best (a whole number, 0 or more: ``ValueError`` otherwise).
             min_score: drop keyphrases whose document-level score is below this.
 
         """
+        check_top_k(top_k)
         single = isinstance(text_or_texts, str)
         texts = [text_or_texts] if single else list(text_or_texts)
         results = [select(record["ranked"], top_k, min_score) for record in self.predict(texts)]
@@ -158,10 +165,11 @@ class KeywordExtractor:
 
         Args:
             text_or_texts: a string, or a list of strings.
-            top_k: keep the ``k`` best-scored keyphrases (in text order).
+            top_k: keep the ``k`` best-scored keyphrases (in text order; 0 or more, as for ``keyphrases``).
             min_score: drop keyphrases scored below this.
 
         """
+        check_top_k(top_k)
         single = isinstance(text_or_texts, str)
         texts = [text_or_texts] if single else list(text_or_texts)
         results = []
