@@ -18,7 +18,7 @@ from keyword_lightning.data.batch import Batch
 from keyword_lightning.data.encoder_cache import attach_cached_vectors
 from keyword_lightning.data.encoding import Corpus
 from keyword_lightning.inputs.base import BuildContext, Input, SequenceDropout
-from keyword_lightning.inputs.encoder import EncoderConfig, TransformerEncoder
+from keyword_lightning.inputs.encoder import EncoderConfig, EncoderError, TransformerEncoder
 
 
 class TransformerInput(Input):
@@ -26,11 +26,19 @@ class TransformerInput(Input):
 
     name = "transformer"
     Config = EncoderConfig
+    order = 40
+    build_order = 10  # first: the random initialisation and parameter order of earlier releases
+    own_errors = (EncoderError,)  # they name the model they could not load
 
     def __init__(self, encoder: TransformerEncoder, dropout: nn.Module | None = None) -> None:
         super().__init__(encoder.dim)
         self.encoder = encoder
         self.dropout = dropout if dropout is not None else SequenceDropout(0.0, False)
+
+    @classmethod
+    def config(cls, values: dict[str, Any]) -> EncoderConfig:
+        """``EncoderConfig.from_dict``: it needs ``name_or_path``."""
+        return EncoderConfig.from_dict(values)
 
     @classmethod
     def build(cls, config: EncoderConfig, context: BuildContext) -> TransformerInput:

@@ -44,6 +44,9 @@ class WordsInput(Input):
 
     name = "words"
     Config = WordsConfig
+    order = 10
+    build_order = 20
+    required = "it holds the vocabulary; words: {dim: 0} reads no vectors"
 
     def __init__(
         self,

@@ -22,10 +22,9 @@ import torch
 from torch import nn
 
 from keyword_lightning.data.batch import Batch
-from keyword_lightning.inputs import ORDER
 from keyword_lightning.inputs.base import BuildContext, SequenceDropout
 from keyword_lightning.inputs.encoder import TransformerEncoder
-from keyword_lightning.inputs.registry import build_inputs, input_configs
+from keyword_lightning.inputs.registry import build_inputs, concatenation_order, input_configs
 from keyword_lightning.inputs.words import WordsInput
 from keyword_lightning.model.rnn import CELLS, SEQUENCE_MODES, MaskedRNN, resolve_mode
 from keyword_lightning.tagging.crf import TagCRF
@@ -95,7 +94,7 @@ class DRNN(nn.Module):
         configs = inputs if isinstance(inputs, dict) else input_configs(inputs)
         context = BuildContext(vocab_size, trainable_words, encoder_files, self.dropout)
         self.inputs = nn.ModuleDict(build_inputs(configs, context))
-        self.order = [name for name in ORDER if name in self.inputs]
+        self.order = concatenation_order(list(self.inputs))
         directions = 2 if config.bidirectional else 1
         token_dim = sum(source.width for source in self.inputs.values())
         self.rnn1 = MaskedRNN(config.cell, token_dim, config.hidden_size1, config.bidirectional)
@@ -121,7 +120,7 @@ class DRNN(nn.Module):
         return self.words.vocab_size
 
     def features(self, batch: Batch) -> torch.Tensor:
-        """What RNN layer 1 reads: the inputs' vectors, concatenated in ``inputs.ORDER`` [B,T,D]."""
+        """What RNN layer 1 reads: the inputs' vectors, concatenated in their ``order`` [B,T,D]."""
         parts = [self.inputs[name](batch) for name in self.order]
         return torch.cat([parts[0], *(p.to(parts[0].dtype) for p in parts[1:])], dim=-1)
 
