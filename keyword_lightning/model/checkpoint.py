@@ -11,6 +11,7 @@ anything that would need more is refused.
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,20 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     except CheckpointError as err:
         raise CheckpointError(f"{path}: {err}") from None
     return ckpt
+
+
+def stored_hparams(path: str | Path) -> dict[str, Any]:
+    """A peek at the hyperparameters a checkpoint file holds; ``{}`` when it cannot be read as one.
+
+    For ``JointRNN.load_from_checkpoint``, which then lets Lightning's own loading report the file.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError):  # missing, not a zip, unsafe
+        return {}
+    return dict(saved.get("hyper_parameters") or {}) if isinstance(saved, dict) else {}
 
 
 def validate(ckpt: Any) -> dict[str, Any]:
