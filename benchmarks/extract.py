@@ -25,7 +25,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import RESULTS, SHARED, command, header, measured, write_results
+from benchmarks.common import RESULTS, SHARED, command, flags, header, measured, write_results
 from benchmarks.corpora import raw_texts
 from benchmarks.gold import read_conll_gold
 from benchmarks.project import fit_default
@@ -54,9 +54,9 @@ def output_ids(out: Path) -> collections.Counter:
 
 def run_extract(ckpt: Path, corpus: Path, out: Path, engine: str, workers: int, shard_mb: float) -> dict:
     """One ``extract`` in its own process; its wall time, driver peak RSS and manifest."""
-    args = ["keyword_lightning.cli", "extract", "--ckpt_path", str(ckpt), "--input", str(corpus), "--output",
-            str(out), "--engine", engine, "--workers", str(workers), "--threads", "1", "--shard-mb", f"{shard_mb:g}",
-            "--quiet"]  # fmt: skip
+    where = {"--ckpt_path": ckpt, "--input": corpus, "--output": out}
+    how = {"--engine": engine, "--workers": workers, "--threads": 1, "--shard-mb": f"{shard_mb:g}"}
+    args = ["keyword_lightning.cli", "extract", *flags(where), *flags(how), "--quiet"]
     out.parent.mkdir(parents=True, exist_ok=True)
     wall, driver_rss, _ = measured(args, out.parent)
     manifest = json.loads((out / "_manifest.json").read_text())
@@ -114,11 +114,13 @@ def main(argv: list[str] | None = None) -> None:
         "documents/s (target >= 1.5)",
         f"- ray, 2 workers / local, 2 workers ({big}): {speed[(big, 'ray', 2)] / speed[(big, 'local', 2)]:.2f}x "
         "(target >= 0.8)",
-        *(f"- driver peak RSS, {engine}: {driver[(big, engine)]:,.0f} MB at {args.docs:,} documents, "
-          f"{driver[(f'synthetic {small:,}', engine)]:,.0f} MB at {small:,}: "
-          f"{driver[(big, engine)] / driver[(f'synthetic {small:,}', engine)]:.2f}x (target <= 1.3)"
-          for engine in ("local", "ray")),
-    ]  # fmt: skip
+        *(
+            f"- driver peak RSS, {engine}: {driver[(big, engine)]:,.0f} MB at {args.docs:,} documents, "
+            f"{driver[(f'synthetic {small:,}', engine)]:,.0f} MB at {small:,}: "
+            f"{driver[(big, engine)] / driver[(f'synthetic {small:,}', engine)]:.2f}x (target <= 1.3)"
+            for engine in ("local", "ray")
+        ),
+    ]
     argv_shown = ["--docs", str(args.docs)] + (["--ckpt", str(args.ckpt)] if args.ckpt else [])
     text = [
         "# `keyword-lightning extract`: engines, workers, memory",

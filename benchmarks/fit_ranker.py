@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import CLI, RESULTS, SHARED, command, header, run, shown, write_results
+from benchmarks.common import CLI, RESULTS, SHARED, command, flags, header, run, shown, write_results
 from benchmarks.corpora import read_corpus
 from benchmarks.project import run_project
 from benchmarks.scoring import score_present, strict_f1
@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     corpus = read_corpus(args.corpus)
     with tempfile.TemporaryDirectory() as tmp:
         refitted = Path(tmp) / "refitted.ckpt"
-        said = run([*CLI, "fit-ranker", "--ckpt_path", args.ckpt.resolve(), "--documents", args.fit_on.resolve(),
-                    "--output", refitted], Path(tmp))  # fmt: skip
+        options = {"--ckpt_path": args.ckpt.resolve(), "--documents": args.fit_on.resolve(), "--output": refitted}
+        said = run([*CLI, "fit-ranker", *flags(options)], Path(tmp))
         rows = [
             run_project("as it is", args.ckpt, corpus),
             run_project(f"ranking fitted on {label(args.fit_on)}", refitted, corpus),

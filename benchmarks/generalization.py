@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results
+from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, flags, header, run, write_results
 from benchmarks.corpora import read_corpus
 from benchmarks.project import run_project
 from benchmarks.scoring import score_present, strict_f1
@@ -37,10 +37,12 @@ FITS = {  # name -> (folder, corpora it is trained on, config, more flags)
     "SemEval-2017": ("semeval2017", ["semeval2017"], "configs/inspec.yaml", []),
     "both (`configs/general.yaml`)": ("both", ["inspec", "semeval2017"], "configs/general.yaml", []),
     "both, SemEval-2017 weighted 2": (
-        "both-semeval-x2", ["inspec", "semeval2017"], "configs/general.yaml",
+        "both-semeval-x2",
+        ["inspec", "semeval2017"],
+        "configs/general.yaml",
         ["--data.corpus_weights", "{semeval2017: 2.0}"],
     ),
-}  # fmt: skip
+}
 
 
 def prepare(corpora: list[str], out: Path, glove: Path) -> Path:
@@ -49,8 +51,8 @@ def prepare(corpora: list[str], out: Path, glove: Path) -> Path:
         return out / "data_set.pkl"
     files = [[str(SHARED / c / SPLITS[c][i]) for c in corpora] for i in range(3)]
     args = [f"[{', '.join(f)}]" if len(f) > 1 else f[0] for f in files]
-    run([*PREPARE, "--format", "conll", "--train", args[0], "--val", args[1], "--test", args[2],
-         "--embeddings", glove, "--out", out], out.parent)  # fmt: skip
+    splits = {"--train": args[0], "--val": args[1], "--test": args[2]}
+    run([*PREPARE, *flags({"--format": "conll", **splits, "--embeddings": glove, "--out": out})], out.parent)
     return out / "data_set.pkl"
 
 
@@ -64,8 +66,8 @@ def fit(name: str, work: Path, glove: Path) -> tuple[Path, float]:
         return found[-1], float("nan")
     data = prepare(corpora, work / f"data-{'-'.join(corpora)}", glove)
     start = time.time()
-    run([*CLI, "fit", "--config", ROOT / config, "--data.dataset_file", data, "--trainer.logger", "false",
-         "--trainer.default_root_dir", "runs", "--quiet", *extra], folder)  # fmt: skip
+    options = {"--config": ROOT / config, "--data.dataset_file": data, "--trainer.logger": "false"}
+    run([*CLI, "fit", *flags(options), "--trainer.default_root_dir", "runs", "--quiet", *extra], folder)
     found = sorted(folder.glob("runs/checkpoints/best-*.ckpt"))
     if not found:
         raise SystemExit(f"{name}: the fit wrote no best-*.ckpt under {folder}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from benchmarks.common import CLI, PREPARE, ROOT, run
+from benchmarks.common import CLI, PREPARE, ROOT, flags, run
 from benchmarks.corpora import Corpus
 from benchmarks.peers import Row
 from keyword_lightning.text import PTB_ESCAPES
@@ -20,10 +20,10 @@ from keyword_lightning.text import PTB_ESCAPES
 def fit_default(data: Path, glove: Path, work: Path) -> tuple[Path, float]:
     """Prepare the split and fit configs/inspec.yaml in ``work``; the best checkpoint and minutes taken."""
     start = time.time()
-    run([*PREPARE, "--format", "conll", "--train", str(data / "train.txt"), "--val", str(data / "valid.txt"),
-         "--test", str(data / "test.txt"), "--embeddings", str(glove), "--out", str(work / "data")], work)  # fmt: skip
-    run([*CLI, "fit", "--config", str(ROOT / "configs" / "inspec.yaml"), "--data.dataset_file",
-         str(work / "data" / "data_set.pkl"), "--trainer.enable_progress_bar", "false"], work)  # fmt: skip
+    splits = {"--train": data / "train.txt", "--val": data / "valid.txt", "--test": data / "test.txt"}
+    run([*PREPARE, *flags({"--format": "conll", **splits, "--embeddings": glove, "--out": work / "data"})], work)
+    fit = {"--config": ROOT / "configs" / "inspec.yaml", "--data.dataset_file": work / "data" / "data_set.pkl"}
+    run([*CLI, "fit", *flags(fit), "--trainer.enable_progress_bar", "false"], work)
     found = sorted(work.glob("runs/inspec/version_*/checkpoints/best-*.ckpt"), key=lambda p: p.stat().st_mtime)
     if not found:
         raise SystemExit(f"fit finished but wrote no best-*.ckpt under {work / 'runs'}")

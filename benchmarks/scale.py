@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import RESULTS, ROOT, SHARED, command, header, measured, write_results
+from benchmarks.common import RESULTS, ROOT, SHARED, command, flags, header, measured, write_results
 from benchmarks.synthetic import inspec_lengths, write_corpus
 
 
@@ -33,11 +33,20 @@ def fit_worker(dataset: Path, batches: int) -> None:
     from keyword_lightning.training.lightning_cli import KeywordCLI
 
     t0 = time.perf_counter()
-    args = ["--config", str(ROOT / "configs/inspec.yaml"), "--data.dataset_file", str(dataset),
-            "--data.embedding_file", "null", "--model.inputs", "[{words: {dim: 50}}]", "--trainer.logger", "false",
-            "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", "1",
-            "--trainer.limit_train_batches", str(batches), "--trainer.limit_val_batches", "0",
-            "--trainer.enable_checkpointing", "false", "--trainer.callbacks", "[]"]  # fmt: skip
+    options = {
+        "--config": ROOT / "configs/inspec.yaml",
+        "--data.dataset_file": dataset,
+        "--data.embedding_file": "null",
+        "--model.inputs": "[{words: {dim: 50}}]",
+        "--trainer.logger": "false",
+        "--trainer.enable_progress_bar": "false",
+        "--trainer.max_epochs": 1,
+        "--trainer.limit_train_batches": batches,
+        "--trainer.limit_val_batches": 0,
+        "--trainer.enable_checkpointing": "false",
+        "--trainer.callbacks": "[]",
+    }
+    args = flags(options)
     cli = KeywordCLI(JointRNN, KeywordDataModule, run=False, args=args, save_config_callback=None)
 
     class Count(L.Callback):
@@ -85,9 +94,8 @@ def main() -> None:
     gen_seconds = time.perf_counter() - t0
     print(f"generated {args.docs:,} documents, {tokens:,} tokens in {gen_seconds:.0f} s", flush=True)
 
-    prep_wall, prep_rss, _ = measured(
-        ["keyword_lightning.prepare", "--train", str(work / "train.txt"), "--val", str(work / "valid.txt"),
-         "--out", str(work / "data")], work)  # fmt: skip
+    splits = {"--train": work / "train.txt", "--val": work / "valid.txt", "--out": work / "data"}
+    prep_wall, prep_rss, _ = measured(["keyword_lightning.prepare", *flags(splits)], work)
     pkl = work / "data" / "data_set.pkl"
     print(f"prepare: {prep_wall:.0f} s, peak RSS {prep_rss:,.0f} MB, {pkl.stat().st_size / 2**20:,.0f} MB", flush=True)
     fit_wall, fit_rss, out = measured(

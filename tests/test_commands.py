@@ -69,8 +69,11 @@ def test_the_argparse_commands_take_both_spellings_and_quiet():
     from keyword_lightning.inference.fit_ranker import parser as fit_ranker_parser
     from keyword_lightning.serve.api import parser as serve_parser
 
-    for parser, needed in ((extract_parser(), ["--input", "i", "--output", "o"]), (serve_parser(), []),
-                           (fit_ranker_parser(), ["--documents", "d", "--output", "o"])):  # fmt: skip
+    for parser, needed in (
+        (extract_parser(), ["--input", "i", "--output", "o"]),
+        (serve_parser(), []),
+        (fit_ranker_parser(), ["--documents", "d", "--output", "o"]),
+    ):
         for ckpt in ("--ckpt_path", "--ckpt-path"):
             assert parser.parse_args([ckpt, "x", *needed]).ckpt_path == "x"
         assert parser.parse_args(["--ckpt_path", "x", *needed]).quiet is False

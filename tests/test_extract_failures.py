@@ -47,9 +47,9 @@ def broken(texts, ids=None):
 def test_a_negative_top_k_is_one_line_and_exit_2(ckpt, tmp_path, capsys):
     write_corpus(tmp_path / "in.jsonl", 3)
     for flag in ("--top-k", "--top_k"):
+        where = ["--ckpt_path", str(ckpt), "--input", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "out")]
         with pytest.raises(SystemExit) as exit_:
-            extract_main(["--ckpt_path", str(ckpt), "--input", str(tmp_path / "in.jsonl"), "--output",
-                          str(tmp_path / "out"), flag, "-1"])  # fmt: skip
+            extract_main([*where, flag, "-1"])
         err = capsys.readouterr().err
         assert exit_.value.code == 2 and err.count("\n") == 1, err
         assert err.startswith("keyword-lightning extract: error: argument --top-k") and "-1 is negative" in err
@@ -74,8 +74,8 @@ def test_a_negative_top_k_is_refused_by_the_api_and_serve_takes_none(ckpt):
 def test_a_model_failing_on_every_document_leaves_the_unit_for_a_rerun(ckpt, tmp_path, monkeypatch, capsys):
     ids = write_corpus(tmp_path / "in" / "a.jsonl", 40)
     out = tmp_path / "out"
-    args = ["--ckpt_path", str(ckpt), "--input", str(tmp_path / "in"), "--output", str(out), "--workers", "1",
-            "--threads", "1", "--batch-size", "4", "--shard-mb", "0.001"]  # fmt: skip
+    where = ["--ckpt_path", str(ckpt), "--input", str(tmp_path / "in"), "--output", str(out)]
+    args = [*where, *"--workers 1 --threads 1 --batch-size 4 --shard-mb 0.001".split()]
 
     def here(units, options, progress, on_done):
         """The local engine's contract, in this process, with a model that fails on everything."""
@@ -134,6 +134,6 @@ def test_the_records_round_trip_and_the_options_say_what_decides_the_records():
     assert from_json(to_json(done)) == done and from_json(to_json(failed)) == failed
     assert done.read == 4 and done.worker.name == "h:7"
     options = ExtractOptions("c.ckpt", "in", "out", top_k=3)
-    assert options.pick(options.PLAN) == {"format": "jsonl", "top_k": 3, "min_score": None, "max_chars": 1_000_000,
-                                          "with_tokens": False, "shard_mb": 4.0}  # fmt: skip
+    plan = {"format": "jsonl", "top_k": 3, "min_score": None, "max_chars": 1_000_000, "with_tokens": False}
+    assert options.pick(options.PLAN) == {**plan, "shard_mb": 4.0}
     assert set(options.PLAN).isdisjoint(options.RUN)

@@ -92,7 +92,7 @@ def test_a_yaml_config_trains_and_saves_a_model_that_reads_the_plugin(tiny_corpu
                     "callbacks": [],
                     "enable_model_summary": False,
                     "default_root_dir": str(tmp_path),
-                },  # fmt: skip
+                },
             }
         )
     )

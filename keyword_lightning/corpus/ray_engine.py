@@ -53,8 +53,13 @@ def start_ray(address: str | None, cpus: int) -> Any:
         os.environ.setdefault("RAY_enable_metrics_collection", "0")  # when its metrics agent starts late
 
     try:
-        ray.init(**where, include_dashboard=False, log_to_driver=not quiet, configure_logging=True,
-                 logging_level=logging.ERROR if quiet else logging.WARNING)  # fmt: skip
+        ray.init(
+            **where,
+            include_dashboard=False,
+            log_to_driver=not quiet,
+            configure_logging=True,
+            logging_level=logging.ERROR if quiet else logging.WARNING,
+        )
     except ConnectionError as err:
         raise EngineError(f"--address {address}: no Ray cluster there ({str(err)[:200]})") from None
     context = ray.data.DataContext.get_current()

@@ -57,8 +57,16 @@ def parquet_schema(with_tokens: bool):
     """The Arrow schema of a Parquet shard: the JSONL record's fields, typed."""
     import pyarrow as pa
 
-    keyphrase = pa.struct([("text", pa.string()), ("start_token", pa.int64()), ("end_token", pa.int64()),
-                           ("start_char", pa.int64()), ("end_char", pa.int64()), ("score", pa.float64())])  # fmt: skip
+    keyphrase = pa.struct(
+        [
+            ("text", pa.string()),
+            ("start_token", pa.int64()),
+            ("end_token", pa.int64()),
+            ("start_char", pa.int64()),
+            ("end_char", pa.int64()),
+            ("score", pa.float64()),
+        ]
+    )
     spans = pa.list_(pa.list_(pa.int64()))
     ranked = pa.struct([("text", pa.string()), ("score", pa.float64()), ("occurrences", spans)])
     fields = [("id", pa.string())]

@@ -93,15 +93,23 @@ class KeywordExtractor:
         except (TypeError, ValueError, RuntimeError) as err:
             raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None
         meta = ckpt[checkpoint.CHECKPOINT_KEY]
-        kwargs = {"decoding": settings.decoding, "sequence_mode": settings.network.sequence_mode,
-                  "scorer": checkpoint.scorer(meta), **kwargs}  # fmt: skip
+        kwargs = {
+            "decoding": settings.decoding,
+            "sequence_mode": settings.network.sequence_mode,
+            "scorer": checkpoint.scorer(meta),
+            **kwargs,
+        }
         return cls(net.to(device), meta["vocabulary"], meta["lowercase"], checkpoint.tokenizer_of(meta), **kwargs)
 
     @classmethod
     def from_model(cls, model: Any, **kwargs: Any) -> KeywordExtractor:
         """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary, decoding and scorer)."""
-        kwargs = {"decoding": model.decoding, "sequence_mode": model.net.sequence_mode,
-                  "scorer": model.scorer_choice.scorer, **kwargs}  # fmt: skip
+        kwargs = {
+            "decoding": model.decoding,
+            "sequence_mode": model.net.sequence_mode,
+            "scorer": model.scorer_choice.scorer,
+            **kwargs,
+        }
         return cls(model.net, model.vocabulary, model.lowercase, model.tokenizer, **kwargs)
 
     @property

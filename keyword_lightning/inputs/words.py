@@ -77,9 +77,13 @@ class WordsInput(Input):
     def build(cls, config: WordsConfig, context: BuildContext) -> WordsInput:
         """The embedding of ``context.vocab_size`` rows, the first ``trainable_words`` trainable."""
         words = cls(
-            context.vocab_size, config.dim, config.context_window, context.trainable_words, context.dropout,
+            context.vocab_size,
+            config.dim,
+            config.context_window,
+            context.trainable_words,
+            context.dropout,
             config.word_dropout,
-        )  # fmt: skip
+        )
         words.embedding.weight.requires_grad_(not config.freeze)
         return words
 

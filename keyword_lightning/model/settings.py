@@ -88,8 +88,9 @@ class ModelSettings:
     decoding: Decoding = Decoding()
 
     @classmethod
-    def of(cls, network: Any = None, inputs: Any = None, loss: Any = None, optimizer: Any = None,
-           decoding: Any = None) -> ModelSettings:  # fmt: skip
+    def of(
+        cls, network: Any = None, inputs: Any = None, loss: Any = None, optimizer: Any = None, decoding: Any = None
+    ) -> ModelSettings:
         """Settings from the groups as configs give them (mappings, dataclasses or None: defaults)."""
         return cls(
             _group(NetworkConfig, network, "network"),
@@ -122,8 +123,12 @@ def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
         name, _, setting = where.partition(".")
         if key in flat and name in group:
             group[name][setting] = flat[key]
-    words = {"dim": flat.get("embedding_dim", 300), "context_window": flat.get("context_window", 1),
-             "freeze": flat.get("freeze_embeddings", False), "word_dropout": flat.get("word_dropout", 0.0)}  # fmt: skip
+    words = {
+        "dim": flat.get("embedding_dim", 300),
+        "context_window": flat.get("context_window", 1),
+        "freeze": flat.get("freeze_embeddings", False),
+        "word_dropout": flat.get("word_dropout", 0.0),
+    }
     inputs: list[Any] = [{"words": words}]
     if flat.get("char_dim", 0) > 0:
         inputs.append({"chars": {"dim": flat["char_dim"], "channels": flat.get("char_channels", 50)}})

@@ -142,9 +142,11 @@ class KeywordCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
         """``--threads`` and ``--quiet``; the model's vocabulary, casing, tokenizer and vectors come from the data."""
         parser.add_argument(
-            "--threads", type=int | None, default=None,
+            "--threads",
+            type=int | None,
+            default=None,
             help="torch threads (default: OMP_NUM_THREADS, else half the CPU cores, so two jobs share a machine)",
-        )  # fmt: skip
+        )
         parser.add_argument("--quiet", type=bool, default=False, help=f"only errors on stderr (or {QUIET_ENV}=1)")
         parser.link_arguments("data.vocabulary", "model.vocabulary", apply_on="instantiate")
         parser.link_arguments("data.trainable_words", "model.trainable_words", apply_on="instantiate")
