@@ -45,7 +45,7 @@ def docs_per_second(extractor: KeywordExtractor, texts: list[str], repeats: int)
 
 def int8(extractor: KeywordExtractor) -> KeywordExtractor:
     """The same extractor with the encoder's linear layers as int8 dynamic-quantized ones."""
-    encoder = extractor.net.encoder
+    encoder = extractor.net.transformer
     encoder.model = torch.ao.quantization.quantize_dynamic(encoder.model, {torch.nn.Linear}, dtype=torch.qint8)
     return extractor
 
@@ -75,7 +75,7 @@ def main() -> None:
         rows = []
         for name, quantize in variants:
             extractor = KeywordExtractor.from_checkpoint(ckpt)
-            if quantize and extractor.net.encoder is None:
+            if quantize and extractor.net.transformer is None:
                 sys.exit(f"{ckpt}: this model has no transformer encoder to quantize (use --fp32-only)")
             extractor = int8(extractor) if quantize else extractor
             f1 = strict_f1(record_spans(extractor.tag(docs)), gold)

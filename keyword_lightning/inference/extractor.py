@@ -18,7 +18,7 @@ from keyword_lightning.data.batch import Batch, batch_to_device, collate_fun2
 from keyword_lightning.data.encoding import Corpus, Reading, encode_documents, prediction_sampler
 from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
 from keyword_lightning.inference.predictions import stitch
-from keyword_lightning.inputs.encoder import EncoderError
+from keyword_lightning.inputs.encoder import TransformerError
 from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import DRNN
 from keyword_lightning.model.settings import network_from_checkpoint
@@ -88,7 +88,7 @@ class KeywordExtractor:
         ckpt = checkpoint.read_checkpoint(path)
         try:
             net, settings = network_from_checkpoint(ckpt)
-        except EncoderError as err:
+        except TransformerError as err:
             raise checkpoint.CheckpointError(f"{path}: {err}") from None
         except (TypeError, ValueError, RuntimeError) as err:
             raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None

@@ -46,7 +46,7 @@ def parser() -> CommandParser:
 
 
 def read_documents(paths: list[str], tokenizer: str) -> list:
-    """Labelled documents (``data.formats.Document``: tokens, BIO codes) of every file, in order."""
+    """Labelled documents (``data.formats.GoldDocument``: tokens, BIO codes) of every file, in order."""
     from keyword_lightning.data.readers import read_conll, read_jsonl
 
     docs = []

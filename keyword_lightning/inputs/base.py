@@ -42,7 +42,7 @@ class BuildContext:
 
     vocab_size: int  # embedding rows (the vocabulary's words)
     trainable_words: int | None = None  # leading rows that train (``words.py``); None: all
-    encoder_files: dict[str, str] | None = None  # a checkpoint's transformer config and tokenizer, as text
+    transformer_files: dict[str, str] | None = None  # a checkpoint's transformer config and tokenizer, as text
     dropout: nn.Module | None = None  # the network's dropout, shared by the inputs that drop out
 
 

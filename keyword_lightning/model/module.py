@@ -41,6 +41,9 @@ DEFAULTS = ModelSettings()  # every group's defaults, stated once
 class JointRNN(L.LightningModule):
     """Two-head keyphrase tagger: ``net`` (``DRNN``), the alpha loss, per-stage metrics, Adam.
 
+    ``net`` is the network module, built from the settings (``network`` is its settings group,
+    ``model.network`` in a config); its parameters are a checkpoint's ``net.*`` weights.
+
     Args:
         network: the RNN layers and heads (``model/network.py``'s ``NetworkConfig``).
         inputs: what the network reads, a list of inputs and their settings (``inputs/registry.py``);
@@ -55,7 +58,7 @@ class JointRNN(L.LightningModule):
         embedding_file: ``embedding.pkl`` with pretrained vectors (linked from the data).
         trainable_words: leading vocabulary rows seen in training (linked from the data); the
             others stay fixed outside the optimizer (``inputs/words.py``). None: all train.
-        encoder_files: a transformer's config and tokenizer as text, from a checkpoint (set by the CLI).
+        transformer_files: a transformer's config and tokenizer as text, from a checkpoint (set by the CLI).
 
     """
 
@@ -71,10 +74,12 @@ class JointRNN(L.LightningModule):
         tokenizer: str = "ptb",
         embedding_file: str | None = None,
         trainable_words: int | None = None,
-        encoder_files: dict[str, str] | None = None,
+        transformer_files: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(ignore=["vocabulary", "lowercase", "tokenizer", "embedding_file", "encoder_files"])
+        self.save_hyperparameters(
+            ignore=["vocabulary", "lowercase", "tokenizer", "embedding_file", "transformer_files"]
+        )
         settings = ModelSettings.of(network, inputs, loss, optimizer, decoding)
         pretrained = load_embeddings(embedding_file) if embedding_file and vocabulary is not None else None
         if pretrained is not None:
@@ -84,7 +89,7 @@ class JointRNN(L.LightningModule):
         self.vocabulary, self.lowercase, self.tokenizer = vocabulary, lowercase, tokenizer
         # Without a vocabulary (a checkpoint's test or predict), the rows come with the checkpoint.
         rows = len(vocabulary) if vocabulary is not None else len(SPECIALS)
-        self.net = build_network(settings, rows, trainable_words, encoder_files)
+        self.net = build_network(settings, rows, trainable_words, transformer_files)
         if pretrained is not None:
             self.net.words.load_vectors(vocabulary, pretrained.words, pretrained.vectors)
 
@@ -230,7 +235,7 @@ class JointRNN(L.LightningModule):
     def configure_optimizers(self) -> Any:
         """Adam (the seed's optimizer); a fine-tuned encoder gets its own group (``model/optimizer.py``)."""
         settings = self.settings.optimizer
-        return adam(self.parameters(), self.net.encoder, settings.lr, settings.weight_decay)
+        return adam(self.parameters(), self.net.transformer, settings.lr, settings.weight_decay)
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -247,7 +252,7 @@ class JointRNN(L.LightningModule):
             self.tokenizer,
             **kept,
             # The encoder's config and tokenizer (its weights are in the state dict): the file alone predicts.
-            **({"encoder_files": self.net.encoder.files()} if self.net.encoder is not None else {}),
+            **({"transformer_files": self.net.transformer.files()} if self.net.transformer is not None else {}),
             scorer=self.scorer_choice.state(),  # the document-level scorer chosen on validation
         )
 

@@ -84,7 +84,7 @@ class DRNN(nn.Module):
         inputs: dict[str, Any] | list | None = None,
         vocab_size: int = 2,
         trainable_words: int | None = None,
-        encoder_files: dict[str, str] | None = None,
+        transformer_files: dict[str, str] | None = None,
     ) -> None:
         """``inputs``: ``model.inputs`` (``inputs.registry``); the rest is what the words and the encoder need."""
         super().__init__()
@@ -92,7 +92,7 @@ class DRNN(nn.Module):
         self.sequence_mode = config.sequence_mode  # the owner may change it: it changes speed, not results
         self.dropout = SequenceDropout(config.dropout, config.locked_dropout)
         configs = inputs if isinstance(inputs, dict) else input_configs(inputs)
-        context = BuildContext(vocab_size, trainable_words, encoder_files, self.dropout)
+        context = BuildContext(vocab_size, trainable_words, transformer_files, self.dropout)
         self.inputs = nn.ModuleDict(build_inputs(configs, context))
         self.order = concatenation_order(list(self.inputs))
         directions = 2 if config.bidirectional else 1
@@ -110,8 +110,8 @@ class DRNN(nn.Module):
         return self.inputs["words"]
 
     @property
-    def encoder(self) -> TransformerEncoder | None:
-        """The transformer input's encoder, if the network reads one."""
+    def transformer(self) -> TransformerEncoder | None:
+        """The transformer input's model (its ``encoder``), if the network reads one."""
         return self.inputs["transformer"].encoder if "transformer" in self.inputs else None
 
     @property

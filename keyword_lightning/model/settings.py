@@ -140,10 +140,10 @@ def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_network(
-    settings: ModelSettings, vocab_size: int, trainable_words: int | None = None, encoder_files: dict | None = None
+    settings: ModelSettings, vocab_size: int, trainable_words: int | None = None, transformer_files: dict | None = None
 ) -> DRNN:
-    """The network of ``settings`` (random weights; a transformer pretrained or from ``encoder_files``)."""
-    return DRNN(settings.network, settings.inputs, vocab_size, trainable_words, encoder_files)
+    """The network of ``settings`` (random weights; a transformer pretrained or from ``transformer_files``)."""
+    return DRNN(settings.network, settings.inputs, vocab_size, trainable_words, transformer_files)
 
 
 def network_from_checkpoint(ckpt: dict[str, Any]) -> tuple[DRNN, ModelSettings]:
@@ -152,7 +152,7 @@ def network_from_checkpoint(ckpt: dict[str, Any]) -> tuple[DRNN, ModelSettings]:
     trainable, fixed = checkpoint.embedding_rows(ckpt)
     meta = ckpt[checkpoint.CHECKPOINT_KEY]
     trainable_words = None if fixed is None else trainable
-    net = build_network(settings, trainable + (fixed or 0), trainable_words, meta.get("encoder_files"))
+    net = build_network(settings, trainable + (fixed or 0), trainable_words, checkpoint.transformer_files(meta))
     prefix = "net."
     net.load_state_dict({k[len(prefix) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(prefix)})
     return net, settings

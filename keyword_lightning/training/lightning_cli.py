@@ -22,9 +22,9 @@ from lightning.pytorch.loggers import WandbLogger
 from keyword_lightning.commands import PROG, fail, resolve_checkpoint
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
-from keyword_lightning.inputs.encoder import EncoderError
+from keyword_lightning.inputs.encoder import TransformerError
 from keyword_lightning.inputs.registry import SettingsError
-from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint
+from keyword_lightning.model.checkpoint import CHECKPOINT_KEY, CheckpointError, read_checkpoint, transformer_files
 from keyword_lightning.model.module import JointRNN
 from keyword_lightning.model.settings import FLAT_KEYS, ModelSettings, new_place
 from keyword_lightning.runs import SEARCH_ORDER, RunError
@@ -44,7 +44,7 @@ from keyword_lightning.training.loggers import continue_wandb_run, finish_wandb
 
 CHECKPOINT_DEFAULTS = Path(__file__).parents[1] / "configs" / "checkpoint.yaml"
 EVALUATING = ("validate", "test", "predict")  # commands that read a trained checkpoint
-ERRORS = (DataError, CheckpointError, EncoderError, RunError, NonFiniteLossError, SettingsError)
+ERRORS = (DataError, CheckpointError, TransformerError, RunError, NonFiniteLossError, SettingsError)
 
 
 class SaveConfigEverywhere(SaveConfigCallback):
@@ -188,7 +188,8 @@ class KeywordCLI(LightningCLI):
         model = ModelSettings.from_hparams(stored).hparams()
         model["decoding"] = cfg.model.decoding.as_dict()
         model["network"]["sequence_mode"] = cfg.model.network.sequence_mode
-        model.update(trainable_words=stored.get("trainable_words"), encoder_files=meta.get("encoder_files"))
+        files = transformer_files(meta)  # a transformer's config and tokenizer: the checkpoint alone builds the model
+        model.update(trainable_words=stored.get("trainable_words"), transformer_files=files)
         self.config = self.parser.parse_object({sub: {"model": model}}, self.config)
         cfg = self.config[sub]
         if sub == "predict" and cfg.data.get("predict_file") and not cfg.data.get("predict_split"):
