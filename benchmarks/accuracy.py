@@ -1,9 +1,9 @@
 """Accuracy benchmark: prepare Inspec, then fit + test + predict named recipes with several seeds.
 
-    python benchmarks/accuracy.py                       # default and seed recipes, 3 seeds
-    python benchmarks/accuracy.py --recipes default --seeds 42
-    python benchmarks/accuracy.py --recipes ablations --parallel 12 --trainer-args --trainer.accelerator gpu
-    python benchmarks/accuracy.py --recipes csl         # Chinese (csl-kg), by benchmarks/csl.py
+    python -m benchmarks.accuracy                       # default and seed recipes, 3 seeds
+    python -m benchmarks.accuracy --recipes default --seeds 42
+    python -m benchmarks.accuracy --recipes ablations --parallel 12 --trainer-args --trainer.accelerator gpu
+    python -m benchmarks.accuracy --recipes csl         # Chinese (csl-kg), by benchmarks/csl.py
 
 A recipe is a config file, configs/experiments/NAME.yaml (``a+b``: both files, which must agree
 on every key both set); a run adds only its data, seed and --trainer-args. Each run is the real
@@ -27,17 +27,15 @@ from pathlib import Path
 
 import yaml
 
-if __package__ in (None, ""):  # `python benchmarks/accuracy.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks import csl  # noqa: E402
-from benchmarks.common import (  # noqa: E402
+from benchmarks import csl
+from benchmarks.common import (
     CLI,
     PREPARE,
     RESULTS,
     ROOT,
     SHARED,
     command,
+    flags,
     header,
     mean_sd,
     run,
@@ -46,9 +44,9 @@ from benchmarks.common import (  # noqa: E402
     unique,
     write_results,
 )
-from benchmarks.gold import spans_from_bio  # noqa: E402
-from benchmarks.scoring import score_predictions  # noqa: E402
-from keyword_lightning.runs import logged_values  # noqa: E402
+from benchmarks.gold import spans_from_bio
+from benchmarks.scoring import score_predictions
+from keyword_lightning.runs import logged_values
 
 EXPERIMENTS = ROOT / "configs" / "experiments"
 # name -> its config: configs/experiments/NAME.yaml, a whole config (its header names its base and
@@ -63,16 +61,17 @@ DECODE_ONLY: dict[str, tuple[str, list[str]]] = {
 GROUPS = {
     "main": ["default", "seed"],
     # What the issue names: pretrained vectors, char features, window, decoder, alpha, cell.
-    "ablations": ["default", "seed", "no-pretrained", "chars", "window-3", "argmax", "alpha-0", "alpha-0.3",
-                  "alpha-1", "cell-rnn", "cell-gru"],
+    "ablations": "default seed no-pretrained chars window-3 argmax alpha-0 alpha-0.3 alpha-1 cell-rnn cell-gru".split(),
     # This project's own additions to the recipe, each taken away.
     "additions": ["no-doc-features", "plain-dropout", "batch-64", "fusion-1", "frozen-embeddings"],
     # The transformer encoder (issue 12): frozen (the CPU recipe) and fine-tuned, each with and
     # without GloVe rows and document features.
-    "transformer": ["default", "minilm-frozen", "minilm-frozen-no-glove", "minilm-frozen-doc-features",
-                    "minilm-frozen-no-repeats", "minilm-frozen-before", "minilm-frozen-before-no-glove",
-                    "minilm-finetuned", "minilm-finetuned-no-glove", "minilm-finetuned-no-doc-features"],
-}  # fmt: skip
+    "transformer": (
+        "default minilm-frozen minilm-frozen-no-glove minilm-frozen-doc-features minilm-frozen-no-repeats "
+        "minilm-frozen-before minilm-frozen-before-no-glove minilm-finetuned minilm-finetuned-no-glove "
+        "minilm-finetuned-no-doc-features"
+    ).split(),
+}
 
 
 def settings(path: Path) -> dict[str, object]:
@@ -128,8 +127,8 @@ def one_run(
     run_dir.mkdir(exist_ok=True)
     data = str(work / "data" / "data_set.pkl")
     configs = [arg for c in recipe_configs(source) for arg in ("--config", str(c))]
-    common = [*configs, "--data.dataset_file", data, "--trainer.enable_progress_bar", "false",
-              "--seed_everything", str(seed), *extra_args, *extra]  # fmt: skip
+    options = {"--data.dataset_file": data, "--trainer.enable_progress_bar": "false", "--seed_everything": seed}
+    common = [*configs, *flags(options), *extra_args, *extra]
     t0 = time.time()
     if decode_only:  # the source run's best checkpoint, decoded another way
         ckpt = str(next((work / f"{source}-{seed}").rglob("best-*.ckpt")))
@@ -146,8 +145,8 @@ def one_run(
     run([*CLI, "test", *common, "--ckpt_path", ckpt], run_dir, threads)
     test_f1 = logged_values(run_dir, "test/phrase_f1")[-1]
     out = run_dir / "predictions.jsonl"
-    run([*CLI, "predict", *common, "--ckpt_path", ckpt, "--data.predict_split", "test",
-         "--trainer.callbacks.output_path", str(out)], run_dir, threads)  # fmt: skip
+    predict = {"--ckpt_path": ckpt, "--data.predict_split": "test", "--trainer.callbacks.output_path": out}
+    run([*CLI, "predict", *common, *flags(predict)], run_dir, threads)
     scored = score_predictions(out, gold)
     assert abs(scored["f1"] - test_f1) < 1e-6, f"{name}: independent scorer {scored['f1']} != logged {test_f1}"
     set_f1 = logged_values(run_dir, "test/set_f1")[-1]
@@ -182,7 +181,7 @@ def table(args, names: list[str], results: dict, note: str) -> str:
     text = [
         "# Accuracy on the Inspec test split",
         "",
-        header(command("accuracy.py", argv)) + note,
+        header(command("accuracy", argv)) + note,
         "Recipes: configs/experiments/NAME.yaml (`a+b`: both files). Strict span P/R/F1 (exact start and end,",
         "micro over documents) and document-level keyphrase-set F1 (lowercased unique phrases per document,",
         "micro and macro), from the written predictions by benchmarks/scoring.py (equal to the logged",
@@ -239,15 +238,14 @@ def main(argv: list[str] | None = None) -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kw-accuracy-"))
     work.mkdir(parents=True, exist_ok=True)
     d = args.data
-    run([*PREPARE, "--format", "conll", "--train", str(d / "train.txt"), "--val", str(d / "valid.txt"),
-         "--test", str(d / "test.txt"), "--embeddings", str(args.glove), "--out", str(work / "data")],
-        work)  # fmt: skip
+    splits = {"--train": d / "train.txt", "--val": d / "valid.txt", "--test": d / "test.txt"}
+    run([*PREPARE, *flags({"--format": "conll", **splits, "--embeddings": args.glove, "--out": work / "data"})], work)
     gold = spans_from_bio(d / "test.txt")
     extra_args = list(args.trainer_args)
     note = ""
     if importlib.util.find_spec("wandb") is None:  # e.g. a GPU machine without wandb: CSV logs only
-        extra_args += ["--trainer.logger", json.dumps([{"class_path": "lightning.pytorch.loggers.CSVLogger",
-                                                        "init_args": {"save_dir": "runs"}}])]  # fmt: skip
+        csv_only = [{"class_path": "lightning.pytorch.loggers.CSVLogger", "init_args": {"save_dir": "runs"}}]
+        extra_args += ["--trainer.logger", json.dumps(csv_only)]
         note = " wandb was not installed there, so runs logged to CSV only."
     threads = threads_per_run(args.parallel)
 

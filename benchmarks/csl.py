@@ -1,9 +1,9 @@
 """CSL benchmark: Chinese keyword recipes against jieba TF-IDF and TextRank on csl-kg's valid split.
 
-    python benchmarks/csl.py --parallel 2 --workdir /tmp/csl-runs   # csl recipe, 3 seeds, + jieba rows
-    python benchmarks/csl.py --recipes explore --seeds 42 --workdir /tmp/csl-runs --out csl-explore.md
-    python benchmarks/csl.py --recipes jieba-tfidf jieba-textrank      # the jieba rows only (seconds)
-    python benchmarks/csl.py --write-vectors ppmi.txt                  # PPMI-SVD char vectors, for prepare
+    python -m benchmarks.csl --parallel 2 --workdir /tmp/csl-runs   # csl recipe, 3 seeds, + jieba rows
+    python -m benchmarks.csl --recipes explore --seeds 42 --workdir /tmp/csl-runs --out csl-explore.md
+    python -m benchmarks.csl --recipes jieba-tfidf jieba-textrank      # the jieba rows only (seconds)
+    python -m benchmarks.csl --write-vectors ppmi.txt                  # PPMI-SVD char vectors, for prepare
 
 Each recipe is prepared with its own tokenizer (``keyword-lightning-prepare --format jsonl
 --tokenizer ...``), fitted with the real CLI in a fresh process per seed (early stop and the best
@@ -39,16 +39,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/csl.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import (  # noqa: E402
+from benchmarks.common import (
     CLI,
     PREPARE,
     RESULTS,
     ROOT,
     SHARED,
     command,
+    flags,
     header,
     machine,
     mean_sd,
@@ -59,10 +57,10 @@ from benchmarks.common import (  # noqa: E402
     with_section,
     write_results,
 )
-from benchmarks.gold import read_jsonl, read_records  # noqa: E402
-from benchmarks.ppmi_vectors import build_vectors  # noqa: E402
-from benchmarks.scoring import PRESENT_METRICS, score_present  # noqa: E402
-from keyword_lightning.runs import logged_values  # noqa: E402
+from benchmarks.gold import read_jsonl, read_records
+from benchmarks.ppmi_vectors import build_vectors
+from benchmarks.scoring import PRESENT_METRICS, score_present
+from keyword_lightning.runs import logged_values
 
 EXPERIMENTS = ROOT / "configs" / "experiments" / "csl"
 # name -> its config, configs/experiments/csl/NAME.yaml (csl and the *-f1-stop recipes stop early
@@ -116,8 +114,8 @@ def prepare(work: Path, tokenizer: str, vectors: int | None, data: Path) -> Path
     """``data_set.pkl`` (and ``embedding.pkl`` from PPMI-SVD vectors) under ``data_dir``, once per workdir."""
     out = data_dir(work, tokenizer, vectors)
     if not (out / "data_set.pkl").is_file():
-        cmd = [*PREPARE, "--format", "jsonl", "--tokenizer", tokenizer, "--train", str(data / "train.jsonl"),
-               "--val", str(data / "valid.jsonl"), "--out", str(out)]  # fmt: skip
+        splits = {"--train": data / "train.jsonl", "--val": data / "valid.jsonl"}
+        cmd = [*PREPARE, *flags({"--format": "jsonl", "--tokenizer": tokenizer, **splits, "--out": out})]
         if vectors:
             out.mkdir(parents=True, exist_ok=True)
             path = build_vectors(data / "train.jsonl", tokenizer, out / f"ppmi-{tokenizer}-{vectors}.txt", dim=vectors)
@@ -135,18 +133,25 @@ def one_run(name: str, seed: int, work: Path, data: Path, docs, threads: int | N
         return json.loads(done.read_text())
     dataset = data_dir(work, *PREPARE_WITH[name]) / "data_set.pkl"
     run_dir.mkdir(exist_ok=True)
-    common = ["--config", str(RECIPES[name]), "--data.dataset_file", str(dataset),
-              "--trainer.enable_progress_bar", "false", "--seed_everything", str(seed)]  # fmt: skip
+    options = {"--data.dataset_file": dataset, "--trainer.enable_progress_bar": "false", "--seed_everything": seed}
+    common = flags({"--config": RECIPES[name], **options})
     t0 = time.time()
     run([*CLI, "fit", *common], run_dir, threads)
     minutes = (time.time() - t0) / 60
     val = max(logged_values(run_dir, "val/phrase_f1"))
     out = run_dir / "predictions.jsonl"
-    run([*CLI, "predict", *common, "--ckpt_path", "best", "--data.predict_file", str(data / "valid.jsonl"),
-         "--trainer.callbacks.output_path", str(out)], run_dir, threads)  # fmt: skip
+    predict = {
+        "--ckpt_path": "best",
+        "--data.predict_file": data / "valid.jsonl",
+        "--trainer.callbacks.output_path": out,
+    }
+    run([*CLI, "predict", *common, *flags(predict)], run_dir, threads)
     result = {**score_present(read_records(out), docs), "val_f1": val, "minutes": minutes}
-    print(f"{name} seed {seed}: F1@5 present {result['present_f1@5']:.4f}, all {result['all_f1@5']:.4f}, "
-          f"span F1 {val:.4f}, {minutes:.1f} min", flush=True)  # fmt: skip
+    print(
+        f"{name} seed {seed}: F1@5 present {result['present_f1@5']:.4f}, all {result['all_f1@5']:.4f}, "
+        f"span F1 {val:.4f}, {minutes:.1f} min",
+        flush=True,
+    )
     done.write_text(json.dumps(result))
     return result
 
@@ -179,7 +184,7 @@ def report(args, names: list[str], results: dict[str, list[dict]]) -> tuple[list
     text = [
         "# Chinese keywords: csl-kg valid split (200 documents)",
         "",
-        header(command("csl.py", argv), on=machine(f"jieba {jieba.__version__}")),
+        header(command("csl", argv), on=machine(f"jieba {jieba.__version__}")),
         "",
         "csl-kg has no test split here (the CSL task's test split is held out elsewhere), so the recipe",
         "was chosen on this valid split AND is reported on it: its figures are optimistic.",
@@ -206,7 +211,7 @@ def report(args, names: list[str], results: dict[str, list[dict]]) -> tuple[list
             + "."
             for n in names
             if n in RECIPES
-        ),  # fmt: skip
+        ),
         "",
     ]
     return text, table
@@ -262,9 +267,14 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(text))
     summary = args.summary or (RESULTS / "accuracy.md" if args.out == DEFAULT_OUT else None)
     if summary:
-        body = ["## Chinese keywords (csl-kg valid split)", "", *text[2:4],
-                "Every column is explained in [csl.md](csl.md), which this table is copied from by the same run.",
-                "", *table]  # fmt: skip
+        body = [
+            "## Chinese keywords (csl-kg valid split)",
+            "",
+            *text[2:4],
+            "Every column is explained in [csl.md](csl.md), which this table is copied from by the same run.",
+            "",
+            *table,
+        ]
         old = summary.read_text(encoding="utf-8") if summary.is_file() else ""
         write_results(summary, with_section(old, "\n".join(body), *SECTION), keep_sections=False)
 

@@ -1,7 +1,7 @@
 """Prediction speed of a checkpoint with a transformer encoder, fp32 and int8, on Inspec's test abstracts.
 
-    python benchmarks/encoder_speed.py --ckpt runs/version_0/checkpoints/best-*.ckpt
-    python benchmarks/encoder_speed.py --fp32-only --ckpt A.ckpt B.ckpt --names minilm-frozen default \
+    python -m benchmarks.encoder_speed --ckpt runs/version_0/checkpoints/best-*.ckpt
+    python -m benchmarks.encoder_speed --fp32-only --ckpt A.ckpt B.ckpt --names minilm-frozen default \
         --out benchmarks/results/predict-speed.md      # one fp32 row per checkpoint (any model)
 
 Rows, each measured in this run with ``KeywordExtractor`` (no Lightning):
@@ -22,15 +22,12 @@ from pathlib import Path
 
 import torch
 
-if __package__ in (None, ""):  # `python benchmarks/encoder_speed.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, machine, write_results  # noqa: E402
-from benchmarks.gold import record_spans, spans_from_bio  # noqa: E402
-from benchmarks.scoring import strict_f1  # noqa: E402
-from keyword_lightning import KeywordExtractor  # noqa: E402
-from keyword_lightning.data.inputs import PredictDocument  # noqa: E402
-from keyword_lightning.data.readers import read_conll  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, header, machine, write_results
+from benchmarks.gold import record_spans, spans_from_bio
+from benchmarks.scoring import strict_f1
+from keyword_lightning import KeywordExtractor
+from keyword_lightning.data.inputs import PredictDocument
+from keyword_lightning.data.readers import read_conll
 
 KEEP_WITHIN = 0.005  # a faster variant is kept only if test F1 moves by less than this
 
@@ -48,7 +45,7 @@ def docs_per_second(extractor: KeywordExtractor, texts: list[str], repeats: int)
 
 def int8(extractor: KeywordExtractor) -> KeywordExtractor:
     """The same extractor with the encoder's linear layers as int8 dynamic-quantized ones."""
-    encoder = extractor.net.encoder
+    encoder = extractor.net.transformer
     encoder.model = torch.ao.quantization.quantize_dynamic(encoder.model, {torch.nn.Linear}, dtype=torch.qint8)
     return extractor
 
@@ -78,7 +75,7 @@ def main() -> None:
         rows = []
         for name, quantize in variants:
             extractor = KeywordExtractor.from_checkpoint(ckpt)
-            if quantize and extractor.net.encoder is None:
+            if quantize and extractor.net.transformer is None:
                 sys.exit(f"{ckpt}: this model has no transformer encoder to quantize (use --fp32-only)")
             extractor = int8(extractor) if quantize else extractor
             f1 = strict_f1(record_spans(extractor.tag(docs)), gold)
@@ -89,8 +86,11 @@ def main() -> None:
         if args.fp32_only:  # one row per checkpoint: nothing to compare it with
             lines += [f"| {label} | {speed:.1f} | {f1:.4f} |" for _, speed, f1 in rows]
             continue
-        lines += [f"| {label} | {name} | {speed:.1f} | {speed / base_speed:.2f}x | {f1:.4f} | {f1 - base_f1:+.4f} | "
-                  f"{'yes' if abs(f1 - base_f1) < KEEP_WITHIN else 'no'} |" for name, speed, f1 in rows]  # fmt: skip
+        lines += [
+            f"| {label} | {name} | {speed:.1f} | {speed / base_speed:.2f}x | {f1:.4f} | {f1 - base_f1:+.4f} | "
+            f"{'yes' if abs(f1 - base_f1) < KEEP_WITHIN else 'no'} |"
+            for name, speed, f1 in rows
+        ]
     threads = torch.get_num_threads()
     columns = ["| checkpoint | fp32 docs/s | test strict F1 |", "|---|---:|---:|"]
     if not args.fp32_only:
@@ -99,7 +99,7 @@ def main() -> None:
     text = [
         "# Prediction speed with a transformer encoder",
         "",
-        header(command("encoder_speed.py", sys.argv[1:]), on=machine(f"{threads} threads")),
+        header(command("encoder_speed", sys.argv[1:]), on=machine(f"{threads} threads")),
         f"{len(texts)} Inspec test abstracts through `KeywordExtractor.predict` (raw text, tokenizing included,",
         "batches of 64 grouped by length), best of the timed passes after a warm-up. F1: strict span F1 on",
         "the test split's tokens"

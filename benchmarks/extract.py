@@ -1,11 +1,11 @@
 """`keyword-lightning extract` at scale: both engines with 1 and 2 workers; documents/s, memory, exactly once.
 
-    python benchmarks/extract.py --ckpt CKPT                 # Inspec test, then 100,000 and 10,000 synthetic docs
-    python benchmarks/extract.py --ckpt CKPT --docs 2000     # a quick look (2,000 and 200)
+    python -m benchmarks.extract --ckpt CKPT                 # Inspec test, then 100,000 and 10,000 synthetic docs
+    python -m benchmarks.extract --ckpt CKPT --docs 2000     # a quick look (2,000 and 200)
 
 CKPT: a `configs/inspec.yaml` fit (GloVe); without `--ckpt` one is fitted first (minutes).
 Corpora, as JSONL (`id`, `text`): the 500 Inspec test abstracts (tokens joined by spaces, PTB
-escapes undone), and synthetic Inspec-like corpora (`scale.write_text_corpus`: Inspec train's
+escapes undone), and synthetic Inspec-like corpora (`synthetic.write_text_corpus`: Inspec train's
 lengths and word frequencies) of `--docs` documents and of a tenth of that, in 8 files each.
 Each corpus is cut into at least 16 units (`--shard-mb`, at most 4 MB of input each), so that
 two workers have work to share. Each run is `keyword-lightning extract` in a process of its own,
@@ -22,18 +22,14 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/extract.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.compare import fit_default  # noqa: E402
-from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.gold import read_conll_gold  # noqa: E402
-from benchmarks.scale import measured, write_text_corpus  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, flags, header, measured, write_results
+from benchmarks.corpora import raw_texts
+from benchmarks.gold import read_conll_gold
+from benchmarks.project import fit_default
+from benchmarks.synthetic import write_text_corpus
 
 ENGINES = [("local", 1), ("local", 2), ("ray", 1), ("ray", 2)]
 MIN_UNITS = 16
@@ -58,9 +54,9 @@ def output_ids(out: Path) -> collections.Counter:
 
 def run_extract(ckpt: Path, corpus: Path, out: Path, engine: str, workers: int, shard_mb: float) -> dict:
     """One ``extract`` in its own process; its wall time, driver peak RSS and manifest."""
-    args = ["keyword_lightning.cli", "extract", "--ckpt_path", str(ckpt), "--input", str(corpus), "--output",
-            str(out), "--engine", engine, "--workers", str(workers), "--threads", "1", "--shard-mb", f"{shard_mb:g}",
-            "--quiet"]  # fmt: skip
+    where = {"--ckpt_path": ckpt, "--input": corpus, "--output": out}
+    how = {"--engine": engine, "--workers": workers, "--threads": 1, "--shard-mb": f"{shard_mb:g}"}
+    args = ["keyword_lightning.cli", "extract", *flags(where), *flags(how), "--quiet"]
     out.parent.mkdir(parents=True, exist_ok=True)
     wall, driver_rss, _ = measured(args, out.parent)
     manifest = json.loads((out / "_manifest.json").read_text())
@@ -118,16 +114,18 @@ def main(argv: list[str] | None = None) -> None:
         "documents/s (target >= 1.5)",
         f"- ray, 2 workers / local, 2 workers ({big}): {speed[(big, 'ray', 2)] / speed[(big, 'local', 2)]:.2f}x "
         "(target >= 0.8)",
-        *(f"- driver peak RSS, {engine}: {driver[(big, engine)]:,.0f} MB at {args.docs:,} documents, "
-          f"{driver[(f'synthetic {small:,}', engine)]:,.0f} MB at {small:,}: "
-          f"{driver[(big, engine)] / driver[(f'synthetic {small:,}', engine)]:.2f}x (target <= 1.3)"
-          for engine in ("local", "ray")),
-    ]  # fmt: skip
+        *(
+            f"- driver peak RSS, {engine}: {driver[(big, engine)]:,.0f} MB at {args.docs:,} documents, "
+            f"{driver[(f'synthetic {small:,}', engine)]:,.0f} MB at {small:,}: "
+            f"{driver[(big, engine)] / driver[(f'synthetic {small:,}', engine)]:.2f}x (target <= 1.3)"
+            for engine in ("local", "ray")
+        ),
+    ]
     argv_shown = ["--docs", str(args.docs)] + (["--ckpt", str(args.ckpt)] if args.ckpt else [])
     text = [
         "# `keyword-lightning extract`: engines, workers, memory",
         "",
-        header(command("extract.py", argv_shown)),
+        header(command("extract", argv_shown)),
         "",
         f"Checkpoint `{Path(ckpt).name}`. One torch thread per worker; each corpus cut into at least {MIN_UNITS} "
         "units (shards). docs/s: the run's own, from the manifest (without the driver's start-up). Peak RSS in MB: "

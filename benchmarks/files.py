@@ -1,7 +1,7 @@
 """`extract` over a folder of mixed document files: every file once, files/s per kind, reading vs tagging.
 
-    python benchmarks/files.py                      # 1,000 files; fits a one-epoch configs/inspec.yaml model first
-    python benchmarks/files.py --ckpt CKPT --files 200
+    python -m benchmarks.files                      # 1,000 files; fits a one-epoch configs/inspec.yaml model first
+    python -m benchmarks.files --ckpt CKPT --files 200
 
 The folder (``build_folder``): PDFs (two columns, running headers, hyphens; 1 to 3 pages), HTML
 pages (an article between navigation and scripts), DOCX, Markdown and ``.txt`` files, each
@@ -27,13 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/files.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results  # noqa: E402
-from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.gold import read_conll_gold  # noqa: E402
-from benchmarks.make_files import papers, write_bad_files, write_docx, write_html, write_markdown, write_pdf  # noqa: E402
+from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results
+from benchmarks.corpora import raw_texts
+from benchmarks.gold import read_conll_gold
+from benchmarks.make_files import papers, write_bad_files, write_docx, write_html, write_markdown, write_pdf
 
 KINDS = ["pdf", "html", "docx", "markdown", "text"]
 WRITERS = {"pdf": (write_pdf, ".pdf"), "html": (write_html, ".html"), "docx": (write_docx, ".docx"),
@@ -138,7 +135,7 @@ def report(args, good, bad, wall, manifest, kinds, problems, checkpoint: str) ->
         [
             "# `extract` over a folder of PDF, HTML, DOCX, Markdown and text files",
             "",
-            header(command("files.py", args.argv)),
+            header(command("files", args.argv)),
             "",
             f"A folder of {len(good) + len(bad):,} files ({len(bad)} bad: truncated, encrypted and scanned PDFs, "
             "zip bombs named .docx, 500 MB sparse files, HTML named .pdf, Word 97 files named .docx, images named "

@@ -1,6 +1,6 @@
 """A checkpoint's ranking fitted on another genre's labelled documents (``keyword-lightning fit-ranker``).
 
-    python benchmarks/fit_ranker.py --ckpt demo/runs/version_0/checkpoints/best-*.ckpt
+    python -m benchmarks.fit_ranker --ckpt demo/runs/version_0/checkpoints/best-*.ckpt
 
 The checkpoint (by default ``make demo``'s: tagger and scorer from Inspec) is given a ranking fitted
 on SemEval-2017 dev (50 paragraphs, CoNLL) by ``keyword-lightning fit-ranker``; both checkpoints then
@@ -16,13 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/fit_ranker.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import CLI, RESULTS, SHARED, command, header, run, shown, write_results  # noqa: E402
-from benchmarks.compare import run_project  # noqa: E402
-from benchmarks.corpora import read_corpus  # noqa: E402
-from benchmarks.scoring import score_present, strict_f1  # noqa: E402
+from benchmarks.common import CLI, RESULTS, SHARED, command, flags, header, run, shown, write_results
+from benchmarks.corpora import read_corpus
+from benchmarks.project import run_project
+from benchmarks.scoring import score_present, strict_f1
 
 
 def label(path: Path) -> str:
@@ -40,8 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     corpus = read_corpus(args.corpus)
     with tempfile.TemporaryDirectory() as tmp:
         refitted = Path(tmp) / "refitted.ckpt"
-        said = run([*CLI, "fit-ranker", "--ckpt_path", args.ckpt.resolve(), "--documents", args.fit_on.resolve(),
-                    "--output", refitted], Path(tmp))  # fmt: skip
+        options = {"--ckpt_path": args.ckpt.resolve(), "--documents": args.fit_on.resolve(), "--output": refitted}
+        said = run([*CLI, "fit-ranker", *flags(options)], Path(tmp))
         rows = [
             run_project("as it is", args.ckpt, corpus),
             run_project(f"ranking fitted on {label(args.fit_on)}", refitted, corpus),
@@ -49,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# A checkpoint's ranking fitted on another genre's documents",
         "",
-        header(command("fit_ranker.py", argv if argv is not None else sys.argv[1:])),
+        header(command("fit_ranker", argv if argv is not None else sys.argv[1:])),
         f"Checkpoint `{shown(args.ckpt)}`; `keyword-lightning fit-ranker --documents {label(args.fit_on)}` said:",
         f"`{[line for line in said.splitlines() if 'documents;' in line][-1].split('; wrote')[0]}`.",
         f"Scored on `{label(args.corpus)}` ({len(corpus)} documents) as `benchmarks/compare.py` scores it.",

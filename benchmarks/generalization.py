@@ -1,6 +1,6 @@
 """The transfer check: train on one corpus, score on the other's test split, both ways, and on both.
 
-    python benchmarks/generalization.py --workdir W        # 3 preparations, 4 fits (~20 min on 2 cores)
+    python -m benchmarks.generalization --workdir W        # 3 preparations, 4 fits (~20 min on 2 cores)
     (run again with the same --workdir: the fits already there are rescored, not refitted)
 
 Corpora: Inspec (CS abstracts) and SemEval-2017 (ScienceDirect paragraphs: CS, materials,
@@ -23,13 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/generalization.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, run, write_results  # noqa: E402
-from benchmarks.compare import run_project  # noqa: E402
-from benchmarks.corpora import read_corpus  # noqa: E402
-from benchmarks.scoring import score_present, strict_f1  # noqa: E402
+from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, flags, header, run, write_results
+from benchmarks.corpora import read_corpus
+from benchmarks.project import run_project
+from benchmarks.scoring import score_present, strict_f1
 
 SPLITS = {  # corpus -> (train, val, test) file names in its folder
     "inspec": ("train.txt", "valid.txt", "test.txt"),
@@ -40,10 +37,12 @@ FITS = {  # name -> (folder, corpora it is trained on, config, more flags)
     "SemEval-2017": ("semeval2017", ["semeval2017"], "configs/inspec.yaml", []),
     "both (`configs/general.yaml`)": ("both", ["inspec", "semeval2017"], "configs/general.yaml", []),
     "both, SemEval-2017 weighted 2": (
-        "both-semeval-x2", ["inspec", "semeval2017"], "configs/general.yaml",
+        "both-semeval-x2",
+        ["inspec", "semeval2017"],
+        "configs/general.yaml",
         ["--data.corpus_weights", "{semeval2017: 2.0}"],
     ),
-}  # fmt: skip
+}
 
 
 def prepare(corpora: list[str], out: Path, glove: Path) -> Path:
@@ -52,8 +51,8 @@ def prepare(corpora: list[str], out: Path, glove: Path) -> Path:
         return out / "data_set.pkl"
     files = [[str(SHARED / c / SPLITS[c][i]) for c in corpora] for i in range(3)]
     args = [f"[{', '.join(f)}]" if len(f) > 1 else f[0] for f in files]
-    run([*PREPARE, "--format", "conll", "--train", args[0], "--val", args[1], "--test", args[2],
-         "--embeddings", glove, "--out", out], out.parent)  # fmt: skip
+    splits = {"--train": args[0], "--val": args[1], "--test": args[2]}
+    run([*PREPARE, *flags({"--format": "conll", **splits, "--embeddings": glove, "--out": out})], out.parent)
     return out / "data_set.pkl"
 
 
@@ -67,8 +66,8 @@ def fit(name: str, work: Path, glove: Path) -> tuple[Path, float]:
         return found[-1], float("nan")
     data = prepare(corpora, work / f"data-{'-'.join(corpora)}", glove)
     start = time.time()
-    run([*CLI, "fit", "--config", ROOT / config, "--data.dataset_file", data, "--trainer.logger", "false",
-         "--trainer.default_root_dir", "runs", "--quiet", *extra], folder)  # fmt: skip
+    options = {"--config": ROOT / config, "--data.dataset_file": data, "--trainer.logger": "false"}
+    run([*CLI, "fit", *flags(options), "--trainer.default_root_dir", "runs", "--quiet", *extra], folder)
     found = sorted(folder.glob("runs/checkpoints/best-*.ckpt"))
     if not found:
         raise SystemExit(f"{name}: the fit wrote no best-*.ckpt under {folder}")
@@ -100,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# Generalization: train on one corpus, score on another",
         "",
-        header(command("generalization.py", argv if argv is not None else sys.argv[1:])),
+        header(command("generalization", argv if argv is not None else sys.argv[1:])),
         "Test splits read as raw text by each fit's best checkpoint (chosen on its own validation split"
         " or splits); strict span F1 of the tagger, F1@10 of `ranked` (Porter-stemmed, present keyphrases).",
         "",

@@ -32,34 +32,34 @@ python3 -c "import torch, lightning; print('torch', torch.__version__, 'lightnin
 
 case $stage in
 throughput)
-    python3 benchmarks/throughput.py --accelerator gpu --precision 32-true bf16-mixed \
+    python3 -m benchmarks.throughput --accelerator gpu --precision 32-true bf16-mixed \
         --inspec "$inspec" --glove "$glove" --out "$out/gpu.md"
     ;;
 explore)
-    python3 benchmarks/accuracy.py --fit-only --seeds 42 43 44 --parallel "${PARALLEL:-15}" \
+    python3 -m benchmarks.accuracy --fit-only --seeds 42 43 44 --parallel "${PARALLEL:-15}" \
         --data "$inspec" --glove "$glove" --workdir /tmp/kw-explore --out "$out/explore.md" \
         --recipes default no-doc-features plain-dropout chars lr-plateau hidden-256 fusion-1 \
         word-dropout chars+lr-plateau \
         --trainer-args --trainer.accelerator gpu
     ;;
 ablations)
-    python3 benchmarks/accuracy.py --recipes ablations --seeds 42 43 44 --parallel "${PARALLEL:-15}" \
+    python3 -m benchmarks.accuracy --recipes ablations --seeds 42 43 44 --parallel "${PARALLEL:-15}" \
         --data "$inspec" --glove "$glove" --workdir /tmp/kw-ablations --out "$out/accuracy-gpu.md" \
         --trainer-args --trainer.accelerator gpu
     ;;
 transformer)
     # Bounded for a lent machine's time: finished runs are tabled even if the limit stops the rest.
-    timeout "${LIMIT:-420}" python3 benchmarks/accuracy.py --recipes minilm-finetuned minilm-frozen \
+    timeout "${LIMIT:-420}" python3 -m benchmarks.accuracy --recipes minilm-finetuned minilm-frozen \
         --seeds 42 43 44 --parallel "${PARALLEL:-6}" --data "$inspec" --glove "$glove" \
         --workdir /tmp/kw-transformer --out "$out/accuracy-transformer-gpu.md" \
         --trainer-args --trainer.accelerator gpu --trainer.max_epochs "${EPOCHS:-20}" || true
-    python3 benchmarks/accuracy.py --table-only --recipes minilm-finetuned minilm-frozen --seeds 42 43 44 \
+    python3 -m benchmarks.accuracy --table-only --recipes minilm-finetuned minilm-frozen --seeds 42 43 44 \
         --data "$inspec" --glove "$glove" --workdir /tmp/kw-transformer --out "$out/accuracy-transformer-gpu.md" \
         --trainer-args --trainer.accelerator gpu --trainer.max_epochs "${EPOCHS:-20}"
     tar czf "$out/runs.tgz" -C /tmp/kw-transformer --exclude='*.ckpt' --exclude='*.pt' --exclude='data' . || true
     ;;
 transformer-explore)
-    timeout "${LIMIT:-420}" python3 benchmarks/accuracy.py --fit-only --seeds 42 43 --parallel "${PARALLEL:-20}" \
+    timeout "${LIMIT:-420}" python3 -m benchmarks.accuracy --fit-only --seeds 42 43 --parallel "${PARALLEL:-20}" \
         --data "$inspec" --glove "$glove" --workdir /tmp/kw-transformer-explore \
         --recipes minilm-frozen minilm-frozen-lr-1e-3 minilm-frozen-mean minilm-frozen-hidden-256 \
         minilm-frozen-ema minilm-frozen-no-glove minilm-finetuned-lr-1e-3 minilm-finetuned-encoder-lr-2e-5 \

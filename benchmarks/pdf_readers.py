@@ -1,6 +1,6 @@
 """PDF text: pypdf against pdfminer.six, on multi-page papers written here from known text; quality and speed.
 
-    python benchmarks/pdf_readers.py                  # 12 papers from Inspec test abstracts
+    python -m benchmarks.pdf_readers                  # 12 papers from Inspec test abstracts
 
 Each paper (``benchmarks/make_files.py``'s ``write_pdf``: A4, a running header and a page number
 on every page, words hyphenated at line ends) holds 24 to 40 Inspec test abstracts as paragraphs,
@@ -29,15 +29,12 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/pdf_readers.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.gold import read_conll_gold  # noqa: E402
-from benchmarks.make_files import known_text, papers, write_pdf  # noqa: E402
-from keyword_lightning.documents import read_bytes  # noqa: E402
-from keyword_lightning.documents.pages import join_pages  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, header, write_results
+from benchmarks.corpora import raw_texts
+from benchmarks.gold import read_conll_gold
+from benchmarks.make_files import known_text, papers, write_pdf
+from keyword_lightning.documents import read_bytes
+from keyword_lightning.documents.pages import join_pages
 
 LAYOUTS = [(1, False), (2, False), (2, True), (3, False), (3, True), (2, False)]
 
@@ -112,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# PDF text: pypdf against pdfminer.six",
         "",
-        header(command("pdf_readers.py", argv if argv is not None else sys.argv[1:])),
+        header(command("pdf_readers", argv if argv is not None else sys.argv[1:])),
         "",
         f"{len(files)} papers written by `benchmarks/make_files.py` ({pages} A4 pages in all; 24 to 40 Inspec test "
         "abstracts each; 1, 2 or 3 columns, drawn column after column or line by line across the columns; a running "

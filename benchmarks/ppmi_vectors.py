@@ -1,6 +1,6 @@
 """PPMI-SVD token vectors of a JSONL training text, for ``keyword-lightning-prepare --embeddings``.
 
-benchmarks/csl.py builds them for its ppmi recipes; ``python benchmarks/csl.py --write-vectors FILE``
+benchmarks/csl.py builds them for its ppmi recipes; ``python -m benchmarks.csl --write-vectors FILE``
 writes csl-kg's (chars, 128-d) alone.
 """
 

@@ -1,6 +1,6 @@
 """A document's keyphrases: occurrence ranking vs document-level rankings, beside YAKE.
 
-    python benchmarks/ranking.py --ckpt demo/runs/version_0/checkpoints/best-*.ckpt
+    python -m benchmarks.ranking --ckpt demo/runs/version_0/checkpoints/best-*.ckpt
 
 For each corpus (Inspec valid and test, SemEval-2017 dev and test; CoNLL, gold = each
 document's unique present keyphrases), the checkpoint's records for the raw texts are ranked
@@ -33,15 +33,12 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/ranking.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, shown, write_results  # noqa: E402
-from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.gold import read_conll_gold  # noqa: E402
-from benchmarks.scoring import score_ranked  # noqa: E402
-from keyword_lightning.inference.extractor import KeywordExtractor  # noqa: E402
-from keyword_lightning.scoring.keyphrases import (  # noqa: E402
+from benchmarks.common import CORPORA, RESULTS, TESTS, VALIDATION, command, header, shown, write_results
+from benchmarks.corpora import raw_texts
+from benchmarks.gold import read_conll_gold
+from benchmarks.scoring import score_ranked
+from keyword_lightning.inference.extractor import KeywordExtractor
+from keyword_lightning.scoring.keyphrases import (
     HAND,
     features,
     occurrences,
@@ -49,17 +46,9 @@ from keyword_lightning.scoring.keyphrases import (  # noqa: E402
     rank_occurrences,
     rank_record,
 )
-from keyword_lightning.scoring.phrase_ranker import FEATURES, KNOWN, PhraseRanker, TaggedDocument  # noqa: E402
-from keyword_lightning.text.tokenizers import normalize_token  # noqa: E402
+from keyword_lightning.scoring.phrase_ranker import FEATURES, KNOWN, PhraseRanker, TaggedDocument
+from keyword_lightning.text.tokenizers import normalize_token
 
-CORPORA = {  # the validation corpora first: the test corpora are ranked by rankers fitted on both
-    "Inspec valid": SHARED / "inspec/valid.txt",
-    "SemEval-2017 dev": SHARED / "semeval2017/dev.txt",
-    "Inspec test": SHARED / "inspec/test.txt",
-    "SemEval-2017 test": SHARED / "semeval2017/test.txt",
-}
-TESTS = {"Inspec test", "SemEval-2017 test"}  # ranked by rankers fitted on each validation corpus
-VALIDATION = ("Inspec valid", "SemEval-2017 dev")
 READS = {"": FEATURES, " + rarity (the release before)": KNOWN}  # which features a fitted ranker reads
 SCORES = {
     "sum": lambda f: f["score_sum"],
@@ -148,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# A document's keyphrases: rankings",
         "",
-        header(command("ranking.py", argv if argv is not None else sys.argv[1:])),
+        header(command("ranking", argv if argv is not None else sys.argv[1:])),
         f"Checkpoint `{shown(args.ckpt)}`. F1@k against each document's unique present keyphrases, Porter-stemmed,",
         "micro over documents (`benchmarks/scoring.py`). Raw texts: the CoNLL tokens joined by spaces.",
         "",

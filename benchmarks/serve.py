@@ -1,7 +1,7 @@
 """`keyword-lightning serve` under load: documents/s and latency against offline `predict`, then a soak.
 
-    python benchmarks/serve.py --ckpt runs/version_0/checkpoints/best-....ckpt   # a configs/inspec.yaml fit
-    python benchmarks/serve.py --ckpt CKPT --soak 2000 --out /tmp/serve.md      # a quick check
+    python -m benchmarks.serve --ckpt runs/version_0/checkpoints/best-....ckpt   # a configs/inspec.yaml fit
+    python -m benchmarks.serve --ckpt CKPT --soak 2000 --out /tmp/serve.md      # a quick check
 
 Starts the server (`python -m keyword_lightning.serve`, its defaults) on a free loopback port and
 sends Inspec test abstracts (CoNLL tokens joined by spaces, PTB escapes undone, as compare.py
@@ -18,20 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shlex
 import statistics
 import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/serve.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, SHARED, command, header, write_results  # noqa: E402
-from benchmarks.corpora import raw_texts  # noqa: E402
-from benchmarks.gold import read_conll_gold  # noqa: E402
-from benchmarks.serve_load import (  # noqa: E402
+from benchmarks.common import RESULTS, SHARED, command, header, platform_line, write_results
+from benchmarks.corpora import raw_texts
+from benchmarks.gold import read_conll_gold
+from benchmarks.serve_load import (
     cpu_seconds,
     free_port,
     percentile,
@@ -68,12 +64,10 @@ def offline_docs_per_s(
 
 
 def machine() -> str:
+    """The machine, its Python and litserve's version."""
     import litserve
-    import torch
 
-    return (f"{platform.platform()}, {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads), litserve {litserve.__version__}, "
-            f"Python {platform.python_version()}")  # fmt: skip
+    return platform_line(f"litserve {litserve.__version__}")
 
 
 def main() -> None:
@@ -104,8 +98,11 @@ def main() -> None:
     call = max(1, 32 // n_workers)
     offline_call, _ = offline_docs_per_s(args.ckpt, texts, args.repeats, 1, call)
     expected = {t: r["tokens"] for t, r in zip(texts, records)}
-    print(f"offline predict: {offline_1:.1f} docs/s (1 thread), {offline_n:.1f} (default), "
-          f"{offline_call:.1f} (1 thread, calls of {call})", file=sys.stderr)  # fmt: skip
+    print(
+        f"offline predict: {offline_1:.1f} docs/s (1 thread), {offline_n:.1f} (default), "
+        f"{offline_call:.1f} (1 thread, calls of {call})",
+        file=sys.stderr,
+    )
 
     port = free_port()
     server = start_server(args.ckpt, port, shlex.split(args.server_args))
@@ -119,8 +116,10 @@ def main() -> None:
             cpu = [1000 * (b - a) / n for a, b in zip(cpu0, cpu_seconds(server.pid))]  # ms per request
             rate = len(lat) / seconds
             rows.append((clients, n, rate, *(1000 * percentile(lat, q) for q in (50, 95, 99)), len(failures), *cpu))
-            print(f"{clients} clients: {rate:.1f} docs/s, p50 {rows[-1][3]:.1f} ms, failures {len(failures)}",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"{clients} clients: {rate:.1f} docs/s, p50 {rows[-1][3]:.1f} ms, failures {len(failures)}",
+                file=sys.stderr,
+            )
         loads.append(os.getloadavg()[0])
 
         jobs = soak_jobs(texts, args.soak)
@@ -154,7 +153,7 @@ def main() -> None:
     lines = [
         "# `keyword-lightning serve` under load",
         "",
-        header(command("serve.py", sys.argv[1:]), on=machine()),
+        header(command("serve", sys.argv[1:]), on=machine()),
         f"Checkpoint `{args.ckpt.name}`; the server with its "
         f"defaults{' and ' + args.server_args if args.server_args else ''}; clients in the benchmark's own process "
         f"on the same machine, over loopback. Load average (1 min) before / after the load levels / at the end: "
@@ -175,7 +174,7 @@ def main() -> None:
             f"| {c} | {n} | {r:.1f} | {a:.1f} | {b:.1f} | {d:.1f} | {f} | {sc:.2f} | {wc:.2f} | {cc:.2f} "
             f"| {1000 * cores / (sc + cc):.0f} |"
             for c, n, r, a, b, d, f, sc, wc, cc in rows
-        ),  # fmt: skip
+        ),
         f"| offline `KeywordExtractor.predict`, all {len(texts)} in one call, 1 torch thread (median of "
         f"{args.repeats}) | | {offline_1:.1f} | | | | | | | | |",
         f"| the same, torch's default threads ({default_threads()}) | | {offline_n:.1f} | | | | | | | | |",
@@ -189,18 +188,24 @@ def main() -> None:
         "",
     ]
     if at32:
-        lines.append(f"At 32 clients the server ({workers}) reaches {at32[2] / offline:.0%} of "
-                     "offline predict's documents/s (the better of the first two offline rows).")  # fmt: skip
+        lines.append(
+            f"At 32 clients the server ({workers}) reaches {at32[2] / offline:.0%} of "
+            "offline predict's documents/s (the better of the first two offline rows)."
+        )
         sc, wc, cc = at32[7:10]
-        lines.append(f"70% of it would need at most {1000 * cores / (0.7 * offline):.1f} ms of CPU per request on "
-                     f"{cores} cores; at 32 clients a request costs {sc - wc:.1f} ms outside the model workers "
-                     f"(HTTP, queues), {wc:.1f} in them and {cc:.1f} in the clients, and the model alone costs "
-                     f"{1000 / offline_call:.1f} ms a document in the server's batches (the last row).")  # fmt: skip
+        lines.append(
+            f"70% of it would need at most {1000 * cores / (0.7 * offline):.1f} ms of CPU per request on "
+            f"{cores} cores; at 32 clients a request costs {sc - wc:.1f} ms outside the model workers "
+            f"(HTTP, queues), {wc:.1f} in them and {cc:.1f} in the clients, and the model alone costs "
+            f"{1000 / offline_call:.1f} ms a document in the server's batches (the last row)."
+        )
         ceiling = min(n_workers, cores) * offline_call
-        lines.append(f"The model alone, in the server's batches on {min(n_workers, cores)} of the {cores} cores, "
-                     f"would give {ceiling:.0f} documents/s (the last offline row times the busy workers): the "
-                     f"server reaches {at32[2] / ceiling:.0%} of that while its HTTP side and the clients "
-                     "share the same cores.")  # fmt: skip
+        lines.append(
+            f"The model alone, in the server's batches on {min(n_workers, cores)} of the {cores} cores, "
+            f"would give {ceiling:.0f} documents/s (the last offline row times the busy workers): the "
+            f"server reaches {at32[2] / ceiling:.0%} of that while its HTTP side and the clients "
+            "share the same cores."
+        )
     if at1:
         lines.append(f"p50 latency at 1 client: {at1[3]:.1f} ms.")
     lines += [

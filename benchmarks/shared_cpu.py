@@ -1,7 +1,7 @@
 """Two fits at once on one machine: does each still run at about its speed alone?
 
-    python benchmarks/shared_cpu.py                  # prepares Inspec, then 8 short fits
-    python benchmarks/shared_cpu.py --data DIR       # a prepared folder (data_set.pkl, embedding.pkl)
+    python -m benchmarks.shared_cpu                  # prepares Inspec, then 8 short fits
+    python -m benchmarks.shared_cpu --data DIR       # a prepared folder (data_set.pkl, embedding.pkl)
 
 A short fit of the default recipe (``--trainer.max_epochs 2 --trainer.limit_train_batches 15``,
 full validation) is run alone, then twice at the same time, each in its own process, with
@@ -20,13 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/shared_cpu.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, flags, header, with_section, write_results
 
-from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, header, with_section, write_results  # noqa: E402
-
-FIT = ["--trainer.max_epochs", "2", "--trainer.limit_train_batches", "15", "--trainer.logger", "false",
-       "--trainer.enable_checkpointing", "false", "--trainer.callbacks", "null", "--quiet"]  # fmt: skip
+FIT = {
+    "--trainer.max_epochs": 2,
+    "--trainer.limit_train_batches": 15,
+    "--trainer.logger": "false",
+    "--trainer.enable_checkpointing": "false",
+    "--trainer.callbacks": "null",
+}
 THREADS = {"project default": [], "torch default (one per core)": ["--threads", "0"]}
 SECTION = "shared-cpu"
 
@@ -41,13 +43,13 @@ def user_env() -> dict[str, str]:
 
 def fits(data: Path, work: Path, extra: list[str], at_once: int) -> list[float]:
     """Wall seconds of each of ``at_once`` fits started together."""
-    cmd = [*CLI, "fit", "--config", ROOT / "configs/inspec.yaml", "--data.dataset_file", data / "data_set.pkl",
-           *FIT, *extra]  # fmt: skip
+    options = {"--config": ROOT / "configs/inspec.yaml", "--data.dataset_file": data / "data_set.pkl", **FIT}
+    cmd = [*CLI, "fit", *flags(options), "--quiet", *extra]
     start = time.perf_counter()
     procs = [
         subprocess.Popen(
             list(map(str, cmd)), cwd=work, env=user_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )  # fmt: skip
+        )
         for _ in range(at_once)
     ]
     seconds = []
@@ -71,30 +73,34 @@ def main(argv: list[str] | None = None) -> None:
         data = args.data
         if data is None:
             data = work / "data"
-            subprocess.run([*PREPARE, "--format", "conll", "--train", args.inspec / "train.txt",
-                            "--val", args.inspec / "valid.txt", "--test", args.inspec / "test.txt",
-                            "--embeddings", args.glove, "--out", data], check=True, env=user_env(),
-                           capture_output=True)  # fmt: skip
+            splits = {"--train": args.inspec / "train.txt", "--val": args.inspec / "valid.txt"}
+            splits["--test"] = args.inspec / "test.txt"
+            options = {"--format": "conll", **splits, "--embeddings": args.glove, "--out": data}
+            subprocess.run([*PREPARE, *flags(options)], check=True, env=user_env(), capture_output=True)
         rows = []
         for name, extra in THREADS.items():
             (alone,) = fits(data, work, extra, 1)
             pair = fits(data, work, extra, 2)
             worst = max(pair) / alone
-            rows.append(f"| {name} | {alone:.1f} | {alone / 2:.1f} | {pair[0]:.1f}, {pair[1]:.1f} | "
-                        f"{max(pair) / 2:.1f} | {worst:.2f} |")  # fmt: skip
+            rows.append(
+                f"| {name} | {alone:.1f} | {alone / 2:.1f} | {pair[0]:.1f}, {pair[1]:.1f} | "
+                f"{max(pair) / 2:.1f} | {worst:.2f} |"
+            )
             print(rows[-1], file=sys.stderr)
-    body = "\n".join([
-        "## Two fits at once on a shared CPU",
-        "",
-        header(command("shared_cpu.py", argv if argv is not None else sys.argv[1:])),
-        "A short fit of `configs/inspec.yaml` (2 epochs of 15 batches, full validation, start-up included),",
-        "alone and two at once, no thread settings in the environment. Target: each of two at once",
-        "<= 2.5x one alone.",
-        "",
-        "| threads | alone s | alone s/epoch | two at once s (each) | two at once s/epoch | slower |",
-        "|---|---:|---:|---:|---:|---:|",
-        *rows,
-    ])  # fmt: skip
+    body = "\n".join(
+        [
+            "## Two fits at once on a shared CPU",
+            "",
+            header(command("shared_cpu", argv if argv is not None else sys.argv[1:])),
+            "A short fit of `configs/inspec.yaml` (2 epochs of 15 batches, full validation, start-up included),",
+            "alone and two at once, no thread settings in the environment. Target: each of two at once",
+            "<= 2.5x one alone.",
+            "",
+            "| threads | alone s | alone s/epoch | two at once s (each) | two at once s/epoch | slower |",
+            "|---|---:|---:|---:|---:|---:|",
+            *rows,
+        ]
+    )
     old = args.out.read_text(encoding="utf-8") if args.out.is_file() else "# Throughput\n"
     write_results(args.out, with_section(old, body, SECTION, "benchmarks/shared_cpu.py"))
     print(f"wrote the {SECTION} section of {args.out}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """List the results files measured on a build older than the last change to the package.
 
-    python benchmarks/stale.py            # the stale files, one a line, with their build
-    python benchmarks/stale.py --all      # every results file with its build and state
+    python -m benchmarks.stale            # the stale files, one a line, with their build
+    python -m benchmarks.stale --all      # every results file with its build and state
 
 A results file names its build in its header (``build `HASH``` from ``benchmarks/common.header``).
 It is stale when the last commit that touched ``keyword_lightning/``
@@ -17,10 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/stale.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import RESULTS, ROOT, git, recorded_build, shown  # noqa: E402
+from benchmarks.common import RESULTS, ROOT, git, recorded_build, shown
 
 NOT_RESULTS = {"README.md", "NOTES.md"}  # written by hand: notes, not results
 

@@ -18,17 +18,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from benchmarks.common import LETTER, stop_words
+
 # Words (hyphenated and slashed ones whole, as Inspec writes them) and, apart, any other symbol.
 _TOKEN = re.compile(r"\w+(?:[-/']\w+)*|[^\w\s]")
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-def _stop_words() -> frozenset[str]:
-    try:
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-    except ImportError:  # seqeval (dev extra) and keybert (bench extra) both bring scikit-learn
-        raise SystemExit("tfidf_ranker needs scikit-learn: pip install -e '.[bench]'") from None
-    return frozenset(ENGLISH_STOP_WORDS)
 
 
 class TfIdfRanker:
@@ -41,7 +34,7 @@ class TfIdfRanker:
     """
 
     def __init__(self, reference: Iterable[str], max_words: int = 3) -> None:
-        self.stop = _stop_words()
+        self.stop = stop_words()
         self.max_words = max_words
         self.df: Counter[str] = Counter()
         self.n_docs = 0
@@ -57,7 +50,7 @@ class TfIdfRanker:
         """Maximal runs of candidate words: split at punctuation, stop words and words without a letter."""
         runs, run = [], []
         for token in _TOKEN.findall(text):
-            if token.lower() in self.stop or not _LETTER.search(token) or not token[0].isalnum():
+            if token.lower() in self.stop or not LETTER.search(token) or not token[0].isalnum():
                 if run:
                     runs.append(run)
                 run = []

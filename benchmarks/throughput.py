@@ -1,8 +1,8 @@
 """Training and inference throughput, side by side on one machine, one model, one data set.
 
-    python benchmarks/throughput.py                      # seed and default configs, CPU
-    python benchmarks/throughput.py --configs seed --epochs 4
-    python benchmarks/throughput.py --accelerator gpu --precision 32-true bf16-mixed \
+    python -m benchmarks.throughput                      # seed and default configs, CPU
+    python -m benchmarks.throughput --configs seed --epochs 4
+    python -m benchmarks.throughput --accelerator gpu --precision 32-true bf16-mixed \
         --out benchmarks/results/gpu.md                  # on a GPU, fp32 and bf16 autocast
 
 For each config, three ways to train the same model on Inspec train, each in its own process
@@ -30,12 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/throughput.py`: import this checkout's benchmarks
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import ROOT, SHARED  # noqa: E402
-from benchmarks.throughput_worker import CONFIGS, worker  # noqa: E402
-from keyword_lightning.data.formats import atomic_write  # noqa: E402
+from benchmarks.common import ROOT, SHARED, flags
+from benchmarks.throughput_worker import CONFIGS, worker
+from keyword_lightning.data.formats import atomic_write
 
 
 def startup_seconds(cmd: list[str], repeat: int = 3) -> float:
@@ -51,10 +48,9 @@ def measure_startup() -> dict[str, float]:
     """Median wall seconds of each start-up command, by its Markdown label."""
     py = [sys.executable, "-m"]
     bin_dir = Path(sys.executable).parent
-    cli_cmd = [str(bin_dir / "keyword-lightning")] if (bin_dir / "keyword-lightning").exists() else [
-        *py, "keyword_lightning.cli"]  # fmt: skip
-    prep_cmd = [str(bin_dir / "keyword-lightning-prepare")] if (bin_dir / "keyword-lightning-prepare").exists() else [
-        *py, "keyword_lightning.prepare"]  # fmt: skip
+    installed = bin_dir / "keyword-lightning", bin_dir / "keyword-lightning-prepare"
+    cli_cmd = [str(installed[0])] if installed[0].exists() else [*py, "keyword_lightning.cli"]
+    prep_cmd = [str(installed[1])] if installed[1].exists() else [*py, "keyword_lightning.prepare"]
     startup = {
         "`python -c 'import torch'`": startup_seconds([sys.executable, "-c", "import torch"]),
         "`python -c 'import lightning'`": startup_seconds([sys.executable, "-c", "import lightning"]),
@@ -104,8 +100,13 @@ def main() -> None:
     if args.startup_only:  # its own small report: the throughput tables stay as they are
         startup = measure_startup()
         machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
-        lines = ["# Start-up", "", f"Measured {datetime.date.today()} on {machine}; "
-                 "`python benchmarks/throughput.py --startup-only`.", "", *startup_lines(startup)]  # fmt: skip
+        lines = [
+            "# Start-up",
+            "",
+            f"Measured {datetime.date.today()} on {machine}; `python -m benchmarks.throughput --startup-only`.",
+            "",
+            *startup_lines(startup),
+        ]
         with atomic_write(ROOT / "benchmarks/results/startup.md", "w") as fh:
             fh.write("\n".join(lines))
         print("\n".join(lines))
@@ -115,42 +116,52 @@ def main() -> None:
     if data is None:
         data = Path(tempfile.mkdtemp(prefix="kw-tp-data-"))
         inspec = args.inspec
-        subprocess.run([*py, "keyword_lightning.prepare", "--train", str(inspec / "train.txt"),
-                        "--val", str(inspec / "valid.txt"), "--test", str(inspec / "test.txt"),
-                        "--embeddings", str(args.glove), "--out", str(data)],
-                       check=True, capture_output=True)  # fmt: skip
+        splits = {"--train": inspec / "train.txt", "--val": inspec / "valid.txt", "--test": inspec / "test.txt"}
+        options = {**splits, "--embeddings": args.glove, "--out": data}
+        subprocess.run([*py, "keyword_lightning.prepare", *flags(options)], check=True, capture_output=True)
     rows, ratio_rows = [], []
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
-    names = {"a": "(a) plain loop, random padded batches", "b": "(b) plain loop, DataModule batches",
-             "c": "(c) Trainer.fit, config's loggers + checkpoints"}  # fmt: skip
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # the worker: this checkout
+    names = {
+        "a": "(a) plain loop, random padded batches",
+        "b": "(b) plain loop, DataModule batches",
+        "c": "(c) Trainer.fit, config's loggers + checkpoints",
+    }
     gpu = args.accelerator == "gpu"
     failures: list[str] = []
     for config in args.configs:
         for precision in args.precision:
             res = {}
             for variant in "abc":
-                cmd = [sys.executable, __file__, "--worker", config, variant, precision, "--data", str(data.resolve()),
-                       "--epochs", str(args.epochs), "--accelerator", args.accelerator]  # fmt: skip
+                cmd = [sys.executable, "-m", "benchmarks.throughput", "--worker", config, variant, precision]
+                cmd += ["--data", str(data.resolve()), "--epochs", str(args.epochs), "--accelerator", args.accelerator]
                 proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
                 if proc.returncode:  # report it and go on with the other measurements
                     print(f"{config} {precision} ({variant}) failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
                     failures.append(f"{config} {precision} ({variant})")
                     break
                 res[variant] = r = json.loads(proc.stdout.strip().splitlines()[-1])
-                print(f"{config} {precision} ({variant}): {r['tokens_per_s']:.0f} tok/s, {r['epoch_seconds']:.2f} "
-                      f"s/epoch, RSS {r['peak_rss_mb']:.0f} MB", flush=True)  # fmt: skip
+                print(
+                    f"{config} {precision} ({variant}): {r['tokens_per_s']:.0f} tok/s, {r['epoch_seconds']:.2f} "
+                    f"s/epoch, RSS {r['peak_rss_mb']:.0f} MB",
+                    flush=True,
+                )
             if len(res) < 3:
                 continue
             for v in "abc":
                 r = res[v]
                 pad = f"{r['pad_fraction']:.0%}" if "pad_fraction" in r else "as (b)"
                 mem = f" {r['peak_gpu_mb']:,.0f} |" if gpu else ""
-                rows.append(f"| {config} | {precision} | {names[v]} | {r['tokens_per_s']:,.0f} | "
-                            f"{r['epoch_seconds']:.2f} | {pad} | {r['peak_rss_mb']:,.0f} |{mem}")  # fmt: skip
+                rows.append(
+                    f"| {config} | {precision} | {names[v]} | {r['tokens_per_s']:,.0f} | "
+                    f"{r['epoch_seconds']:.2f} | {pad} | {r['peak_rss_mb']:,.0f} |{mem}"
+                )
             c = res["c"]
-            ratio_rows.append(f"| {config} | {precision} | {c['tokens_per_s'] / res['a']['tokens_per_s']:.2f} | "
-                              f"{c['tokens_per_s'] / res['b']['tokens_per_s']:.2f} | "
-                              f"{c['predict_docs_per_s']:,.0f} | {c['predict_tokens_per_s']:,.0f} |")  # fmt: skip
+            ratio_rows.append(
+                f"| {config} | {precision} | {c['tokens_per_s'] / res['a']['tokens_per_s']:.2f} | "
+                f"{c['tokens_per_s'] / res['b']['tokens_per_s']:.2f} | "
+                f"{c['predict_docs_per_s']:,.0f} | {c['predict_tokens_per_s']:,.0f} |"
+            )
             write(args, rows, ratio_rows, failures, startup=None)  # a run cut short keeps its finished rows
     if args.no_startup:
         print(write(args, rows, ratio_rows, failures, None))
@@ -159,16 +170,23 @@ def main() -> None:
     print(write(args, rows, ratio_rows, failures, startup))
 
 
-def write(args: argparse.Namespace, rows: list[str], ratio_rows: list[str], failures: list[str],
-          startup: dict[str, float] | None) -> str:  # fmt: skip
+def write(
+    args: argparse.Namespace,
+    rows: list[str],
+    ratio_rows: list[str],
+    failures: list[str],
+    startup: dict[str, float] | None,
+) -> str:
     """Write the Markdown report (so far) to ``args.out``; ``startup`` None: not measured yet."""
     import torch
 
     gpu = args.accelerator == "gpu"
     device = torch.cuda.get_device_name(0) if gpu else "CPU"
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {device}, torch {torch.__version__}"
-    cmd = " ".join(["python benchmarks/throughput.py --configs", *args.configs, "--epochs", str(args.epochs)]
-                   + (["--accelerator gpu --precision", *args.precision] if gpu else []))  # fmt: skip
+    cmd = " ".join(
+        ["python -m benchmarks.throughput --configs", *args.configs, "--epochs", str(args.epochs)]
+        + (["--accelerator gpu --precision", *args.precision] if gpu else [])
+    )
     if startup is None:
         start_lines = ["Start-up: not measured yet (the run is still going, or was cut short).", ""]
     else:

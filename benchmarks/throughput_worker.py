@@ -19,25 +19,31 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, flags
 
 CONFIGS = {"seed": ROOT / "configs/seed.yaml", "default": ROOT / "configs/inspec.yaml"}
 
 
 def build(config: Path, data_dir: Path, workdir: Path, epochs: int, accelerator: str, precision: str):
     """Model, DataModule and Trainer exactly as the CLI would build them from ``config``."""
-    from keyword_lightning.cli import KeywordCLI
     from keyword_lightning.data.datamodule import KeywordDataModule
     from keyword_lightning.model.module import JointRNN
+    from keyword_lightning.training.lightning_cli import KeywordCLI
 
     os.chdir(workdir)
-    args = ["--config", str(config), "--data.dataset_file", str(data_dir / "data_set.pkl"),
-            "--trainer.enable_progress_bar", "false", "--trainer.max_epochs", str(epochs),
-            "--trainer.num_sanity_val_steps", "0", "--trainer.accelerator", accelerator,
-            "--trainer.precision", precision]  # fmt: skip
+    options = {
+        "--config": config,
+        "--data.dataset_file": data_dir / "data_set.pkl",
+        "--trainer.enable_progress_bar": "false",
+        "--trainer.max_epochs": epochs,
+        "--trainer.num_sanity_val_steps": 0,
+        "--trainer.accelerator": accelerator,
+        "--trainer.precision": precision,
+    }
+    args = flags(options)
     if importlib.util.find_spec("wandb") is None:  # a machine without wandb: the config's CSV logger only
-        args += ["--trainer.logger", json.dumps([{"class_path": "lightning.pytorch.loggers.CSVLogger",
-                                                  "init_args": {"save_dir": "runs"}}])]  # fmt: skip
+        csv_only = [{"class_path": "lightning.pytorch.loggers.CSVLogger", "init_args": {"save_dir": "runs"}}]
+        args += ["--trainer.logger", json.dumps(csv_only)]
     cli = KeywordCLI(JointRNN, KeywordDataModule, run=False, args=args, save_config_kwargs={"overwrite": True})
     return cli.model, cli.datamodule, cli.trainer
 

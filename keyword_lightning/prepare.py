@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
-from keyword_lightning.data.formats import CORPUS_SEP, DataError, Document, build_dataset, load_dataset, save_pickle
+from keyword_lightning.data.formats import CORPUS_SEP, DataError, GoldDocument, build_dataset, load_dataset, save_pickle
 from keyword_lightning.data.readers import KeyphraseCounts, file_format, iter_conll, read_jsonl_counted
 from keyword_lightning.text.tokenizers import get_tokenizer
 
@@ -93,7 +93,7 @@ def corpus_name(path: str) -> str:
     return name
 
 
-def tagged(docs: Iterable[Document], corpus: str) -> Iterator[Document]:
+def tagged(docs: Iterable[GoldDocument], corpus: str) -> Iterator[GoldDocument]:
     """``docs`` with ids ``CORPUS/ID``."""
     for doc in docs:
         yield dataclasses.replace(doc, id=f"{corpus}{CORPUS_SEP}{doc.id}")

@@ -13,7 +13,7 @@ go through here, so the rules are one set:
   ``OMP_NUM_THREADS`` says otherwise.
 - **Streams.** stdout carries only a command's results (prediction records, test metrics);
   logs, warnings, progress and wandb's lines go to stderr (``results_stream``).
-- **Quiet.** ``--quiet`` or ``KW_QUIET=1``: only errors on stderr.
+- **Quiet.** ``--quiet`` or ``KW_QUIET=1``: only errors on stderr (``set_quiet``).
 """
 
 from __future__ import annotations
@@ -77,6 +77,12 @@ def set_threads(threads: int | None) -> int:
 def is_quiet() -> bool:
     """``--quiet`` was given (it sets ``KW_QUIET=1``) or ``KW_QUIET=1`` is in the environment."""
     return os.environ.get(QUIET_ENV, "") not in ("", "0")
+
+
+def set_quiet(quiet: bool = True) -> None:
+    """``--quiet`` (every command's, one way): ``KW_QUIET``, then Lightning's loggers and the warnings filter."""
+    os.environ[QUIET_ENV] = "1" if quiet else "0"
+    quiet_third_parties()
 
 
 def say(message: str) -> None:

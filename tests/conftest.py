@@ -50,8 +50,13 @@ def run_cli(
     """``python -m MODULE ARGS`` in a new process; with ``check`` a non-zero exit fails the test."""
     proc = subprocess.run(
         [sys.executable, "-m", module, *map(str, args)],
-        cwd=cwd, env=env or run_env(), input=input, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
+        cwd=cwd,
+        env=env or run_env(),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check:
         assert proc.returncode == 0, (
             f"{module} {' '.join(map(str, args))}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"

@@ -38,6 +38,6 @@ def test_a_recipe_runs_its_config_file_and_the_table_names_the_build(tmp_path, m
     assert "--seed_everything" in fit and fit[fit.index("--seed_everything") + 1] == "7"
     assert not [a for a in fit if a.startswith("--model.")]  # the recipe is the file, not flags
     text = out.read_text()
-    assert "build `" in text and "`python benchmarks/accuracy.py --recipes chars --seeds 7`" in text
+    assert "build `" in text and "`python -m benchmarks.accuracy --recipes chars --seeds 7`" in text
     assert "| chars | 1 | 0.750 | 1.000 | 1.000 | 1.000 |" in text
     assert str(tmp_path) not in text

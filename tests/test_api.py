@@ -129,7 +129,7 @@ def test_predict_from_stdin_in_an_empty_folder_needs_only_the_checkpoint(tiny_ch
 @pytest.mark.parametrize("decoder", ["argmax", "viterbi"])
 def test_command_line_decoder_wins_over_the_checkpoint(decoder, tiny_checkpoint, tiny_corpus, tmp_path, monkeypatch):
     from keyword_lightning import JointRNN, KeywordDataModule
-    from keyword_lightning.cli import KeywordCLI
+    from keyword_lightning.training.lightning_cli import KeywordCLI
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.argv", ["keyword-lightning"])  # pytest's own flags are not the CLI's

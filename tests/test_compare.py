@@ -83,7 +83,7 @@ def test_checkpoints_are_named_by_stem_or_name_and_shown_without_local_paths(tmp
     assert compare.checkpoint("runs/best-epoch3.ckpt") == ("best-epoch3", Path("runs/best-epoch3.ckpt"))
     assert compare.checkpoint("general=models/general.ckpt") == ("general", Path("models/general.ckpt"))
     shown = command("compare.py", ["--checkpoint", f"general={tmp_path}/general.ckpt", f"{tmp_path}/b.ckpt", "a=b"])
-    assert shown == "python benchmarks/compare.py --checkpoint general=general.ckpt b.ckpt a=b"
+    assert shown == "python -m benchmarks.compare --checkpoint general=general.ckpt b.ckpt a=b"
 
 
 @pytest.mark.parametrize("kind", ["conll", "jsonl"])

@@ -37,7 +37,7 @@ def _kind(path) -> str:
 
 def resolve(args: list[str], capsys, monkeypatch) -> dict:
     from keyword_lightning import JointRNN, KeywordDataModule
-    from keyword_lightning.cli import KeywordCLI
+    from keyword_lightning.training.lightning_cli import KeywordCLI
 
     monkeypatch.setattr(sys, "argv", ["keyword-lightning"])  # pytest's own flags are not the CLI's
     with pytest.raises(SystemExit) as done:

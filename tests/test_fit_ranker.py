@@ -40,8 +40,8 @@ def digest(path) -> str:
 
 
 def test_fit_ranker_writes_a_copy_with_the_ranker_chosen_on_the_documents(tiny_checkpoint, tmp_path):
-    from keyword_lightning.corpus.fit_ranker import read_groups
     from keyword_lightning.inference.extractor import KeywordExtractor
+    from keyword_lightning.inference.fit_ranker import read_groups
     from keyword_lightning.inference.labelling import labelled_documents
     from keyword_lightning.scoring.choice import choose
 
@@ -136,8 +136,8 @@ def test_the_output_is_never_the_input_nor_a_folder(tiny_checkpoint, tmp_path):
 
 
 def test_a_checkpoint_that_ranked_by_hand_ranks_by_the_fitted_ranker_after(tiny_checkpoint, tmp_path):
-    from keyword_lightning.corpus.fit_ranker import fit_ranker
     from keyword_lightning.inference.extractor import KeywordExtractor
+    from keyword_lightning.inference.fit_ranker import fit_ranker
 
     ckpt = torch.load(tiny_checkpoint, weights_only=True)
     ckpt["hyper_parameters"]["decoding"]["ranker"] = "hand"
@@ -147,3 +147,24 @@ def test_a_checkpoint_that_ranked_by_hand_ranks_by_the_fitted_ranker_after(tiny_
     state = fit_ranker(tmp_path / "hand.ckpt", [str(docs), str(docs)], tmp_path / "out.ckpt", threads=1)
     assert state["validation"]["documents"] == 16 and state["fitted_on"] == ["mine.jsonl"]  # a file named twice: once
     assert KeywordExtractor.from_checkpoint(tmp_path / "out.ckpt", threads=1).decoding.ranker == "auto"
+
+
+def test_an_internal_error_is_shown_as_one_not_as_a_users(tiny_checkpoint, tmp_path, monkeypatch, capsys):
+    """numpy's LinAlgError is a ValueError: neither a ranker that "cannot be fitted" nor the user's input's fault."""
+    import numpy as np
+
+    from keyword_lightning.inference.fit_ranker import main
+    from keyword_lightning.scoring import phrase_ranker
+
+    def singular(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(phrase_ranker, "newton", singular)  # the phrase ranker's fit solves with it
+    docs = jsonl_documents(tmp_path / "mine.jsonl")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--ckpt_path", str(tiny_checkpoint), "--documents", str(docs), "--output", str(tmp_path / "o.ckpt")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 1 and "Traceback" in err and not (tmp_path / "o.ckpt").exists()
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("keyword-lightning fit-ranker: internal error: LinAlgError: Singular matrix (a fault")
+    assert "fit-ranker: error:" not in err

@@ -182,8 +182,29 @@ def _codes(n, spans):
     return codes
 
 
-WORDS = ["graph", "Graph", "theory", "of", "graphs", "neural", "networks", "system", "'s", "n't", "don't", "-", "(",
-         ")", ".", "C++", "real-time", "time", "2.0", "i.e.", "\u200b"]  # fmt: skip
+WORDS = [
+    "graph",
+    "Graph",
+    "theory",
+    "of",
+    "graphs",
+    "neural",
+    "networks",
+    "system",
+    "'s",
+    "n't",
+    "don't",
+    "-",
+    "(",
+    ")",
+    ".",
+    "C++",
+    "real-time",
+    "time",
+    "2.0",
+    "i.e.",
+    "\u200b",
+]
 SEPARATORS = [" ", " ", " ", "", "  ", "\n"]
 
 

@@ -33,8 +33,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("keyword_lightning.data",),  # formats, readers, encoding, vocabulary, the DataModule
     ("keyword_lightning.inputs",),  # what the network reads: each input's data side and nn.Module
     ("keyword_lightning.model",),  # the network, its encoder, the LightningModule, the checkpoint format
-    ("keyword_lightning.inference",),  # prediction records and formats, KeywordExtractor
-    ("keyword_lightning.training",),  # callbacks, the wandb logger, plots
+    # what every command shares: the command table, one-line errors, --quiet, --ckpt_path best|last
+    ("keyword_lightning.commands",),
+    ("keyword_lightning.inference",),  # prediction records and formats, KeywordExtractor, fit-ranker
+    ("keyword_lightning.training",),  # callbacks, the wandb logger, plots, the LightningCLI (fit, ... predict)
     (  # the entry points
         "keyword_lightning.serve",
         "keyword_lightning.corpus",  # extract: a corpus, locally or on Ray
@@ -151,8 +153,8 @@ def describe(component: frozenset[str], edges: dict[str, set[str]]) -> str:
 
 def test_the_walker_sees_every_kind_of_import():
     edges = graph()
-    assert "benchmarks.scoring" in edges and "keyword_lightning.cli" in edges
-    assert "keyword_lightning.model.module" in edges["keyword_lightning.cli"]  # top-level `from x import y`
+    assert "benchmarks.scoring" in edges and "keyword_lightning.training.lightning_cli" in edges
+    assert "keyword_lightning.model.module" in edges["keyword_lightning.training.lightning_cli"]  # `from x import y`
     assert "benchmarks.scoring" in edges["benchmarks.accuracy"]
 
 

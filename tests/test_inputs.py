@@ -59,9 +59,10 @@ def test_document_gives_its_columns_of_the_features(document, repeats, columns):
 def _network(seed: int) -> DRNN:
     torch.manual_seed(seed)
     inputs = [
-        {"words": {"dim": 4, "context_window": 3}}, {"chars": {"dim": 3, "channels": 2}},
+        {"words": {"dim": 4, "context_window": 3}},
+        {"chars": {"dim": 3, "channels": 2}},
         {"document": {"doc_features": True, "repeat_features": True}},
-    ]  # fmt: skip
+    ]
     return DRNN(NetworkConfig(hidden_size1=3, hidden_size2=3, dropout=0.0), inputs, 30, trainable_words=20).eval()
 
 
@@ -104,11 +105,22 @@ def test_an_old_checkpoint_loads_in_the_extractor_and_predicts_the_same(tmp_path
     vocabulary = ["<pad>", "<unk>", *(f"w{i}" for i in range(28))]
     state = {f"net.{k}": v for k, v in net.state_dict().items()}
     meta = checkpoint.metadata(vocabulary, True, "ptb")
-    hparams = {"vocab_size": 30, "embedding_dim": 4, "hidden_size1": 3, "hidden_size2": 3, "context_window": 3,
-               "char_dim": 3, "char_channels": 2, "doc_features": True, "repeat_features": True}  # fmt: skip
+    hparams = {
+        "vocab_size": 30,
+        "embedding_dim": 4,
+        "hidden_size1": 3,
+        "hidden_size2": 3,
+        "context_window": 3,
+        "char_dim": 3,
+        "char_channels": 2,
+        "doc_features": True,
+        "repeat_features": True,
+    }
     for name, layout in (("new", state), ("old", {f"net.{k}": v for k, v in _old_names(net.state_dict()).items()})):
-        torch.save({"state_dict": layout, "hyper_parameters": hparams, checkpoint.CHECKPOINT_KEY: meta},
-                   tmp_path / f"{name}.ckpt")  # fmt: skip
+        torch.save(
+            {"state_dict": layout, "hyper_parameters": hparams, checkpoint.CHECKPOINT_KEY: meta},
+            tmp_path / f"{name}.ckpt",
+        )
     texts = ["w3 w4 w5 w3 w9 w20 w27 , w1 w3 w4", "w21 w22"]
     new, old = (KeywordExtractor.from_checkpoint(tmp_path / f"{n}.ckpt", threads=0) for n in ("new", "old"))
     assert old.predict(texts) == new.predict(texts)

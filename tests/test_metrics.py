@@ -89,8 +89,15 @@ def _ranked_batch():
     docs = []
     # 1: predicted (0,0) "x" 0.9, (2,3) 0.8, (5,5) "x" again 0.95; gold (0,0) "x", (6,7), which
     # only stemming matches to (2,3).
-    docs.append(([S, O, B, E, O, S, O, O], [0.9, 1, 0.8, 0.8, 1, 0.95, 1, 1], [S, O, O, O, O, O, B, E],
-                 [1, 9, 2, 3, 9, 1, 9, 9], [1, 9, 5, 6, 9, 1, 5, 6]))  # fmt: skip
+    docs.append(
+        (
+            [S, O, B, E, O, S, O, O],
+            [0.9, 1, 0.8, 0.8, 1, 0.95, 1, 1],
+            [S, O, O, O, O, O, B, E],
+            [1, 9, 2, 3, 9, 1, 9, 9],
+            [1, 9, 5, 6, 9, 1, 5, 6],
+        )
+    )
     # 2: twelve one-token phrases, best first in text order; gold: the 1st, 7th and 12th.
     tags = [S, O] * 12
     gold = [O] * 24
@@ -106,8 +113,13 @@ def _ranked_batch():
         return [v + [fill] * (length - len(v)) for v in values]
 
     preds, probs, target, exact, stems = zip(*docs)
-    return (torch.tensor(pad(preds, O)), torch.tensor(pad(probs, 1.0)), torch.tensor(pad(target, IGNORE_INDEX)),
-            torch.tensor(pad(exact, -1)), torch.tensor(pad(stems, -1)))  # fmt: skip
+    return (
+        torch.tensor(pad(preds, O)),
+        torch.tensor(pad(probs, 1.0)),
+        torch.tensor(pad(target, IGNORE_INDEX)),
+        torch.tensor(pad(exact, -1)),
+        torch.tensor(pad(stems, -1)),
+    )
 
 
 def test_ranked_keyphrase_f1_against_a_hand_count():
@@ -116,9 +128,16 @@ def test_ranked_keyphrase_f1_against_a_hand_count():
     out = {k: float(v) for k, v in metric.compute().items()}
     # exact: tp / predicted / gold per cut, summed over the documents (gold 2 + 3 + 0 = 5)
     #   @5: 1+1 / 2+5+1    @10: 1+2 / 2+10+1    @M: 1+3 / 2+12+1
-    expected = {"f1@5": 4 / 13, "f1@10": 6 / 18, "f1@M": 8 / 20, "macro_f1@M": (0.5 + 6 / 15) / 2,
-                "f1@5_stem": 6 / 13, "f1@10_stem": 8 / 18, "f1@M_stem": 10 / 20,
-                "macro_f1@M_stem": (1.0 + 6 / 15) / 2}  # fmt: skip
+    expected = {
+        "f1@5": 4 / 13,
+        "f1@10": 6 / 18,
+        "f1@M": 8 / 20,
+        "macro_f1@M": (0.5 + 6 / 15) / 2,
+        "f1@5_stem": 6 / 13,
+        "f1@10_stem": 8 / 18,
+        "f1@M_stem": 10 / 20,
+        "macro_f1@M_stem": (1.0 + 6 / 15) / 2,
+    }
     assert out == pytest.approx(expected, abs=1e-12)
 
 

@@ -8,9 +8,22 @@ from keyword_lightning.tagging.decoding import tag_scores
 from tests.batches import make_batch, run
 
 
-def net(vocab_size, embedding_dim, hidden_size1, hidden_size2, cell="lstm", bidirectional=True, *, context_window=1,
-        char_dim=0, char_channels=50, doc_features=False, repeat_features=False, trainable_words=None,
-        **network) -> DRNN:  # fmt: skip
+def net(
+    vocab_size,
+    embedding_dim,
+    hidden_size1,
+    hidden_size2,
+    cell="lstm",
+    bidirectional=True,
+    *,
+    context_window=1,
+    char_dim=0,
+    char_channels=50,
+    doc_features=False,
+    repeat_features=False,
+    trainable_words=None,
+    **network,
+) -> DRNN:
     """A small DRNN; ``network``: more ``NetworkConfig`` fields."""
     inputs = [{"words": {"dim": embedding_dim, "context_window": context_window}}]
     if char_dim:
@@ -146,10 +159,13 @@ def test_repeat_features_are_the_columns_after_the_document_features():
     changed = feats.clone()
     changed[..., 2:] += 1.0  # only the repeat columns
     with torch.no_grad():
-        assert torch.equal(run(doc_only, words, None, lengths, "padded", feats)[1],
-                           run(doc_only, words, None, lengths, "padded", changed)[1])  # fmt: skip
-        assert not torch.allclose(run(both, words, None, lengths, "padded", feats)[1],
-                                  run(both, words, None, lengths, "padded", changed)[1])  # fmt: skip
+        assert torch.equal(
+            run(doc_only, words, None, lengths, "padded", feats)[1],
+            run(doc_only, words, None, lengths, "padded", changed)[1],
+        )
+        assert not torch.allclose(
+            run(both, words, None, lengths, "padded", feats)[1], run(both, words, None, lengths, "padded", changed)[1]
+        )
     with pytest.raises(ValueError, match="needs 5 document features"):
         run(both, words, None, lengths, "padded", feats[..., :2])
 

@@ -198,8 +198,8 @@ def test_test_ranks_with_the_checkpoint_ranker(reads, tiny_checkpoint, tiny_corp
     model = JointRNN.load_from_checkpoint(tmp_path / "s.ckpt", map_location="cpu", weights_only=True)
     assert model.ranker.state() == state
     seen = []
-    update = model.test_ranked.update
-    model.test_ranked.update = lambda *args: seen.append(args[5:]) or update(*args)
+    update = model.test_metrics.ranked.update
+    model.test_metrics.ranked.update = lambda *args: seen.append(args[5:]) or update(*args)
     trainer = L.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.test(model, KeywordDataModule(str(tiny_corpus), batch_size=4), verbose=False)
     assert seen and all(ranker is model.ranker for ranker, _ in seen)

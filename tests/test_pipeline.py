@@ -62,7 +62,7 @@ def test_prepare_cli_error_is_one_line(tmp_path):
 @pytest.mark.slow
 def test_fit_fast_dev_run_in_process(inspec_prepared, tmp_path, monkeypatch):
     from keyword_lightning import JointRNN, KeywordDataModule
-    from keyword_lightning.cli import CLI_OPTIONS, KeywordCLI
+    from keyword_lightning.training.lightning_cli import CLI_OPTIONS, KeywordCLI
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.argv", ["keyword-lightning"])  # pytest's own flags are not the CLI's

@@ -140,8 +140,19 @@ def test_matches_brute_force(docs):
 
 def test_read_conll_gold(tmp_path):
     path = tmp_path / "x.txt"
-    rows = [("Deep", "B-KEY"), ("nets", "I-KEY"), ("and", "O"), ("graph", "I-KEY"), ("cuts", "I-KEY"),
-            ("on", "B-A"), ("GPUs", "I-B"), ("", ""), ("Deep", "B-KEY"), ("nets", "I-KEY"), ("!", "O")]  # fmt: skip
+    rows = [
+        ("Deep", "B-KEY"),
+        ("nets", "I-KEY"),
+        ("and", "O"),
+        ("graph", "I-KEY"),
+        ("cuts", "I-KEY"),
+        ("on", "B-A"),
+        ("GPUs", "I-B"),
+        ("", ""),
+        ("Deep", "B-KEY"),
+        ("nets", "I-KEY"),
+        ("!", "O"),
+    ]
     path.write_text("\n".join(f"{t}\t{g}" if t else "" for t, g in rows) + "\n\n", encoding="utf-8")
     tokens, gold = read_conll_gold(path)
     assert tokens == [["Deep", "nets", "and", "graph", "cuts", "on", "GPUs"], ["Deep", "nets", "!"]]
@@ -158,9 +169,15 @@ def test_read_conll_gold(tmp_path):
 
 def test_read_records(tmp_path):
     path = tmp_path / "predictions.jsonl"
-    recs = [{"id": "0", "tokens": ["a", "b"], "tags": ["B-KEY", "I-KEY"],
-             "keyphrases": [{"text": "a b", "start_token": 0, "end_token": 1, "score": 0.75}]},
-            {"id": "1", "tokens": [], "tags": [], "keyphrases": []}]  # fmt: skip
+    recs = [
+        {
+            "id": "0",
+            "tokens": ["a", "b"],
+            "tags": ["B-KEY", "I-KEY"],
+            "keyphrases": [{"text": "a b", "start_token": 0, "end_token": 1, "score": 0.75}],
+        },
+        {"id": "1", "tokens": [], "tags": [], "keyphrases": []},
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     assert read_records(path) == [[("a b", 0.75)], []]
     path.write_text(json.dumps(recs[0]) + "\n{not json\n", encoding="utf-8")
@@ -208,9 +225,13 @@ def test_strict_span_hand_count():
 
 
 def test_predictions_file_scores(tmp_path):
-    recs = [{"tokens": ["Deep", "nets", "for", "Graph", "Cuts"],
-             "keyphrases": [{"start_token": 0, "end_token": 1}, {"start_token": 3, "end_token": 3}]},
-            {"tokens": ["deep", "NETS"], "keyphrases": []}]  # fmt: skip
+    recs = [
+        {
+            "tokens": ["Deep", "nets", "for", "Graph", "Cuts"],
+            "keyphrases": [{"start_token": 0, "end_token": 1}, {"start_token": 3, "end_token": 3}],
+        },
+        {"tokens": ["deep", "NETS"], "keyphrases": []},
+    ]
     path = tmp_path / "predictions.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
     assert record_spans(recs) == [{(0, 1), (3, 3)}, set()]
@@ -231,12 +252,32 @@ def test_read_jsonl_skips_blank_lines(tmp_path):
 
 def test_present_stemmed_hand_example():
     text = "Training neural networks: X-ray images of graph-cuts, and 深度学习 (deep learning)."
-    keys = ["neural network", "Neural Networks", "x ray", "graph cut", "networks training", "深度学习", "学习",
-            "deep  learning", "image of graph", "support vector machine", "++", " "]  # fmt: skip
+    keys = [
+        "neural network",
+        "Neural Networks",
+        "x ray",
+        "graph cut",
+        "networks training",
+        "深度学习",
+        "学习",
+        "deep  learning",
+        "image of graph",
+        "support vector machine",
+        "++",
+        " ",
+    ]
     # stems of the text: train neural network x ray imag of graph cut and 深 度 学 习 deep learn
     assert stemmed_words("X-ray images") == ("x", "ray", "imag")
-    assert present_stemmed(keys, text) == ["neural network", "Neural Networks", "x ray", "graph cut", "深度学习",
-                                           "学习", "deep  learning", "image of graph"]  # fmt: skip
+    assert present_stemmed(keys, text) == [
+        "neural network",
+        "Neural Networks",
+        "x ray",
+        "graph cut",
+        "深度学习",
+        "学习",
+        "deep  learning",
+        "image of graph",
+    ]
     # a word sequence, not a substring: "net" is not in "networks", "work" is not a word of it
     assert present_stemmed(["net", "work", "ural net"], text) == []
 

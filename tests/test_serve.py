@@ -175,8 +175,11 @@ def test_a_bad_checkpoint_refuses_to_start_in_one_line(tmp_path, content):
         ckpt.write_bytes(content)
     proc = subprocess.run(
         [sys.executable, "-m", "keyword_lightning.cli", "serve", "--ckpt_path", str(ckpt)],
-        env=run_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=run_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("keyword-lightning serve: error: "), proc.stderr
@@ -186,8 +189,12 @@ def test_a_bad_checkpoint_refuses_to_start_in_one_line(tmp_path, content):
 def test_best_without_a_fit_run_is_one_line_too(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "keyword_lightning.serve", "--ckpt_path", "best"],
-        cwd=tmp_path, env=run_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=run_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
     assert "no earlier fit run" in proc.stderr
 
@@ -195,8 +202,11 @@ def test_best_without_a_fit_run_is_one_line_too(tmp_path):
 def test_serve_help_needs_no_lightning_cli():
     proc = subprocess.run(
         [sys.executable, "-m", "keyword_lightning.cli", "serve", "--help"],
-        env=run_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=run_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0 and "--max_batch_size" in proc.stdout and "--trainer" not in proc.stdout
 
 

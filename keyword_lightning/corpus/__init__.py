@@ -4,8 +4,7 @@
 unit's documents, ``worker.py`` tags a unit and writes its shard (the one worker of both engines),
 ``shards.py`` the output folder (atomic shards, per-unit records, errors, manifest),
 ``local.py`` and ``ray_engine.py`` the two engines, ``progress.py`` the progress line and
-``extract.py`` the command. Ray is an optional extra (``pip install -e '.[ray]'``).
-
-``fit_ranker.py``: ``keyword-lightning fit-ranker``, a checkpoint's ranking fitted on a corpus of the
-user's labelled documents (the tagger kept).
+``extract.py`` the command; ``options.py`` (``ExtractOptions``) and ``results.py`` (``UnitDone``,
+``UnitFailed``, ``DocumentError``) are the typed records that pass between them. Ray is an
+optional extra (``pip install -e '.[ray]'``).
 """

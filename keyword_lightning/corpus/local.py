@@ -18,7 +18,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from keyword_lightning.corpus.options import ExtractOptions
 from keyword_lightning.corpus.progress import Progress
+from keyword_lightning.corpus.results import UnitDone, UnitFailed, UnitResult
 from keyword_lightning.corpus.sources import Unit
 from keyword_lightning.corpus.worker import ShardWorker
 from keyword_lightning.runtime import say
@@ -43,12 +45,12 @@ def die_with_driver(driver: int) -> None:
         os._exit(1)
 
 
-def start_worker(kwargs: dict[str, Any], docs, done_bytes, driver: int) -> None:
+def start_worker(options: ExtractOptions, docs, done_bytes, driver: int) -> None:
     """Pool initializer: load the checkpoint once in this process."""
     global _worker, _counts
     die_with_driver(driver)
     _counts = (docs, done_bytes)
-    _worker = ShardWorker(**kwargs)
+    _worker = ShardWorker(options)
 
 
 def _count(docs: int, done_bytes: int) -> None:
@@ -57,25 +59,22 @@ def _count(docs: int, done_bytes: int) -> None:
             counter.value += n
 
 
-def run_unit(unit: dict[str, Any]) -> dict[str, Any]:
+def run_unit(unit: dict[str, Any]) -> UnitResult:
     """Pool task: one unit, by this process's worker."""
     return _worker.attempt(Unit.from_dict(unit), _count)
 
 
 def run_local(
-    units: list[Unit],
-    worker_kwargs: dict[str, Any],
-    workers: int,
-    progress: Progress,
-    on_record: Callable[[dict[str, Any]], None],
-) -> list[dict[str, Any]]:
-    """Run ``units`` on ``workers`` processes; ``on_record`` gets each finished unit's record; the failed units."""
+    units: list[Unit], options: ExtractOptions, progress: Progress, on_done: Callable[[UnitDone], None]
+) -> list[UnitFailed]:
+    """Run ``units`` on ``options.workers`` processes; ``on_done`` gets each unit done; the units that failed."""
     ctx = mp.get_context("spawn")
     docs, done_bytes = ctx.Value("q", 0), ctx.Value("q", 0)
     todo, failed, restarts = list(units), [], 0
     while todo:
-        pool = ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx, initializer=start_worker,
-                                   initargs=(worker_kwargs, docs, done_bytes, os.getpid()))  # fmt: skip
+        start = (options, docs, done_bytes, os.getpid())
+        size = min(options.workers, len(todo))
+        pool = ProcessPoolExecutor(size, mp_context=ctx, initializer=start_worker, initargs=start)
         try:
             futures = {pool.submit(run_unit, unit.to_dict()): unit for unit in todo}
             todo = []
@@ -84,11 +83,11 @@ def run_local(
                 for future in finished:
                     unit = futures.pop(future)
                     try:
-                        record = future.result()
+                        result = future.result()
                     except BrokenProcessPool:  # a worker died: this unit's shard was not committed
                         todo.append(unit)
                         continue
-                    (failed.append if "failed" in record else on_record)(record)
+                    (failed.append if isinstance(result, UnitFailed) else on_done)(result)
                 progress.update(docs.value, done_bytes.value)
         except BaseException:  # Ctrl+C: stop the workers now, not after the queued units
             for process in list(getattr(pool, "_processes", {}).values()):  # no public handle on them
@@ -100,6 +99,6 @@ def run_local(
             restarts += 1
             if restarts > MAX_POOL_RESTARTS:
                 reason = f"a worker process died {restarts} times"
-                return failed + [{"unit": unit.name, "failed": reason} for unit in todo]
+                return failed + [UnitFailed(unit.name, reason) for unit in todo]
             say(f"extract: a worker process died; {len(todo)} unfinished unit(s) run again in new workers")
     return failed

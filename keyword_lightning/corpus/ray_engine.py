@@ -25,7 +25,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from keyword_lightning.corpus.options import ExtractOptions
 from keyword_lightning.corpus.progress import Progress
+from keyword_lightning.corpus.results import UnitDone, UnitFailed, from_json
 from keyword_lightning.corpus.sources import Unit
 from keyword_lightning.corpus.worker import ShardWorker
 from keyword_lightning.runtime import is_quiet
@@ -51,8 +53,13 @@ def start_ray(address: str | None, cpus: int) -> Any:
         os.environ.setdefault("RAY_enable_metrics_collection", "0")  # when its metrics agent starts late
 
     try:
-        ray.init(**where, include_dashboard=False, log_to_driver=not quiet, configure_logging=True,
-                 logging_level=logging.ERROR if quiet else logging.WARNING)  # fmt: skip
+        ray.init(
+            **where,
+            include_dashboard=False,
+            log_to_driver=not quiet,
+            configure_logging=True,
+            logging_level=logging.ERROR if quiet else logging.WARNING,
+        )
     except ConnectionError as err:
         raise EngineError(f"--address {address}: no Ray cluster there ({str(err)[:200]})") from None
     context = ray.data.DataContext.get_current()
@@ -68,17 +75,11 @@ def start_ray(address: str | None, cpus: int) -> Any:
 
 
 def run_ray(
-    units: list[Unit],
-    worker_kwargs: dict[str, Any],
-    workers: int,
-    address: str | None,
-    progress: Progress,
-    on_record: Callable[[dict[str, Any]], None],
-) -> list[dict[str, Any]]:
-    """Run ``units`` on ``workers`` Ray actors; ``on_record`` gets each finished unit's record; the failed units."""
-    threads = int(worker_kwargs.get("threads") or 1)
-    gpus = 1 if worker_kwargs.get("device") == "cuda" else None
-    ray = start_ray(address, workers * threads)
+    units: list[Unit], options: ExtractOptions, progress: Progress, on_done: Callable[[UnitDone], None]
+) -> list[UnitFailed]:
+    """Run ``units`` on ``options.workers`` Ray actors; ``on_done`` gets each unit done; the units that failed."""
+    gpus = 1 if options.device == "cuda" else None
+    ray = start_ray(options.address, options.workers * options.threads)
     if gpus and ray.cluster_resources().get("GPU", 0) < 1:  # else Ray Data waits for one forever
         ray.shutdown()
         raise EngineError("--device cuda: the Ray cluster has no GPU")
@@ -89,27 +90,27 @@ def run_ray(
         ds = ray.data.from_items(items, override_num_blocks=len(items))
         ds = ds.map_batches(
             ShardWorker,
-            fn_constructor_kwargs=worker_kwargs,
+            fn_constructor_kwargs={"options": options},
             batch_size=1,
             batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=workers),
-            num_cpus=threads,
+            compute=ray.data.ActorPoolStrategy(size=options.workers),
+            num_cpus=options.threads,
             num_gpus=gpus,
             max_restarts=MAX_RESTARTS,
             max_task_retries=MAX_RESTARTS,
         )
         for row in ds.iter_rows():
-            record = json.loads(str(row["summary"]))
-            finished.add(record["unit"])
-            if "failed" in record:
-                failed.append(record)
+            result = from_json(str(row["summary"]))
+            finished.add(result.unit)
+            if isinstance(result, UnitFailed):
+                failed.append(result)
                 continue
-            on_record(record)
-            docs, done = docs + record["documents"] + record["errors"], done + sizes[record["unit"]]
+            on_done(result)
+            docs, done = docs + result.read, done + sizes[result.unit]
             progress.update(docs, done)
     except Exception as err:  # noqa: BLE001 - Ray's errors are many kinds; the units left are reported
         reason = f"the Ray run failed: {type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}"
-        failed += [{"unit": unit.name, "failed": reason} for unit in units if unit.name not in finished]
+        failed += [UnitFailed(unit.name, reason) for unit in units if unit.name not in finished]
     finally:
         ray.shutdown()
     return failed

@@ -22,9 +22,11 @@ import fcntl
 import json
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
+from keyword_lightning.corpus.results import UnitDone
 from keyword_lightning.corpus.sources import Unit
 from keyword_lightning.data.formats import atomic_write
 from keyword_lightning.inference.predictions import to_jsonl
@@ -56,12 +58,16 @@ def parquet_schema(with_tokens: bool):
     import pyarrow as pa
 
     # page, pages and source: null but for document files (inference/documents.py)
-    keyphrase = pa.struct([("text", pa.string()), ("start_token", pa.int64()), ("end_token", pa.int64()),
-                           ("start_char", pa.int64()), ("end_char", pa.int64()), ("score", pa.float64()),
-                           ("page", pa.int64())])  # fmt: skip
+    number = pa.int64()
+    keyphrase = pa.struct(
+        [("text", pa.string()), ("start_token", number), ("end_token", number), ("start_char", number)]
+        + [("end_char", number), ("score", pa.float64()), ("page", number)]
+    )
     spans = pa.list_(pa.list_(pa.int64()))
-    ranked = pa.struct([("text", pa.string()), ("score", pa.float64()), ("occurrences", spans), ("page", pa.int64()),
-                        ("pages", pa.list_(pa.int64()))])  # fmt: skip
+    ranked = pa.struct(
+        [("text", pa.string()), ("score", pa.float64()), ("occurrences", spans)]
+        + [("page", number), ("pages", pa.list_(number))]
+    )
     source = pa.struct([("name", pa.string()), ("kind", pa.string()), ("title", pa.string()), ("pages", pa.int64())])
     fields = [("id", pa.string()), ("source", source)]
     if with_tokens:
@@ -94,15 +100,15 @@ class ShardWriter:
         else:
             self._fh.write(to_jsonl(records).encode("utf-8"))
 
-    def commit(self, record: dict[str, Any]) -> Path:
-        """Close the shard, write the unit's ``record`` (``_parts``), then rename the shard into place."""
+    def commit(self, done: UnitDone) -> Path:
+        """Close the shard, write the unit's record (``_parts``: ``done``), then rename the shard into place."""
         if self._parquet is not None:
             self._parquet.close()
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
         with atomic_write(part_file(self.out, self.name), "w") as fh:
-            json.dump(record, fh, ensure_ascii=False)
+            json.dump(done.to_dict(), fh, ensure_ascii=False)
         final = shard_file(self.out, self.name, self.fmt)
         os.replace(self.tmp, final)
         return final
@@ -152,15 +158,18 @@ def remove_temporaries(out: Path) -> int:
 
 
 def finish(out: Path, units: list[Unit], fmt: str, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Merge the units' errors into ``errors.jsonl`` and write ``_manifest.json`` (both atomic); the manifest."""
+    """Merge the units' errors into ``errors.jsonl`` and write ``_manifest.json`` (both atomic); the manifest.
+
+    The manifest counts (its own ``errors`` and each shard's) are the lines of ``errors.jsonl``.
+    """
     shards, documents, errors = [], 0, 0
     with atomic_write(out / ERRORS, "w") as fh:
         for unit in units:
-            part = json.loads(part_file(out, unit.name).read_text(encoding="utf-8"))
-            fh.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in part["errors"]))
-            shards.append({"name": shard_file(out, unit.name, fmt).name, "documents": part["documents"],
-                           "errors": len(part["errors"]), "input": unit.label})  # fmt: skip
-            documents, errors = documents + part["documents"], errors + len(part["errors"])
+            part = UnitDone.from_dict(json.loads(part_file(out, unit.name).read_text(encoding="utf-8")))
+            fh.write("".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in part.errors))
+            name = shard_file(out, unit.name, fmt).name
+            shards.append({"name": name, "documents": part.documents, "errors": len(part.errors), "input": unit.label})
+            documents, errors = documents + part.documents, errors + len(part.errors)
     manifest = {**manifest, "documents": documents, "errors": errors, "shard_count": len(shards), "shards": shards}
     with atomic_write(out / MANIFEST, "w") as fh:
         json.dump(manifest, fh, indent=1, ensure_ascii=False)

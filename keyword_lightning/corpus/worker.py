@@ -2,7 +2,10 @@
 
 The local engine runs one in each of its processes (``local.py``); the Ray engine hands the class
 to ``Dataset.map_batches``, which builds one per actor (``ray_engine.py``). Either way a unit is
-read, tagged and written by one call of ``run``, so both engines write the same shards.
+read, tagged and written by one call of ``run``, so both engines write the same shards. A document
+the model fails on goes to ``errors``; a chunk of several whose every document fails alone fails
+the unit instead (``ChunkFailed``: a cause outside the documents, such as memory), so that a re-run
+tags them. A chunk of one document cannot tell the two apart: its failure is the document's.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from keyword_lightning.corpus.options import ExtractOptions
 from keyword_lightning.corpus.readers import Doc, documents
+from keyword_lightning.corpus.results import DocumentError, UnitDone, UnitFailed, UnitResult, WorkerInfo, to_json
 from keyword_lightning.corpus.shards import ShardWriter
 from keyword_lightning.corpus.sources import Unit
-from keyword_lightning.documents import DEFAULT_LIMITS, Limits
+from keyword_lightning.documents import Limits
 from keyword_lightning.documents.source import MB
 from keyword_lightning.inference.documents import with_source
 
@@ -68,99 +73,91 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class ChunkFailed(RuntimeError):
+    """The model failed on each document of a chunk of several, alone too: a cause outside the documents.
+
+    Out of memory, a device fault: the unit is not committed (a re-run tags it), rather than every
+    document of the chunk recorded as one the model cannot tag.
+    """
+
+
 class ShardWorker:
     """Reads a unit, tags its documents in chunks and writes its shard (``shards.ShardWriter``).
 
-    Args:
-        ckpt_path: the checkpoint (a path every worker can read).
-        out: the output folder.
-        fmt: ``jsonl`` or ``parquet``.
-        max_chars, top_k, min_score, with_tokens: ``extract``'s options of the same names.
-        max_file_mb, max_pages: ``extract``'s limits on a document file (``documents.Limits``).
-        batch_size: documents per forward pass.
-        device: ``cpu`` or ``cuda``.
-        threads: torch threads of this worker.
-
+    ``options``: ``extract``'s (``ExtractOptions``: the checkpoint, the output folder, the shards'
+    format, ``max_chars``, ``top_k``, ``min_score``, ``with_tokens``, ``batch_size``, ``device``,
+    the worker's ``threads``, and the limits on a document file: ``max_file_mb``, ``max_pages``).
     """
 
-    def __init__(
-        self,
-        ckpt_path: str,
-        out: str,
-        fmt: str = "jsonl",
-        max_chars: int = 1_000_000,
-        top_k: int | None = None,
-        min_score: float | None = None,
-        with_tokens: bool = False,
-        batch_size: int = 64,
-        device: str = "cpu",
-        threads: int = 1,
-        max_file_mb: float = DEFAULT_LIMITS.max_bytes / MB,
-        max_pages: int = DEFAULT_LIMITS.max_pages,
-    ) -> None:
+    def __init__(self, options: ExtractOptions) -> None:
         from keyword_lightning.inference.extractor import KeywordExtractor
 
-        self.extractor = KeywordExtractor.from_checkpoint(ckpt_path, device=device, threads=threads,
-                                                          batch_size=batch_size)  # fmt: skip
-        self.out, self.fmt, self.max_chars = out, fmt, max_chars
-        self.top_k, self.min_score, self.with_tokens = top_k, min_score, with_tokens
-        self.chunk = batch_size * CHUNK_BATCHES
-        self.limits = Limits(max_bytes=int(max_file_mb * MB), max_pages=max_pages)
+        self.options = options
+        self.extractor = KeywordExtractor.from_checkpoint(
+            options.ckpt_path, device=options.device, threads=options.threads, batch_size=options.batch_size
+        )
+        self.chunk = options.batch_size * CHUNK_BATCHES
+        self.limits = Limits(max_bytes=int(options.max_file_mb * MB), max_pages=options.max_pages)
 
-    def run(self, unit: Unit, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-        """Tag ``unit`` and commit its shard; its record (``_parts``). ``progress(docs, bytes)`` after each chunk."""
-        start, documents_done, errors, done = time.perf_counter(), 0, [], 0
-        with ShardWriter(Path(self.out), unit.name, self.fmt, self.with_tokens) as writer:
-            for chunk in chunks(documents(unit, self.max_chars, self.limits), self.chunk):
+    def run(self, unit: Unit, progress: Callable[[int, int], None] | None = None) -> UnitDone:
+        """Tag ``unit`` and commit its shard and its ``_parts`` record. ``progress(docs, bytes)`` after each chunk."""
+        o = self.options
+        start, tagged, errors, done = time.perf_counter(), 0, [], 0
+        with ShardWriter(Path(o.output), unit.name, o.format, o.with_tokens) as writer:
+            for chunk in chunks(documents(unit, o.max_chars, self.limits), self.chunk):
+                errors += [DocumentError(d.id, d.reason) for d in chunk if d.reason is not None]
                 good = [d for d in chunk if d.reason is None]
-                errors += [{"id": d.id, "reason": d.reason} for d in chunk if d.reason is not None]
                 records = self.tag(good, errors)
                 sources = {d.id: d.source for d in good if d.source is not None}
                 records = [with_source(r, sources[r["id"]]) if r["id"] in sources else r for r in records]
-                writer.write([shape(r, self.top_k, self.min_score, self.with_tokens) for r in records])
-                documents_done += len(records)
+                writer.write([shape(r, o.top_k, o.min_score, o.with_tokens) for r in records])
+                tagged += len(records)
                 if progress:
                     progress(len(chunk), chunk[-1].done - done)
                 done = chunk[-1].done
-            record = {
-                "unit": unit.name,
-                "documents": documents_done,
-                "errors": errors,
-                "seconds": round(time.perf_counter() - start, 3),
-                "worker": {"host": socket.gethostname(), "pid": os.getpid(), "peak_rss_mb": round(peak_rss_mb(), 1)},
-            }
-            writer.commit(record)
+            worker = WorkerInfo(socket.gethostname(), os.getpid(), round(peak_rss_mb(), 1))
+            result = UnitDone(unit.name, tagged, tuple(errors), round(time.perf_counter() - start, 3), worker)
+            writer.commit(result)
         if progress and unit.size > done:
             progress(0, unit.size - done)
-        return {**record, "errors": len(errors)}
+        return result
 
-    def tag(self, docs: list[Doc], errors: list[dict[str, str]]) -> list[dict[str, Any]]:
-        """Records of ``docs``; should the chunk fail, each document alone, so that only a failing one is lost."""
+    def tag(self, docs: list[Doc], errors: list[DocumentError]) -> list[dict[str, Any]]:
+        """Records of ``docs``; should the chunk fail, each document alone, so that only a failing one is lost.
+
+        When each of several documents fails alone too, the cause is not theirs: ``ChunkFailed``.
+        """
         if not docs:
             return []
         try:
             return self.extractor.predict([d.text for d in docs], [d.id for d in docs])
         except Exception:  # noqa: BLE001 - isolate the document that breaks the chunk
-            records = []
+            records, failures = [], []
             for d in docs:
                 try:
                     records += self.extractor.predict([d.text], [d.id])
                 except Exception as err:  # noqa: BLE001
-                    errors.append({"id": d.id, "reason": f"the model failed ({type(err).__name__}: {str(err)[:200]})"})
+                    failures.append(DocumentError(d.id, f"the model failed ({type(err).__name__}: {str(err)[:200]})"))
+            if len(docs) > 1 and len(failures) == len(docs):
+                raise ChunkFailed(
+                    f"the model failed on each of the {len(docs)} documents of a chunk, alone too: a cause outside "
+                    f"them (out of memory, a device fault?); the unit is left to a re-run. First: {failures[0].reason}"
+                ) from None
+            errors += failures
             return records
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        """``Dataset.map_batches``: a batch of units (column ``unit``, JSON) to their records (column ``summary``)."""
+        """``Dataset.map_batches``: a batch of units (column ``unit``, JSON) to their results (column ``summary``)."""
         import json
 
         import numpy as np
 
         out = [self.attempt(Unit.from_dict(json.loads(str(text)))) for text in batch["unit"]]
-        return {"summary": np.array([json.dumps(s) for s in out], dtype=object)}
+        return {"summary": np.array([to_json(r) for r in out], dtype=object)}
 
-    def attempt(self, unit: Unit, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-        """``run``, with an error (an unreadable file, a full disk) as ``{"unit", "failed"}``: the other units go on."""
+    def attempt(self, unit: Unit, progress: Callable[[int, int], None] | None = None) -> UnitResult:
+        """``run``; an error (an unreadable file, a full disk, ``ChunkFailed``) as ``UnitFailed``: the others go on."""
         try:
             return self.run(unit, progress)
         except Exception as err:  # noqa: BLE001 - one unit's failure must not end the others
-            return {"unit": unit.name, "failed": f"{type(err).__name__}: {str(err)[:300]}"}
+            return UnitFailed(unit.name, f"{type(err).__name__}: {str(err)[:400]}")

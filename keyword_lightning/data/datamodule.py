@@ -159,9 +159,16 @@ class KeywordDataModule(L.LightningDataModule):
                 raise DataError(f"{self.hparams.dataset_file}: no {split!r} split")
             strings, max_length = self.dataset.strings, self.hparams.max_length
             corpus, source = encode_corpus(
-                strings, part.tokens, part.offsets, part.tags, words, lowercase, max_length,
-                stems=split in ("val", "test"), **reading.options(),
-            )  # fmt: skip  # stems: for stemmed F1@k (test) and the ranker chosen on validation
+                strings,
+                part.tokens,
+                part.offsets,
+                part.tags,
+                words,
+                lowercase,
+                max_length,
+                stems=split in ("val", "test"),
+                **reading.options(),
+            )  # stems: for stemmed F1@k (test) and the ranker chosen on validation
             for plugin in reading.inputs:  # what is cached for an input (a frozen encoder's vectors)
                 plugin.attach(corpus, self.hparams.dataset_file, split, max_length)
             self._corpora[key] = corpus

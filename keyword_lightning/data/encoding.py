@@ -192,9 +192,16 @@ def encode_documents(
     lengths = np.array([len(d.tokens) for d in docs], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     corpus, source = encode_corpus(
-        list(table), np.asarray(flat, dtype=np.int64), offsets, None, vocabulary, lowercase, max_length,
-        pieces=pieces, repeats=repeats,
-    )  # fmt: skip
+        list(table),
+        np.asarray(flat, dtype=np.int64),
+        offsets,
+        None,
+        vocabulary,
+        lowercase,
+        max_length,
+        pieces=pieces,
+        repeats=repeats,
+    )
     return corpus, source, corpus.offsets[:-1] - offsets[source]
 
 

@@ -1,6 +1,6 @@
 """File formats: the dataset pickle and its data model, a safe unpickler, atomic writes.
 
-The CoNLL and JSONL readers that produce ``Document`` objects are in ``readers.py``.
+The CoNLL and JSONL readers that produce ``GoldDocument`` objects are in ``readers.py``.
 
 The dataset pickle (``data_set.pkl``, the seed's file name) holds only built-in types, so it
 loads without importing anything. Format ``keyword-lightning/dataset``, version 2::
@@ -48,8 +48,12 @@ class DataError(ValueError):
 
 
 @dataclass
-class Document:
-    """One tagged document: ``codes`` are normalised BIO codes (see ``tagging.bio_codes``)."""
+class GoldDocument:
+    """One document of a labelled corpus: its tokens and their gold tags.
+
+    ``codes``: normalised BIO codes (``tagging.bio_codes``). Raw text to tag is a
+    ``data.inputs.PredictDocument``; a corpus document of ``extract``, a ``corpus.readers.Doc``.
+    """
 
     id: str
     tokens: list[str]
@@ -85,15 +89,15 @@ class Dataset:
     splits: dict[str, Split]
     tokenizer: str = "ptb"
 
-    def document(self, split: str, index: int) -> Document:
+    def document(self, split: str, index: int) -> GoldDocument:
         """Document ``index`` of ``split`` as Python lists (for display and tests)."""
         part = self.splits[split]
         lo, hi = part.offsets[index], part.offsets[index + 1]
         tokens = [self.strings[i] for i in part.tokens[lo:hi]]
-        return Document(part.ids[index], tokens, part.tags[lo:hi].tolist())
+        return GoldDocument(part.ids[index], tokens, part.tags[lo:hi].tolist())
 
 
-def build_dataset(splits: dict[str, Iterable[Document]], tokenizer: str = "ptb") -> dict:
+def build_dataset(splits: dict[str, Iterable[GoldDocument]], tokenizer: str = "ptb") -> dict:
     """The picklable dataset object (module docstring) for documents per split.
 
     Documents are consumed one at a time (a generator such as ``iter_conll`` works): tokens go

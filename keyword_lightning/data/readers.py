@@ -1,6 +1,6 @@
 """Readers of tagged corpora: CoNLL (``token<TAB>tag``) and JSONL (``{"id", "text", "keyphrases"}``).
 
-Each yields ``formats.Document`` objects; errors are one line naming the file and line.
+Each yields ``formats.GoldDocument`` objects; errors are one line naming the file and line.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from keyword_lightning.data.formats import DataError, Document
+from keyword_lightning.data.formats import DataError, GoldDocument
 from keyword_lightning.tagging.schemes import BIO_B, BIO_I, BIO_O, TagError, bio_codes, bio_codes_to_spans
 from keyword_lightning.text.matching import ABSENT, OVERLAPPED, PRESENT, SPLIT, find_keyphrases
 from keyword_lightning.text.tokenizers import PTB_ESCAPES, get_tokenizer
@@ -39,7 +39,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             yield number, line.rstrip("\r\n")
 
 
-def iter_conll(path: str | os.PathLike) -> Iterator[Document]:
+def iter_conll(path: str | os.PathLike) -> Iterator[GoldDocument]:
     """Yield the documents of a CoNLL file one at a time (see ``read_conll``).
 
     Only the current document is held in memory, so ``keyword-lightning-prepare`` reads a
@@ -53,14 +53,14 @@ def iter_conll(path: str | os.PathLike) -> Iterator[Document]:
     tags: list[str] = []
     first_line = 0
 
-    def close() -> Document | None:
+    def close() -> GoldDocument | None:
         if not tokens:
             return None
         try:
             codes = bio_codes(tags)
         except TagError as err:  # pragma: no cover - tags are checked per line below
             raise DataError(f"{path}:{first_line}: {err}") from None
-        doc = Document(f"{path.stem}-{count}", list(tokens), codes)
+        doc = GoldDocument(f"{path.stem}-{count}", list(tokens), codes)
         tokens.clear()
         tags.clear()
         return doc
@@ -94,7 +94,7 @@ def iter_conll(path: str | os.PathLike) -> Iterator[Document]:
         raise DataError(f"{path}: no documents")
 
 
-def read_conll(path: str | os.PathLike) -> list[Document]:
+def read_conll(path: str | os.PathLike) -> list[GoldDocument]:
     """Read ``token<TAB>tag`` lines (or ``token tag``), a blank line between documents.
 
     Tags are ``O`` or ``B-<type>`` / ``I-<type>`` of any type; every type is a keyphrase.
@@ -167,7 +167,7 @@ def read_jsonl_records(path: str | os.PathLike, need_keyphrases: bool) -> list[d
     return records
 
 
-def read_jsonl_counted(path: str | os.PathLike, tokenizer: str = "ptb") -> tuple[list[Document], KeyphraseCounts]:
+def read_jsonl_counted(path: str | os.PathLike, tokenizer: str = "ptb") -> tuple[list[GoldDocument], KeyphraseCounts]:
     """Read tagged documents from JSONL and count what became of their keyphrases.
 
     Each text is split by ``tokenizer`` (one of ``text.TOKENIZERS``), as ``predict`` will split
@@ -185,14 +185,14 @@ def read_jsonl_counted(path: str | os.PathLike, tokenizer: str = "ptb") -> tuple
         codes = [BIO_O] * len(triples)
         for first, last in spans:
             codes[first : last + 1] = [BIO_B] + [BIO_I] * (last - first)
-        docs.append(Document(record["id"], [t for t, _, _ in triples], codes))
+        docs.append(GoldDocument(record["id"], [t for t, _, _ in triples], codes))
         counts.add(fates)
     if not docs:
         raise DataError(f"{path}: no documents")
     return docs, counts
 
 
-def read_jsonl(path: str | os.PathLike, tokenizer: str = "ptb") -> list[Document]:
+def read_jsonl(path: str | os.PathLike, tokenizer: str = "ptb") -> list[GoldDocument]:
     """Read tagged documents from JSONL, tokenized as ``predict`` tokenizes raw text (see ``read_jsonl_counted``)."""
     return read_jsonl_counted(path, tokenizer)[0]
 

@@ -21,7 +21,7 @@ from keyword_lightning.data.inputs import PredictDocument, documents_from_texts
 from keyword_lightning.documents import DEFAULT_LIMITS, Limits, SourceText, read_document
 from keyword_lightning.inference.documents import with_source
 from keyword_lightning.inference.predictions import join_parts, stitch
-from keyword_lightning.inputs.encoder import EncoderError
+from keyword_lightning.inputs.encoder import TransformerError
 from keyword_lightning.model import checkpoint
 from keyword_lightning.model.network import DRNN
 from keyword_lightning.model.settings import network_from_checkpoint
@@ -31,6 +31,12 @@ from keyword_lightning.scoring.rankers import ranker_of
 from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
 
 Document = str | PurePath  # a text, or a file to read (``documents.read_document``)
+
+
+def check_top_k(top_k: int | None) -> None:
+    """``top_k`` is None or a whole number, 0 or more (``ValueError``: a negative one would cut from the end)."""
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0):
+        raise ValueError(f"top_k must be None or a whole number, 0 or more; got {top_k!r}")
 
 
 class KeywordExtractor:
@@ -91,20 +97,28 @@ class KeywordExtractor:
         ckpt = checkpoint.read_checkpoint(path)
         try:
             net, settings = network_from_checkpoint(ckpt)
-        except EncoderError as err:
+        except TransformerError as err:
             raise checkpoint.CheckpointError(f"{path}: {err}") from None
         except (TypeError, ValueError, RuntimeError) as err:
             raise checkpoint.CheckpointError(f"{path}: weights do not fit the network ({str(err)[:200]})") from None
         meta = ckpt[checkpoint.CHECKPOINT_KEY]
-        kwargs = {"decoding": settings.decoding, "sequence_mode": settings.network.sequence_mode,
-                  "ranker": checkpoint.ranker(meta), **kwargs}  # fmt: skip
+        kwargs = {
+            "decoding": settings.decoding,
+            "sequence_mode": settings.network.sequence_mode,
+            "ranker": checkpoint.ranker(meta),
+            **kwargs,
+        }
         return cls(net.to(device), meta["vocabulary"], meta["lowercase"], checkpoint.tokenizer_of(meta), **kwargs)
 
     @classmethod
     def from_model(cls, model: Any, **kwargs: Any) -> KeywordExtractor:
         """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary, decoding and ranker)."""
-        kwargs = {"decoding": model.decoding, "sequence_mode": model.net.sequence_mode,
-                  "ranker": model.ranker_choice.ranker, **kwargs}  # fmt: skip
+        kwargs = {
+            "decoding": model.decoding,
+            "sequence_mode": model.net.sequence_mode,
+            "ranker": model.ranker_choice.ranker,
+            **kwargs,
+        }
         return cls(model.net, model.vocabulary, model.lowercase, model.tokenizer, **kwargs)
 
     @property
@@ -175,10 +189,11 @@ class KeywordExtractor:
 
         Args:
             text_or_texts: a string or a ``Path``, or a list of them.
-            top_k: keep the ``k`` best.
+            top_k: keep the ``k`` best (a whole number, 0 or more: ``ValueError`` otherwise).
             min_score: drop keyphrases whose document-level score is below this.
 
         """
+        check_top_k(top_k)
         single = isinstance(text_or_texts, (str, PurePath))
         texts = [text_or_texts] if single else list(text_or_texts)
         results = [select(record["ranked"], top_k, min_score) for record in self.predict(texts)]
@@ -194,10 +209,11 @@ class KeywordExtractor:
 
         Args:
             text_or_texts: a string or a ``Path``, or a list of them.
-            top_k: keep the ``k`` best-scored keyphrases (in text order).
+            top_k: keep the ``k`` best-scored keyphrases (in text order; 0 or more, as for ``keyphrases``).
             min_score: drop keyphrases scored below this.
 
         """
+        check_top_k(top_k)
         single = isinstance(text_or_texts, (str, PurePath))
         texts = [text_or_texts] if single else list(text_or_texts)
         results = []

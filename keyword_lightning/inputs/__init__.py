@@ -8,12 +8,7 @@
 Each is an ``inputs.base.Input``: its settings (``Config``, a frozen dataclass), a data side
 (``encoding()``, ``attach()``: what the encoding computes for it and what is cached) and a model side
 (``forward(batch)`` -> [B,T,width]). A config lists them (``model.inputs``, ``registry.py``); ``DRNN``
-concatenates what they give, in ``ORDER``. Adding an input: a module with an ``Input`` subclass
-(``name``, ``Config``, ``build``), its entry in ``registry.INPUTS`` and its name in ``ORDER``.
+concatenates what they give, in their ``order``. Adding an input is one module: an ``Input``
+subclass that declares its ``name``, ``Config``, ``order``, ``build_order`` and ``build``; defined
+in this package it is found, defined elsewhere it is known once its module is imported.
 """
-
-from __future__ import annotations
-
-__all__ = ["ORDER"]
-
-ORDER = ("words", "chars", "document", "transformer")  # the order in which their vectors are concatenated

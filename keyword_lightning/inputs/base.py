@@ -9,7 +9,7 @@ Like flair's ``TokenEmbeddings``: the network knows of an input only its ``width
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -42,21 +42,43 @@ class BuildContext:
 
     vocab_size: int  # embedding rows (the vocabulary's words)
     trainable_words: int | None = None  # leading rows that train (``words.py``); None: all
-    encoder_files: dict[str, str] | None = None  # a checkpoint's transformer config and tokenizer, as text
+    transformer_files: dict[str, str] | None = None  # a checkpoint's transformer config and tokenizer, as text
     dropout: nn.Module | None = None  # the network's dropout, shared by the inputs that drop out
 
 
 class Input(nn.Module):
     """One input of the network. Subclasses set ``name`` and ``width`` and define ``forward``.
 
-    Data side: ``encoding()`` gives ``data.encoding.encode_corpus`` the options this input needs
-    (e.g. ``pieces``, ``repeats``); ``attach()`` gives an encoded split what is cached for it
-    (a frozen encoder's vectors). Model side: ``forward(batch)`` -> [B,T,width].
+    A subclass with a ``name`` declares itself (``Input.known``, on definition): its settings
+    (``Config``, read by ``config``), where its vectors go (``order``), when it is built
+    (``build_order``) and how (``build``). Adding an input is one module; ``registry.py`` knows
+    none by name. Data side: ``encoding()`` gives ``data.encoding.encode_corpus`` the options this
+    input needs (e.g. ``pieces``, ``repeats``); ``attach()`` gives an encoded split what is cached for
+    it (a frozen encoder's vectors). Model side: ``forward(batch)`` -> [B,T,width].
     """
 
-    name = ""
+    name = ""  # its key under ``model.inputs``
     Config: type = object  # the settings of this input under ``model.inputs`` (a frozen dataclass)
+    order = 0  # where its vectors go in the concatenation, lowest first
+    build_order = 0  # when it is built, lowest first: parameters are made (and drawn at random) in this order
+    required = ""  # why every model lists this input ("": it is optional); the required ones are the default
+    own_errors: tuple[type[Exception], ...] = ()  # its errors that name what failed already: shown as they are
     cached = False  # whether attach() reads (or writes) a cache
+    known: ClassVar[dict[str, type[Input]]] = {}  # every input with a name, by name
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            other = Input.known.get(cls.name)
+            where = (cls.__module__, cls.__qualname__)
+            if other is not None and (other.__module__, other.__qualname__) != where:  # not the same class again
+                raise TypeError(f"input name {cls.name!r} is taken by {other.__module__}.{other.__qualname__}")
+            Input.known[cls.name] = cls
+
+    @classmethod
+    def config(cls, values: dict[str, Any]) -> Any:
+        """Its ``Config`` of the settings ``values`` (their keys already checked against its fields)."""
+        return cls.Config(**values)
 
     @classmethod
     def build(cls, config: Any, context: BuildContext) -> Input:  # pragma: no cover - abstract

@@ -52,6 +52,8 @@ class CharsInput(Input):
 
     name = "chars"
     Config = CharsConfig
+    order = 20
+    build_order = 30
 
     def __init__(self, char_dim: int, channels: int, dropout: nn.Module | None = None) -> None:
         super().__init__(channels)

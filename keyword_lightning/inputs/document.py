@@ -34,6 +34,8 @@ class DocumentInput(Input):
 
     name = "document"
     Config = DocumentConfig
+    order = 30
+    build_order = 40
 
     def __init__(self, document: bool = True, repeats: bool = False) -> None:
         blocks = ([(0, DOC_FEATURES)] if document else []) + ([(DOC_FEATURES, REPEAT_FEATURES)] if repeats else [])

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from keyword_lightning.inputs.pretrained import EncoderError, load_from_files, load_pretrained
+from keyword_lightning.inputs.pretrained import TransformerError, load_from_files, load_pretrained
 from keyword_lightning.text.tokenizers import PTB_ESCAPES
 
 POOLINGS = ("first", "mean")
@@ -35,7 +35,7 @@ _FAR = 1 << 30  # context of a piece at a document edge: nothing more to see the
 
 
 @dataclass(frozen=True)
-class EncoderConfig:
+class TransformerConfig:
     """``transformer`` in ``model.inputs``: how the transformer is read and trained.
 
     Args:
@@ -69,23 +69,23 @@ class EncoderConfig:
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:
-            raise EncoderError(f"encoder pooling must be one of {', '.join(POOLINGS)}, got {self.pooling!r}")
+            raise TransformerError(f"transformer pooling must be one of {', '.join(POOLINGS)}, got {self.pooling!r}")
         if self.layers < 1 or self.max_word_pieces < 1 or min(self.window, self.warmup_steps, self.finetune_layers) < 0:
-            raise EncoderError(
-                "encoder layers and max_word_pieces must be positive, window, warmup_steps and finetune_layers >= 0"
+            raise TransformerError(
+                "transformer layers and max_word_pieces must be positive, window, warmup_steps and finetune_layers >= 0"
             )
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> EncoderConfig:
+    def from_dict(cls, values: dict[str, Any]) -> TransformerConfig:
         """A config from the ``transformer`` entry of ``model.inputs``; unknown keys are an error naming them."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise EncoderError(
+            raise TransformerError(
                 f"model.inputs: transformer: unknown setting(s) {', '.join(unknown)} (known: {', '.join(known)})"
             )
         if not values.get("name_or_path"):
-            raise EncoderError("model.inputs: transformer needs name_or_path")
+            raise TransformerError("model.inputs: transformer needs name_or_path")
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,10 +96,10 @@ class EncoderConfig:
 class TransformerEncoder(nn.Module):
     """Word vectors [B,T,H] from word pieces (module docstring); ``dim`` = H."""
 
-    def __init__(self, config: EncoderConfig, model: nn.Module, tokenizer: Any) -> None:
+    def __init__(self, config: TransformerConfig, model: nn.Module, tokenizer: Any) -> None:
         super().__init__()
         if not getattr(tokenizer, "is_fast", False):
-            raise EncoderError(f"encoder {config.name_or_path!r} has no fast tokenizer (tokenizer.json)")
+            raise TransformerError(f"transformer {config.name_or_path!r} has no fast tokenizer (tokenizer.json)")
         self.config = config
         self.model = model.float()
         self.tokenizer = tokenizer
@@ -112,7 +112,9 @@ class TransformerEncoder(nn.Module):
         if self.cls_id is None or self.sep_id is None:
             self.cls_id, self.sep_id = tokenizer.bos_token_id, tokenizer.eos_token_id
         if self.cls_id is None or self.sep_id is None:
-            raise EncoderError(f"encoder {config.name_or_path!r}: its tokenizer names no [CLS]/[SEP] (or <s>/</s>)")
+            raise TransformerError(
+                f"transformer {config.name_or_path!r}: its tokenizer names no [CLS]/[SEP] (or <s>/</s>)"
+            )
         self.model.requires_grad_(config.finetune and not config.finetune_layers)
         if config.finetune and config.finetune_layers:
             for block in transformer_layers(self.model)[-config.finetune_layers :]:
@@ -120,12 +122,12 @@ class TransformerEncoder(nn.Module):
         self.model.train(config.finetune)  # from_pretrained hands models over in eval mode (no dropout)
 
     @classmethod
-    def load(cls, config: EncoderConfig) -> TransformerEncoder:
+    def load(cls, config: TransformerConfig) -> TransformerEncoder:
         """The pretrained encoder that ``config.name_or_path`` names."""
         return cls(config, *load_pretrained(config.name_or_path))
 
     @classmethod
-    def from_files(cls, config: EncoderConfig, files: dict[str, str]) -> TransformerEncoder:
+    def from_files(cls, config: TransformerConfig, files: dict[str, str]) -> TransformerEncoder:
         """The encoder's architecture and tokenizer from a checkpoint (weights: load its state dict)."""
         return cls(config, *load_from_files(files))
 
@@ -217,7 +219,7 @@ def transformer_layers(model: nn.Module) -> nn.ModuleList:
     count = getattr(model.config, "num_hidden_layers", None)
     stacks = [m for m in model.modules() if isinstance(m, nn.ModuleList) and len(m) == count]
     if not stacks:
-        raise EncoderError(f"cannot find the {count} transformer layers of {type(model).__name__}")
+        raise TransformerError(f"cannot find the {count} transformer layers of {type(model).__name__}")
     return stacks[0]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 INSTALL = "pip install 'keyword-lightning[transformers]'"
 
 
-class EncoderError(ValueError):
+class TransformerError(ValueError):
     """An encoder that cannot be loaded or a setting it cannot take."""
 
 
@@ -22,7 +22,7 @@ def _transformers():
     try:
         import transformers
     except ImportError:
-        raise EncoderError(f"a transformer encoder needs the transformers package: {INSTALL}") from None
+        raise TransformerError(f"a transformer encoder needs the transformers package: {INSTALL}") from None
     transformers.logging.set_verbosity_error()  # "some weights were not used" (the pooler) is expected
     transformers.logging.disable_progress_bar()  # a bar per load: noise in logs and test output
     return transformers
@@ -61,10 +61,12 @@ def load_pretrained(name_or_path: str) -> tuple[Any, Any]:
                 return _read_folder(Path(folder))
         hf = _transformers()
         return hf.AutoModel.from_pretrained(name_or_path), hf.AutoTokenizer.from_pretrained(name_or_path)
-    except EncoderError:
+    except TransformerError:
         raise
     except Exception as err:  # OSError, ValueError, network errors: one line naming the source
-        raise EncoderError(f"cannot load encoder {name_or_path!r}: {type(err).__name__}: {str(err)[:200]}") from None
+        raise TransformerError(
+            f"cannot load transformer {name_or_path!r}: {type(err).__name__}: {str(err)[:200]}"
+        ) from None
 
 
 def load_from_files(files: dict[str, str]) -> tuple[Any, Any]:
@@ -73,7 +75,7 @@ def load_from_files(files: dict[str, str]) -> tuple[Any, Any]:
     with tempfile.TemporaryDirectory(prefix="encoder-") as folder:
         for name, text in files.items():
             if Path(name).name != name:
-                raise EncoderError(f"checkpoint encoder file name {name!r} is not a plain file name")
+                raise TransformerError(f"checkpoint transformer file name {name!r} is not a plain file name")
             (Path(folder) / name).write_text(text, encoding="utf-8")
         tokenizer = hf.AutoTokenizer.from_pretrained(folder)
         model = hf.AutoModel.from_config(hf.AutoConfig.from_pretrained(folder))

@@ -18,14 +18,17 @@ from keyword_lightning.data.batch import Batch
 from keyword_lightning.data.encoder_cache import attach_cached_vectors
 from keyword_lightning.data.encoding import Corpus
 from keyword_lightning.inputs.base import BuildContext, Input, SequenceDropout
-from keyword_lightning.inputs.encoder import EncoderConfig, TransformerEncoder
+from keyword_lightning.inputs.encoder import TransformerConfig, TransformerEncoder, TransformerError
 
 
 class TransformerInput(Input):
     """The encoder's word vectors of a batch, dropped out."""
 
     name = "transformer"
-    Config = EncoderConfig
+    Config = TransformerConfig
+    order = 40
+    build_order = 10  # first: the random initialisation and parameter order of earlier releases
+    own_errors = (TransformerError,)  # they name the model they could not load
 
     def __init__(self, encoder: TransformerEncoder, dropout: nn.Module | None = None) -> None:
         super().__init__(encoder.dim)
@@ -33,9 +36,14 @@ class TransformerInput(Input):
         self.dropout = dropout if dropout is not None else SequenceDropout(0.0, False)
 
     @classmethod
-    def build(cls, config: EncoderConfig, context: BuildContext) -> TransformerInput:
-        """The encoder: from a checkpoint's ``encoder_files`` when given (no model files needed), else pretrained."""
-        files = context.encoder_files
+    def config(cls, values: dict[str, Any]) -> TransformerConfig:
+        """``TransformerConfig.from_dict``: it needs ``name_or_path``."""
+        return TransformerConfig.from_dict(values)
+
+    @classmethod
+    def build(cls, config: TransformerConfig, context: BuildContext) -> TransformerInput:
+        """Its model: from a checkpoint's ``transformer_files`` when given (no model files needed), else pretrained."""
+        files = context.transformer_files
         encoder = TransformerEncoder.from_files(config, files) if files else TransformerEncoder.load(config)
         return cls(encoder, context.dropout)
 

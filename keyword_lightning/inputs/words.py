@@ -44,6 +44,9 @@ class WordsInput(Input):
 
     name = "words"
     Config = WordsConfig
+    order = 10
+    build_order = 20
+    required = "it holds the vocabulary; words: {dim: 0} reads no vectors"
 
     def __init__(
         self,
@@ -74,9 +77,13 @@ class WordsInput(Input):
     def build(cls, config: WordsConfig, context: BuildContext) -> WordsInput:
         """The embedding of ``context.vocab_size`` rows, the first ``trainable_words`` trainable."""
         words = cls(
-            context.vocab_size, config.dim, config.context_window, context.trainable_words, context.dropout,
+            context.vocab_size,
+            config.dim,
+            config.context_window,
+            context.trainable_words,
+            context.dropout,
             config.word_dropout,
-        )  # fmt: skip
+        )
         words.embedding.weight.requires_grad_(not config.freeze)
         return words
 

@@ -2,15 +2,17 @@
 
 A keyword-lightning checkpoint is a Lightning checkpoint plus, under ``CHECKPOINT_KEY``, the
 vocabulary, the casing, the tokenizer of raw text and the label maps (and the wandb run id and RNG state for resuming,
-a transformer encoder's config and tokenizer files as text: ``encoder_files``, and the document-level
-ranker: ``ranker``, a ``scoring.rankers`` state such as ``{"kind": "hand"}``; ``scorer`` in checkpoints of
-earlier releases, still read; absent from older ones, which rank by the hand rule), so prediction needs nothing but
+a transformer's config and tokenizer files as text: ``transformer_files``, ``encoder_files`` in
+checkpoints of earlier releases, and the document-level ranker: ``ranker``, a ``scoring.rankers`` state
+such as ``{"kind": "hand"}``; ``scorer`` in checkpoints of earlier releases, still read; absent from older
+ones, which rank by the hand rule), so prediction needs nothing but
 the file. It holds no pickled objects: everything loads with ``torch.load(weights_only=True)``, and
 anything that would need more is refused.
 """
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,20 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     return ckpt
 
 
+def stored_hparams(path: str | Path) -> dict[str, Any]:
+    """A peek at the hyperparameters a checkpoint file holds; ``{}`` when it cannot be read as one.
+
+    For ``JointRNN.load_from_checkpoint``, which then lets Lightning's own loading report the file.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError):  # missing, not a zip, unsafe
+        return {}
+    return dict(saved.get("hyper_parameters") or {}) if isinstance(saved, dict) else {}
+
+
 def validate(ckpt: Any) -> dict[str, Any]:
     """Check the keyword-lightning part of a loaded checkpoint; return it (``CHECKPOINT_KEY``'s dict).
 
@@ -73,9 +89,9 @@ def validate(ckpt: Any) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint label maps {meta.get('labels')} differ from this release's")
     if not isinstance(meta.get("lowercase"), bool):
         raise CheckpointError("checkpoint has no valid 'lowercase' setting")
-    files = meta.get("encoder_files")
+    files = transformer_files(meta)
     if files is not None and not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
-        raise CheckpointError("checkpoint encoder files must map file names to text")
+        raise CheckpointError("checkpoint transformer files must map file names to text")
     if not isinstance(tokenizer_of(meta), str) or tokenizer_of(meta) not in TOKENIZERS:
         raise CheckpointError(f"checkpoint tokenizer {meta['tokenizer']!r} is not one of {', '.join(TOKENIZERS)}")
     ranker(meta)
@@ -96,6 +112,11 @@ def ranker(meta: dict[str, Any]) -> Any:
         return ranker_from_state(ranker_state(meta))
     except (ValueError, TypeError, AttributeError) as err:
         raise CheckpointError(f"checkpoint ranker: {err}") from None
+
+
+def transformer_files(meta: dict[str, Any]) -> Any:
+    """A checkpoint's transformer config and tokenizer files (``encoder_files`` in earlier releases); None: none."""
+    return meta.get("transformer_files", meta.get("encoder_files"))
 
 
 def tokenizer_of(meta: dict[str, Any]) -> str:
@@ -123,3 +144,30 @@ def metadata(vocabulary: list[str], lowercase: bool, tokenizer: str, **extra: An
         "labels": LABEL_MAPS,
         **extra,
     }
+
+
+def copy_with_ranker(source: str | Path, output: str | Path, state: dict[str, Any]) -> bool:
+    """Write a copy of the checkpoint ``source`` whose ranker is ``state``; the tagger is kept.
+
+    The copy is validated before anything is written, then written atomically (an error leaves no
+    output; an existing one is replaced only when done). A checkpoint that ranks by the hand rule
+    (``decoding.ranker: hand``) gets ``auto`` in the copy, so that it ranks with the ranker given:
+    True when that happened. A write that fails is a ``CheckpointError`` naming ``output``.
+    """
+    from keyword_lightning.data.formats import atomic_write
+
+    ckpt = torch.load(source, map_location="cpu", weights_only=True)
+    meta = ckpt[CHECKPOINT_KEY]
+    meta.pop("scorer", None)  # the earlier releases' key: one ranker per checkpoint
+    meta["ranker"] = state
+    decoding = (ckpt.get("hyper_parameters") or {}).get("decoding")
+    switched = isinstance(decoding, dict) and decoding.get("ranker") == "hand"
+    if switched:
+        decoding["ranker"] = "auto"  # else the copy would go on ranking by the hand rule
+    validate(ckpt)  # before anything is written
+    try:
+        with atomic_write(output) as fh:
+            torch.save(ckpt, fh)
+    except OSError as err:  # named as the output (the error's own file is the temporary one, gone)
+        raise CheckpointError(f"{output}: {err.strerror or err}") from None
+    return switched

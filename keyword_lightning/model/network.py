@@ -22,10 +22,9 @@ import torch
 from torch import nn
 
 from keyword_lightning.data.batch import Batch
-from keyword_lightning.inputs import ORDER
 from keyword_lightning.inputs.base import BuildContext, SequenceDropout
 from keyword_lightning.inputs.encoder import TransformerEncoder
-from keyword_lightning.inputs.registry import build_inputs, input_configs
+from keyword_lightning.inputs.registry import build_inputs, concatenation_order, input_configs
 from keyword_lightning.inputs.words import WordsInput
 from keyword_lightning.model.rnn import CELLS, SEQUENCE_MODES, MaskedRNN, resolve_mode
 from keyword_lightning.tagging.crf import TagCRF
@@ -85,7 +84,7 @@ class DRNN(nn.Module):
         inputs: dict[str, Any] | list | None = None,
         vocab_size: int = 2,
         trainable_words: int | None = None,
-        encoder_files: dict[str, str] | None = None,
+        transformer_files: dict[str, str] | None = None,
     ) -> None:
         """``inputs``: ``model.inputs`` (``inputs.registry``); the rest is what the words and the encoder need."""
         super().__init__()
@@ -93,9 +92,9 @@ class DRNN(nn.Module):
         self.sequence_mode = config.sequence_mode  # the owner may change it: it changes speed, not results
         self.dropout = SequenceDropout(config.dropout, config.locked_dropout)
         configs = inputs if isinstance(inputs, dict) else input_configs(inputs)
-        context = BuildContext(vocab_size, trainable_words, encoder_files, self.dropout)
+        context = BuildContext(vocab_size, trainable_words, transformer_files, self.dropout)
         self.inputs = nn.ModuleDict(build_inputs(configs, context))
-        self.order = [name for name in ORDER if name in self.inputs]
+        self.order = concatenation_order(list(self.inputs))
         directions = 2 if config.bidirectional else 1
         token_dim = sum(source.width for source in self.inputs.values())
         self.rnn1 = MaskedRNN(config.cell, token_dim, config.hidden_size1, config.bidirectional)
@@ -111,8 +110,8 @@ class DRNN(nn.Module):
         return self.inputs["words"]
 
     @property
-    def encoder(self) -> TransformerEncoder | None:
-        """The transformer input's encoder, if the network reads one."""
+    def transformer(self) -> TransformerEncoder | None:
+        """The transformer input's model (its ``encoder``), if the network reads one."""
         return self.inputs["transformer"].encoder if "transformer" in self.inputs else None
 
     @property
@@ -121,7 +120,7 @@ class DRNN(nn.Module):
         return self.words.vocab_size
 
     def features(self, batch: Batch) -> torch.Tensor:
-        """What RNN layer 1 reads: the inputs' vectors, concatenated in ``inputs.ORDER`` [B,T,D]."""
+        """What RNN layer 1 reads: the inputs' vectors, concatenated in their ``order`` [B,T,D]."""
         parts = [self.inputs[name](batch) for name in self.order]
         return torch.cat([parts[0], *(p.to(parts[0].dtype) for p in parts[1:])], dim=-1)
 

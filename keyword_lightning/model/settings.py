@@ -10,7 +10,7 @@
 Checkpoints keep these as plain nested values (``ModelSettings.hparams``). Checkpoints of earlier
 releases kept 23 flat keys (``hidden_size1``, ``char_dim``, ``lr``, ...); ``FLAT_KEYS`` says where
 each went, ``from_hparams`` reads both, and a config that still uses a flat key fails with a line
-naming the new one (``cli.OneLineErrors``).
+naming the new one (``training.lightning_cli.OneLineErrors``).
 """
 
 from __future__ import annotations
@@ -88,8 +88,9 @@ class ModelSettings:
     decoding: Decoding = Decoding()
 
     @classmethod
-    def of(cls, network: Any = None, inputs: Any = None, loss: Any = None, optimizer: Any = None,
-           decoding: Any = None) -> ModelSettings:  # fmt: skip
+    def of(
+        cls, network: Any = None, inputs: Any = None, loss: Any = None, optimizer: Any = None, decoding: Any = None
+    ) -> ModelSettings:
         """Settings from the groups as configs give them (mappings, dataclasses or None: defaults)."""
         return cls(
             _group(NetworkConfig, network, "network"),
@@ -122,8 +123,12 @@ def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
         name, _, setting = where.partition(".")
         if key in flat and name in group:
             group[name][setting] = flat[key]
-    words = {"dim": flat.get("embedding_dim", 300), "context_window": flat.get("context_window", 1),
-             "freeze": flat.get("freeze_embeddings", False), "word_dropout": flat.get("word_dropout", 0.0)}  # fmt: skip
+    words = {
+        "dim": flat.get("embedding_dim", 300),
+        "context_window": flat.get("context_window", 1),
+        "freeze": flat.get("freeze_embeddings", False),
+        "word_dropout": flat.get("word_dropout", 0.0),
+    }
     inputs: list[Any] = [{"words": words}]
     if flat.get("char_dim", 0) > 0:
         inputs.append({"chars": {"dim": flat["char_dim"], "channels": flat.get("char_channels", 50)}})
@@ -135,10 +140,10 @@ def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_network(
-    settings: ModelSettings, vocab_size: int, trainable_words: int | None = None, encoder_files: dict | None = None
+    settings: ModelSettings, vocab_size: int, trainable_words: int | None = None, transformer_files: dict | None = None
 ) -> DRNN:
-    """The network of ``settings`` (random weights; a transformer pretrained or from ``encoder_files``)."""
-    return DRNN(settings.network, settings.inputs, vocab_size, trainable_words, encoder_files)
+    """The network of ``settings`` (random weights; a transformer pretrained or from ``transformer_files``)."""
+    return DRNN(settings.network, settings.inputs, vocab_size, trainable_words, transformer_files)
 
 
 def network_from_checkpoint(ckpt: dict[str, Any]) -> tuple[DRNN, ModelSettings]:
@@ -147,7 +152,7 @@ def network_from_checkpoint(ckpt: dict[str, Any]) -> tuple[DRNN, ModelSettings]:
     trainable, fixed = checkpoint.embedding_rows(ckpt)
     meta = ckpt[checkpoint.CHECKPOINT_KEY]
     trainable_words = None if fixed is None else trainable
-    net = build_network(settings, trainable + (fixed or 0), trainable_words, meta.get("encoder_files"))
+    net = build_network(settings, trainable + (fixed or 0), trainable_words, checkpoint.transformer_files(meta))
     prefix = "net."
     net.load_state_dict({k[len(prefix) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(prefix)})
     return net, settings

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from keyword_lightning.scoring.candidates import FEATURES, Candidates
+from keyword_lightning.scoring.phrase_ranker import FitError, newton
 
 HIDDEN = 16
 EPOCHS = 30
@@ -110,7 +111,7 @@ class CandidateRanker:
 
         ``ensemble`` networks of ``hidden`` units, ``epochs`` passes each, seeds ``seed``, ``seed + 1``, ...
 
-        ValueError when no document has both a gold and a non-gold candidate.
+        ``FitError`` when no document has both a gold and a non-gold candidate.
         """
         import torch
 
@@ -125,7 +126,7 @@ class CandidateRanker:
                 labels.append(y)
                 weights.append(1.0 / sizes[group])
         if not rows:
-            raise ValueError("a candidate ranker needs documents with both gold and other candidates")
+            raise FitError("a candidate ranker needs documents with both gold and other candidates")
         x = np.concatenate(rows)
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-9] = 1.0
@@ -238,7 +239,5 @@ def _padded(rows: np.ndarray, columns: list[int]) -> np.ndarray:
 
 def platt_scaling(logits: np.ndarray, labels: np.ndarray, steps: int = 50) -> tuple[float, float]:
     """``(a, b)`` minimizing the log loss of ``sigmoid(a * logit + b)`` (Newton's method)."""
-    from keyword_lightning.scoring.phrase_ranker import newton
-
     w = newton(logits[:, None], labels, l2=1.0, steps=steps)  # a little penalty: separable labels stay finite
     return float(w[0]), float(w[1])

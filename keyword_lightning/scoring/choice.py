@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from keyword_lightning.scoring.candidate_ranker import CandidateRanker
 from keyword_lightning.scoring.candidates import Candidates
 from keyword_lightning.scoring.keyphrases import HAND, rank_occurrences
-from keyword_lightning.scoring.phrase_ranker import PhraseRanker, TaggedDocument
+from keyword_lightning.scoring.phrase_ranker import FitError, PhraseRanker, TaggedDocument
 from keyword_lightning.scoring.ranking import hits_at
 
 CUT = 10
@@ -96,7 +96,7 @@ def cross_fitted(
     a, b = halves(documents)
     try:
         folds = [(fit(train), held) for train, held in ((a, b), (b, a))]
-    except ValueError:  # a learned kind with no positive or no negative example in a half
+    except FitError:  # a learned kind with no positive or no negative example in a half
         return {key: math.nan for key in macro_f1(HAND, documents)}, 0.0
 
     def figures(threshold: float) -> dict[str, float]:
@@ -121,7 +121,7 @@ def choose(
     figures = {kind: f for kind, (f, _) in results.items()}
     scored = [kind for kind in kinds if not math.isnan(figures[kind]["macro"])]
     if not scored:
-        raise ValueError("no ranker could be fitted on these documents (no gold and other candidates)")
+        raise FitError("no ranker could be fitted on these documents (no gold and other candidates)")
     best = max(scored, key=lambda kind: figures[kind]["macro"])  # the first of equals: kinds in order
     ranker = fitter(best, common_words)(documents)
     if isinstance(ranker, CandidateRanker):

@@ -44,6 +44,14 @@ NEWTON_STEPS = 50
 CUT = 10  # choose() compares F1@10, stemmed
 
 
+class FitError(ValueError):
+    """Documents a ranker cannot be fitted on (no gold or no other candidate): the documents', not a fault.
+
+    Only this is caught where a fit may fail (``choose``, ``choice.cross_fitted``); a numerical error
+    (numpy's ``LinAlgError``, also a ``ValueError``) is a fault and goes through.
+    """
+
+
 class TaggedDocument(NamedTuple):
     """One training document of a phrase ranker: its tagged occurrences, its words and its gold keys.
 
@@ -157,7 +165,7 @@ class PhraseRanker:
                 labels.append(float(key in gold))
         y = np.asarray(labels)
         if not 0 < y.sum() < len(y):
-            raise ValueError(f"a ranker needs positive and negative candidates ({int(y.sum())} of {len(y)} positive)")
+            raise FitError(f"a ranker needs positive and negative candidates ({int(y.sum())} of {len(y)} positive)")
         x = np.asarray(rows, dtype=np.float64)
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-9] = 1.0
@@ -264,7 +272,7 @@ def choose(documents: Sequence[TaggedDocument], lowercase: bool = True, k: int =
         hand.append(f1_at(HAND, held, k))
         try:
             learned.append(f1_at(PhraseRanker.fit(train, lowercase), held, k))
-        except ValueError:
+        except FitError:
             learned.append(math.nan)
     figures = {"hand": sum(hand) / 2, "learned": sum(learned) / 2}
     if not figures["learned"] > figures["hand"]:  # nan: not better

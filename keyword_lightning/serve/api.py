@@ -15,13 +15,10 @@ import argparse
 import json
 import logging
 import os
-import sys
-from pathlib import Path
 
 import litserve as ls
 
-from keyword_lightning.model.checkpoint import CheckpointError
-from keyword_lightning.runs import RunError, find_run_checkpoint
+from keyword_lightning.commands import CKPT_HELP, CommandParser, resolve_checkpoint, run_command
 from keyword_lightning.runtime import say
 from keyword_lightning.serve.loop import GatherLoop, SteadyMalloc
 from keyword_lightning.serve.requests import (
@@ -36,7 +33,7 @@ from keyword_lightning.serve.requests import (
 
 logger = logging.getLogger(__name__)
 MAX_AUTO_WORKERS = 4
-DESCRIPTION = "Serve a checkpoint over HTTP: POST /predict, GET /health, and a page at /."
+PROG = "keyword-lightning serve"
 
 
 class KeywordAPI(ls.LitAPI):
@@ -155,23 +152,10 @@ def worker_count(workers: int, accelerator: str) -> int:
     return max(1, min(MAX_AUTO_WORKERS, os.cpu_count() or 1))
 
 
-def resolve_checkpoint(value: str) -> Path:
-    """``best`` / ``last`` (``runs.SEARCH_ORDER``, as for every command) or a path."""
-    if value in ("best", "last"):
-        path = find_run_checkpoint(None, value)
-        say(f"--ckpt_path {value}: {path}")
-        return path
-    return Path(value)
-
-
-def parser() -> argparse.ArgumentParser:
-    """The options of ``keyword-lightning serve``."""
-    p = argparse.ArgumentParser(prog="keyword-lightning serve", description=DESCRIPTION)
-    p.add_argument(
-        "--ckpt_path",
-        required=True,
-        help="PATH | best | last: the newest fit run in runs/ under the working directory, else anywhere under it",
-    )
+def parser() -> CommandParser:
+    """The options of ``keyword-lightning serve`` (each in both spellings: ``--max_chars``, ``--max-chars``)."""
+    p = CommandParser("serve")
+    p.add_argument("--ckpt_path", required=True, help=CKPT_HELP)
     p.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "0.0.0.0", "::"])
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--max_batch_size", type=int, default=32, help="requests gathered into one forward pass")
@@ -189,23 +173,23 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Check the checkpoint, then serve until SIGTERM or Ctrl+C; a bad checkpoint ends in one line, exit 2."""
-    args = parser().parse_args(argv)
-    try:
-        ckpt = resolve_checkpoint(args.ckpt_path)
-        from keyword_lightning.inference.extractor import KeywordExtractor
-
-        KeywordExtractor.from_checkpoint(ckpt)  # the worker's own load, once here: refuse early
-    except (CheckpointError, RunError) as err:
-        print(f"keyword-lightning serve: error: {err}", file=sys.stderr)
-        sys.exit(2)
+def serve(args) -> None:
+    """Check the checkpoint (the worker's own load, once here: refuse early), then serve until SIGTERM or Ctrl+C."""
+    from keyword_lightning.inference.extractor import KeywordExtractor
     from keyword_lightning.serve.http import stop_on_sigterm
 
+    ckpt = resolve_checkpoint(args.ckpt_path, check=False)
+    KeywordExtractor.from_checkpoint(ckpt)
     server = build_server(str(ckpt), args)
     stop_on_sigterm(server)
     say(f"keyword-lightning serve: {ckpt} on http://{args.host}:{args.port}/")
     server.run(host=args.host, port=args.port, log_level=args.log_level, generate_client_file=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``keyword-lightning serve ...``; a bad checkpoint or option ends in one line, exit 2."""
+    args = parser().parse_args(argv)
+    run_command(PROG, lambda: serve(args))
 
 
 if __name__ == "__main__":
