@@ -1,17 +1,23 @@
-"""The transfer check: train on one corpus, score on the other's test split, both ways, and on both.
+"""The transfer check over four genres: which recipe ships, and how each holds on a genre it never saw.
 
-    python -m benchmarks.generalization --workdir W        # 3 preparations, 4 fits (~20 min on 2 cores)
-    (run again with the same --workdir: the fits already there are rescored, not refitted)
+    python -m benchmarks.generalization --workdir W --parallel 2     # ~11 fits: hours on 2 cores
+    (run again with the same --workdir: the fits and rankers already there are read, not refitted)
 
-Corpora: Inspec (CS abstracts) and SemEval-2017 (ScienceDirect paragraphs: CS, materials,
-physics), from ``../shared/data``. Fits, each of the default recipe (``configs/inspec.yaml``):
-on Inspec alone, on SemEval-2017 alone, and ``configs/general.yaml`` on both, as it is and with
-SemEval-2017 weighted 2 (the choice of general.yaml's weights: the best union validation F1).
-Each best checkpoint reads each test split as raw text (``KeywordExtractor.predict``), the
-splits read and scored as ``benchmarks/compare.py`` reads and scores a CoNLL corpus
-(``benchmarks/corpora.py``, ``benchmarks/scoring.py``): strict span F1 (the tagger) and F1@10 of
-the records' ``ranked`` keyphrases, Porter-stemmed, against each document's unique present
-keyphrases (``score_present(stem=True)``; CoNLL gold keyphrases are all present).
+Genres, baselines and scoring: ``benchmarks/genres.py`` (F1@10 of the reference scorer, stemmed,
+against all gold keyphrases, on each genre's dev split; YAKE and plain term frequency beside).
+
+1. **Recipes.** Each recipe fits ``configs/general.yaml`` on all four genres' train splits (its
+   checkpoint chosen on ``val/macro_f1@10``), with the mixing weights it names; on its tagger, each
+   kind of ranker (hand rule, phrase ranker, candidate ranker; ``scoring/rankers.py``) is scored on
+   each dev split by 2-fold cross-fitting over all four (fitted on one half of every genre, scored on
+   the other half, both ways; the candidate ranker's threshold as ``scoring/choice.py`` chooses it).
+   The recipe and kind with the best macro-average over the genres ship (``make general``).
+2. **Transfer.** The chosen recipe fitted on each genre alone, on all four, and on three of them
+   (leave one genre out: the fourth is a stand-in for a genre never seen). A fit's ranker is fitted
+   on the dev splits of its own genres (``keyword-lightning fit-ranker``); a genre it saw is scored
+   cross-fitted as above, one it never saw by the ranker fitted on all the others' dev documents.
+   The fit on all four also scores the two test splits (its ranker fitted on the four dev splits).
+
 Writes ``benchmarks/results/generalization.md``.
 """
 
@@ -20,93 +26,144 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks.common import CLI, PREPARE, RESULTS, ROOT, SHARED, command, flags, header, run, write_results
+from benchmarks.common import RESULTS, SHARED, command, header, run_all, write_results
 from benchmarks.corpora import read_corpus
-from benchmarks.project import run_project
-from benchmarks.scoring import score_present, strict_f1
+from benchmarks.genres import GENRES, GLOVE, TESTS, baselines, dev, f1_at_10, fit_ranker, fit_tagger, ranked
+from benchmarks.transfer import crossfitted, labelled, unseen
 
-SPLITS = {  # corpus -> (train, val, test) file names in its folder
-    "inspec": ("train.txt", "valid.txt", "test.txt"),
-    "semeval2017": ("train.txt", "dev.txt", "test.txt"),
+RECIPES = {  # name -> data.corpus_weights over configs/general.yaml (a corpus is its data folder's name)
+    "every corpus as it comes": {},
+    "news weighted 0.5": {"kpcrowd": 0.5},
+    "news 0.5, SemEval-2017 2": {"kpcrowd": 0.5, "semeval2017": 2.0},
 }
-FITS = {  # name -> (folder, corpora it is trained on, config, more flags)
-    "Inspec": ("inspec", ["inspec"], "configs/inspec.yaml", []),
-    "SemEval-2017": ("semeval2017", ["semeval2017"], "configs/inspec.yaml", []),
-    "both (`configs/general.yaml`)": ("both", ["inspec", "semeval2017"], "configs/general.yaml", []),
-    "both, SemEval-2017 weighted 2": (
-        "both-semeval-x2",
-        ["inspec", "semeval2017"],
-        "configs/general.yaml",
-        ["--data.corpus_weights", "{semeval2017: 2.0}"],
-    ),
-}
+KINDS = ("hand", "logistic", "candidates")
+SHIPPED_KIND = "candidates"  # what fit-ranker keeps for the transfer fits (the recipes table says why)
 
 
-def prepare(corpora: list[str], out: Path, glove: Path) -> Path:
-    """``keyword-lightning-prepare`` of ``corpora`` (their splits joined) into ``out``."""
-    if (out / "data_set.pkl").is_file():
-        return out / "data_set.pkl"
-    files = [[str(SHARED / c / SPLITS[c][i]) for c in corpora] for i in range(3)]
-    args = [f"[{', '.join(f)}]" if len(f) > 1 else f[0] for f in files]
-    splits = {"--train": args[0], "--val": args[1], "--test": args[2]}
-    run([*PREPARE, *flags({"--format": "conll", **splits, "--embeddings": glove, "--out": out})], out.parent)
-    return out / "data_set.pkl"
+def recipe_rows(work: Path, parallel: int) -> tuple[list[str], str]:
+    """The recipes table's rows (each recipe and kind, cross-fitted) and the chosen recipe's name."""
+    genres = list(GENRES)
+    fits, failed = run_all(
+        [(name, 0) for name in RECIPES],
+        lambda name, _: fit_tagger(genres, work / slug(name), weights(RECIPES[name], genres)),
+        parallel,
+    )
+    if failed:
+        raise SystemExit(f"recipe fits failed: {[name for name, _ in failed]}")
+    rows, macros = [], {}
+    for name in RECIPES:
+        docs = labelled(fits[(name, 0)], genres)
+        for kind in KINDS:
+            scores = crossfitted(kind, docs)
+            macros[(name, kind)] = sum(scores.values()) / len(scores)
+            cells = " | ".join(f"{scores[g]:.3f}" for g in genres)
+            rows.append(f"| {name} | {kind} | {cells} | {macros[(name, kind)]:.3f} |")
+            print(rows[-1], file=sys.stderr, flush=True)
+    best = max(macros, key=macros.get)
+    rows = [row + (" **chosen**" if row.startswith(f"| {best[0]} | {best[1]} |") else "") for row in rows]
+    return rows, best[0]
 
 
-def fit(name: str, work: Path, glove: Path) -> tuple[Path, float]:
-    """Fit one of ``FITS`` in ``work/<slug>``; its best checkpoint and the minutes taken."""
-    slug, corpora, config, extra = FITS[name]
-    folder = work / slug
-    folder.mkdir(parents=True, exist_ok=True)
-    found = sorted(folder.glob("runs/checkpoints/best-*.ckpt"))
-    if found:
-        return found[-1], float("nan")
-    data = prepare(corpora, work / f"data-{'-'.join(corpora)}", glove)
-    start = time.time()
-    options = {"--config": ROOT / config, "--data.dataset_file": data, "--trainer.logger": "false"}
-    run([*CLI, "fit", *flags(options), "--trainer.default_root_dir", "runs", "--quiet", *extra], folder)
-    found = sorted(folder.glob("runs/checkpoints/best-*.ckpt"))
-    if not found:
-        raise SystemExit(f"{name}: the fit wrote no best-*.ckpt under {folder}")
-    return found[-1], (time.time() - start) / 60
+def transfer_rows(work: Path, recipe: str, parallel: int) -> tuple[list[str], list[str]]:
+    """The transfer table's rows (alone, all, leave one out) and the all-four fit's test rows."""
+    genres = list(GENRES)
+    mixes = {f"{g} alone": [g] for g in genres}
+    mixes["all four (shipped recipe)"] = genres
+    mixes.update({f"all but {g}": [h for h in genres if h != g] for g in genres})
+    folder = {
+        name: work / slug(recipe) if len(mix) == len(genres) else work / slug(name) for name, mix in mixes.items()
+    }
+    fits, failed = run_all(
+        [(name, 0) for name in mixes],
+        lambda name, _: fit_tagger(mixes[name], folder[name], weights(RECIPES[recipe], mixes[name])),
+        parallel,
+    )
+    if failed:
+        raise SystemExit(f"transfer fits failed: {[name for name, _ in failed]}")
+    rows, tests = [], []
+    for name, mix in mixes.items():
+        ckpt = fits[(name, 0)]
+        docs = labelled(ckpt, genres)
+        scores = crossfitted(SHIPPED_KIND, [d for d in docs if d.group in mix])
+        ranker = fit_ranker(ckpt, mix, folder[name] / "ranked.ckpt", SHIPPED_KIND)
+        scores.update(unseen(ranker, [d for d in docs if d.group not in mix]))
+        cells = " | ".join(f"{scores[g]:.3f}" if g in mix else f"*{scores[g]:.3f}*" for g in genres)
+        rows.append(f"| {name} | {cells} | {sum(scores.values()) / len(scores):.3f} |")
+        print(rows[-1], file=sys.stderr, flush=True)
+        if len(mix) == len(genres):
+            for test, file in TESTS.items():
+                corpus = read_corpus(SHARED / file)
+                tests.append(f"| {test} | {f1_at_10(ranked(ranker, corpus)[0], corpus):.3f} |")
+    return rows, tests
+
+
+def weights(recipe: dict[str, float], genres: list[str]) -> list[str]:
+    """The ``fit`` flags of a recipe's corpus weights, for the corpora of ``genres`` only."""
+    present = {GENRES[g][0].split("/")[0] for g in genres}
+    kept = {corpus: w for corpus, w in recipe.items() if corpus in present}
+    return ["--data.corpus_weights", "{" + ", ".join(f"{c}: {w}" for c, w in kept.items()) + "}"] if kept else []
+
+
+def figure(value: float) -> str:
+    """A table's F1 figure."""
+    return f"{value:.3f}"
+
+
+def slug(name: str) -> str:
+    """A folder name for a recipe or a mix."""
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workdir", type=Path, default=None, help="where to prepare and fit (default: temp)")
-    ap.add_argument("--glove", type=Path, default=SHARED / "glove/glove.6B.50d.top100k.txt.gz")
+    ap.add_argument("--workdir", type=Path, default=None, help="where to prepare and fit (default: a temporary folder)")
+    ap.add_argument("--parallel", type=int, default=1, help="fits at a time (one thread each)")
     ap.add_argument("--out", type=Path, default=RESULTS / "generalization.md")
     args = ap.parse_args(argv)
+    genres = list(GENRES)
+    base = {g: baselines(dev(g)) for g in genres}
     with tempfile.TemporaryDirectory() as tmp:
         work = (args.workdir or Path(tmp)).resolve()
-        work.mkdir(parents=True, exist_ok=True)
-        rows = []
-        tests = {c: read_corpus(SHARED / c / SPLITS[c][2]) for c in SPLITS}
-        for name in FITS:
-            ckpt, minutes = fit(name, work, args.glove)
-            cells = []
-            for corpus in tests.values():  # Inspec, then SemEval-2017
-                row = run_project(name, ckpt, corpus)
-                ranked = score_present(row.predicted, corpus.records(), stem=True)
-                cells.append(f"{strict_f1(row.spans, corpus.spans):.3f} | {ranked['present_f1@10_stem']:.3f}")
-            took = "—" if minutes != minutes else f"{minutes:.1f}"
-            val = ckpt.stem.rsplit("-f1", 1)[-1]  # best-epochEE-f1F.FFFF: the best validation phrase F1
-            rows.append(f"| {name} | {val} | {' | '.join(cells)} | {took} |")
-            print(rows[-1], file=sys.stderr)
+        recipes, chosen = recipe_rows(work, args.parallel)
+        transfer, tests = transfer_rows(work, chosen, args.parallel)
+    names = " | ".join(f"{g} dev" for g in genres)
+    line = " | ".join
     lines = [
-        "# Generalization: train on one corpus, score on another",
+        "# Generalization: four genres, the recipe that ships, and leave-one-genre-out",
         "",
         header(command("generalization", argv if argv is not None else sys.argv[1:])),
-        "Test splits read as raw text by each fit's best checkpoint (chosen on its own validation split"
-        " or splits); strict span F1 of the tagger, F1@10 of `ranked` (Porter-stemmed, present keyphrases).",
+        "F1@10 of the reference scorer (`benchmarks/scoring.py`), Porter-stemmed, against all gold keyphrases, on each",
+        f"genre's dev split; GloVe `{GLOVE.name}`; `benchmarks/genres.py` and `benchmarks/transfer.py` say how.",
         "",
-        "| trained on | val F1 (its own split(s)) | Inspec test strict F1 | Inspec test F1@10 | "
-        "SemEval-2017 test strict F1 | SemEval-2017 test F1@10 | fit minutes |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        *rows,
+        "## The baselines, on the same texts",
+        "",
+        f"| tool | {names} |",
+        "|---|" + "---:|" * len(genres),
+        f"| YAKE 0.7.3 (n=3, top 20) | {line(figure(base[g]['YAKE'][0]) for g in genres)} |",
+        f"| plain term frequency | {line(figure(base[g]['TF'][0]) for g in genres)} |",
+        f"| the better of the two | {line(figure(max(v for v, _ in base[g].values())) for g in genres)} |",
+        "",
+        "## Recipes: each kind of ranker on each recipe's tagger, cross-fitted on the four dev splits",
+        "",
+        f"| recipe | ranker | {names} | macro |",
+        "|---|---|" + "---:|" * (len(genres) + 1),
+        *recipes,
+        "",
+        f"## Transfer: the chosen recipe ({chosen}, {SHIPPED_KIND} ranker) on each mix of genres",
+        "",
+        "*Italics*: a genre the fit never saw (neither its tagger nor its ranker).",
+        "",
+        f"| trained on | {names} | macro |",
+        "|---|" + "---:|" * (len(genres) + 1),
+        *transfer,
+        "",
+        "The fit on all four on the test splits (its ranker fitted on the four dev splits):",
+        "",
+        "| test split | F1@10 |",
+        "|---|---:|",
+        *tests,
     ]
     write_results(args.out, "\n".join(lines) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)

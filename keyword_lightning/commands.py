@@ -44,6 +44,11 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
+    Command(
+        "keyphrases",
+        "each document's ranked keyphrases (PDF, HTML, DOCX, Markdown, text or stdin), by the shipped model",
+        "keyword_lightning.inference.keyphrases_command:main",
+    ),
     Command("fit", "train a model from a YAML config (--config configs/inspec.yaml) into runs/", LIGHTNING, True),
     Command("validate", "score a checkpoint on the validation split", LIGHTNING, True),
     Command("test", "score a checkpoint on the test split", LIGHTNING, True),
@@ -168,13 +173,20 @@ def take_quiet(argv: list[str]) -> list[str]:
     return argv
 
 
-def resolve_checkpoint(value: str | Path, root: str | Path | None = None, check: bool = True) -> Path:
-    """``--ckpt_path``: ``best`` / ``last`` (``runs.SEARCH_ORDER``; the file found is said on stderr) or a path.
+def resolve_checkpoint(value: str | Path | None, root: str | Path | None = None, check: bool = True) -> Path:
+    """``--ckpt_path``: ``best`` / ``last``, a path, or ``pretrained`` (and None: none named).
+
+    ``best`` / ``last``: ``runs.SEARCH_ORDER`` (the file found is said on stderr); ``pretrained``:
+    the general model shipped in the package (``model/shipped.py``).
 
     With ``check`` the checkpoint is read and validated here, once (``CheckpointError``: one line
     naming the file); ``RunError`` when there is no run to take ``best`` or ``last`` from.
     """
-    if str(value) in ("best", "last"):
+    if value is None or str(value) == PRETRAINED:
+        from keyword_lightning.model import shipped
+
+        path = shipped.path()  # ShippedModelError (a CheckpointError) when this installation has none
+    elif str(value) in ("best", "last"):
         path = find_run_checkpoint(root, str(value))
         say(f"--ckpt_path {value}: {path}")
     else:
@@ -187,7 +199,11 @@ def resolve_checkpoint(value: str | Path, root: str | Path | None = None, check:
 
 
 # --ckpt_path's help where there is no --trainer.default_root_dir (runs.SEARCH_ORDER's other places)
-CKPT_HELP = "PATH | best | last: the newest fit run in runs/ under the working directory, else anywhere under it"
+PRETRAINED = "pretrained"  # --ckpt_path pretrained: the general model shipped in the package
+CKPT_HELP = (
+    "PATH | best | last (the newest fit run in runs/ under the working directory, else anywhere under it) | "
+    "pretrained (the general model shipped in the package: the default)"
+)
 
 
 def run_command(prog: str, body: Callable[[], Any], user: tuple[type[Exception], ...] = ()) -> Any:

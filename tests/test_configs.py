@@ -80,8 +80,9 @@ def test_every_config_resolves(path, capsys, monkeypatch):
 def test_recipes_hold_only_what_differs():
     recipes = [p for p in CONFIGS if _kind(p) == "recipe"]
     assert len(recipes) >= 2
-    for path in recipes:
-        assert yaml.safe_load(path.read_text())["trainer"] == "shared/trainer.yaml", path
+    for path in recipes:  # the shared trainer, or one of its variants (general.yaml: chosen on val/macro_f1@10)
+        trainer = yaml.safe_load(path.read_text())["trainer"]
+        assert trainer == "shared/trainer.yaml" or (path.name, trainer) == ("general.yaml", "shared/trainer-macro.yaml")
     for path in (p for p in CONFIGS if _kind(p) == "experiment"):  # a trainer of configs/shared/
         trainer = (path.parent / yaml.safe_load(path.read_text())["trainer"]).resolve()
         assert trainer.parent == SHARED_TRAINER.parent and trainer.is_file(), path
@@ -114,9 +115,13 @@ def test_an_experiment_is_its_base_with_the_changes_it_declares(path):
 def test_trainer_variants_follow_the_shared_trainer():
     """configs/shared/trainer-*.yaml copy configs/shared/trainer.yaml: a change there must be made here too."""
     shared = yaml.safe_load(SHARED_TRAINER.read_text())
-    f1_stop = yaml.safe_load((ROOT / "configs" / "trainer" / "csl.yaml").read_text())["trainer"]["callbacks"]
+    presets = {}
+    for name in ("csl", "general"):
+        preset = yaml.safe_load((ROOT / "configs" / "trainer" / f"{name}.yaml").read_text())
+        presets[name] = preset["trainer"]["callbacks"]
     variants = sorted(SHARED_TRAINER.parent.glob("trainer-*.yaml"))
-    assert [p.name for p in variants] == ["trainer-ema-0.95.yaml", "trainer-ema-0.98.yaml", "trainer-f1-stop.yaml"]
+    names = [p.name for p in variants]
+    assert names == ["trainer-ema-0.95.yaml", "trainer-ema-0.98.yaml", "trainer-f1-stop.yaml", "trainer-macro.yaml"]
     for path in variants:
         variant = yaml.safe_load(path.read_text())
         assert {k: v for k, v in variant.items() if k != "callbacks"} == {
@@ -127,7 +132,7 @@ def test_trainer_variants_follow_the_shared_trainer():
             ema["init_args"]["decay"] = float(path.stem.rsplit("-", 1)[1])
             assert variant["callbacks"] == [*shared["callbacks"], ema], path.name
         else:
-            assert variant["callbacks"] == f1_stop, path.name
+            assert variant["callbacks"] == presets["csl" if "f1-stop" in path.name else "general"], path.name
 
 
 def test_the_benchmarks_recipes_are_the_experiment_files():

@@ -135,5 +135,5 @@ def test_the_records_round_trip_and_the_options_say_what_decides_the_records():
     assert done.read == 4 and done.worker.name == "h:7"
     options = ExtractOptions("c.ckpt", "in", "out", top_k=3)
     plan = {"format": "jsonl", "top_k": 3, "min_score": None, "max_chars": 1_000_000, "with_tokens": False}
-    assert options.pick(options.PLAN) == {**plan, "shard_mb": 4.0}
+    assert options.pick(options.PLAN) == {**plan, "shard_mb": 4.0, "max_file_mb": 50.0, "max_pages": 1000}
     assert set(options.PLAN).isdisjoint(options.RUN)

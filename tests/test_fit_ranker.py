@@ -154,12 +154,13 @@ def test_an_internal_error_is_shown_as_one_not_as_a_users(tiny_checkpoint, tmp_p
     import numpy as np
 
     from keyword_lightning.inference.fit_ranker import main
-    from keyword_lightning.scoring import phrase_ranker
+    from keyword_lightning.scoring import candidate_ranker, phrase_ranker
 
     def singular(*args, **kwargs):
         raise np.linalg.LinAlgError("Singular matrix")
 
-    monkeypatch.setattr(phrase_ranker, "newton", singular)  # the phrase ranker's fit solves with it
+    for module in (phrase_ranker, candidate_ranker):  # both rankers' fits solve with it
+        monkeypatch.setattr(module, "newton", singular)
     docs = jsonl_documents(tmp_path / "mine.jsonl")
     with pytest.raises(SystemExit) as exit_:
         main(["--ckpt_path", str(tiny_checkpoint), "--documents", str(docs), "--output", str(tmp_path / "o.ckpt")])

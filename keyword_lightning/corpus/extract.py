@@ -45,7 +45,7 @@ def parser() -> CommandParser:
     """The options of ``keyword-lightning extract`` (each in both spellings: ``--top-k`` and ``--top_k``)."""
     p = CommandParser("extract")
     add = p.add_argument
-    add("--ckpt_path", required=True, help=CKPT_HELP)
+    add("--ckpt_path", default=None, help=CKPT_HELP)
     add(
         "--input",
         required=True,

@@ -23,7 +23,7 @@ class ExtractOptions:
     A worker reads ``ckpt_path``, ``output`` and the options of ``shape`` and ``ShardWorker``.
     """
 
-    ckpt_path: str
+    ckpt_path: str | None  # None: the general model shipped in the package
     input: str
     output: str
     engine: str = "local"

@@ -77,6 +77,7 @@ class KeywordDataModule(L.LightningDataModule):
         self._trainable_words: int | None = None
         self._reading: Callable[[], Reading] | None = None  # the model's (``read_as``)
         self._corpora: dict[tuple, Corpus] = {}  # (split, vocabulary identity) -> encoded split
+        self._sources: dict[str, np.ndarray] = {}  # split -> each item's document
         self.predict_documents: list[PredictDocument] = []
         self.predict_source: np.ndarray | None = None  # predict item -> document index
         self.predict_piece_start: np.ndarray | None = None  # predict item -> first token in its document
@@ -172,9 +173,13 @@ class KeywordDataModule(L.LightningDataModule):
             for plugin in reading.inputs:  # what is cached for an input (a frozen encoder's vectors)
                 plugin.attach(corpus, self.hparams.dataset_file, split, max_length)
             self._corpora[key] = corpus
-            if split == "train":
-                self._train_source = source  # item -> document, for corpus_weights
+            self._sources[split] = source  # item -> document: corpus_weights (train), each corpus's F1 (val)
         return self._corpora[key]
+
+    def item_corpora(self, split: str) -> np.ndarray:
+        """Each item's corpus (``formats.Split.corpora``: "" for a dataset of one), as an object array [items]."""
+        self.split_corpus(split)  # encodes the split once, which maps its items to documents
+        return np.asarray(self.dataset.splits[split].corpora(), dtype=object)[self._sources[split]]
 
     def setup(self, stage: str) -> None:
         """Load the dataset when a stage needs it (raw-text prediction needs none)."""
@@ -233,7 +238,7 @@ class KeywordDataModule(L.LightningDataModule):
         corpus, weights = self.split_corpus("train"), self.hparams.corpus_weights
         if not weights:
             return self._loader(corpus, shuffle=True)
-        corpora = np.asarray(self.dataset.splits["train"].corpora(), dtype=object)[self._train_source]
+        corpora = self.item_corpora("train")
         try:
             items = weighted_items(corpora.tolist(), weights, self.hparams.seed)
         except ValueError as err:

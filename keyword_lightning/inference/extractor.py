@@ -1,4 +1,4 @@
-"""One-call Python API: ``KeywordExtractor.from_checkpoint(path).extract(text)``.
+"""One-call Python API: ``KeywordExtractor.pretrained().keyphrases(text)``, or ``from_checkpoint(path)``.
 
 A ``pathlib.Path`` is a file to read (PDF, HTML, DOCX, Markdown, text: ``documents/``); a ``str``
 is the text itself. No Trainer, no dataset files and no Lightning: the checkpoint carries the vocabulary, and the
@@ -30,7 +30,7 @@ from keyword_lightning.scoring.keyphrases import HAND, select
 from keyword_lightning.scoring.rankers import ranker_of
 from keyword_lightning.tagging.decoding import DEFAULT_DECODING, Decoding, tag_batch
 
-Document = str | PurePath  # a text, or a file to read (``documents.read_document``)
+Document = str | PurePath | SourceText  # a text, a file to read (``documents.read_document``), or one read
 
 
 def check_top_k(top_k: int | None) -> None:
@@ -111,6 +111,16 @@ class KeywordExtractor:
         return cls(net.to(device), meta["vocabulary"], meta["lowercase"], checkpoint.tokenizer_of(meta), **kwargs)
 
     @classmethod
+    def pretrained(cls, device: str = "cpu", **kwargs: Any) -> KeywordExtractor:
+        """The general model shipped in the package (``model/shipped.py``): no training, no data needed.
+
+        ``model.shipped.ShippedModelError`` (a ``CheckpointError``) when this installation holds none.
+        """
+        from keyword_lightning.model import shipped
+
+        return cls.from_checkpoint(shipped.path(), device=device, **kwargs)
+
+    @classmethod
     def from_model(cls, model: Any, **kwargs: Any) -> KeywordExtractor:
         """Wrap a trained ``JointRNN`` held in memory (its network, vocabulary, decoding and ranker)."""
         kwargs = {
@@ -127,8 +137,15 @@ class KeywordExtractor:
         return next(self.net.parameters()).device
 
     def read(self, items: Sequence[Document]) -> tuple[list[str], list[SourceText | None]]:
-        """The texts of ``items`` (each ``Path`` read as a document; ``DocumentError`` if it cannot be) and sources."""
-        sources = [read_document(x, self.file_limits) if isinstance(x, PurePath) else None for x in items]
+        """The texts of ``items`` and their sources.
+
+        A ``Path`` is read as a document (``DocumentError`` if it cannot be), a ``SourceText`` (a
+        document read already) is taken as it is, a ``str`` is the text itself (no source).
+        """
+        sources = [
+            x if isinstance(x, SourceText) else read_document(x, self.file_limits) if isinstance(x, PurePath) else None
+            for x in items
+        ]
         return [s.text if s is not None else x for x, s in zip(items, sources)], sources
 
     @torch.no_grad()

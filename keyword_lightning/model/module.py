@@ -184,9 +184,12 @@ class JointRNN(L.LightningModule):
         """Losses, token metrics and phrase metrics on validation data; the documents a ranker is fitted on."""
         tags, scores = self._eval_step(self.val_metrics, batch)
         if self._choosing_ranker():
-            probs = tag_probabilities(scores, tags)
-            vocabulary = self.vocabulary
-            self.ranker_choice.collect(tags, probs, batch.labels2, batch.stems, batch.words, batch.lengths, vocabulary)
+            probs, vocabulary = tag_probabilities(scores, tags), self.vocabulary
+            corpora = getattr(self._trainer.datamodule, "item_corpora", None)  # each document's corpus
+            groups = corpora("val")[batch.index.cpu().numpy()].tolist() if corpora is not None else None
+            self.ranker_choice.collect(
+                tags, probs, batch.labels2, batch.stems, batch.words, batch.lengths, vocabulary, groups
+            )
 
     def _choosing_ranker(self) -> bool:
         return self.decoding.ranker != "hand" and self._trainer is not None and not self._trainer.sanity_checking
@@ -208,13 +211,18 @@ class JointRNN(L.LightningModule):
         metrics.phrase.reset()
 
     def on_validation_epoch_end(self) -> None:
-        """Log ``val/phrase_*``; choose the ranker and log ``val/ranker_f1@10_hand`` and ``_learned``."""
+        """Log ``val/phrase_*``; choose the ranker; log ``val/ranker_f1@10_hand``, ``_learned`` and ``val/macro_f1@10``.
+
+        ``val/macro_f1@10``: the mean over the validation corpora of each one's F1@10 (the hand
+        rule's), what a recipe of several corpora chooses its checkpoint by (``configs/general.yaml``).
+        """
         self._log_phrase(self.val_metrics)
         if self._choosing_ranker():
             figures = self.ranker_choice.choose(self._trainer.world_size, self.lowercase)
-            for name in ("hand", "learned"):
+            logged = {"hand": "ranker_f1@10_hand", "learned": "ranker_f1@10_learned", "macro_f1@10": "macro_f1@10"}
+            for name, key in logged.items():
                 if not math.isnan(figures.get(name, math.nan)):  # none when the tagger marked nothing to fit on
-                    self.log(f"val/ranker_f1@10_{name}", float(figures[name]), sync_dist=True)  # equal on every rank
+                    self.log(f"val/{key}", float(figures[name]), sync_dist=True)  # equal on every rank
 
     def on_test_epoch_end(self) -> None:
         """Log ``test/phrase_*``, ``test/set_*`` and the ranked ``test/f1@{5,10,M}`` (and ``_stem``)."""

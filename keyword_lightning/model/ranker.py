@@ -29,7 +29,7 @@ import torch.distributed as dist
 
 from keyword_lightning.data.vocabulary import SPECIALS
 from keyword_lightning.scoring.keyphrases import HAND, span_occurrences
-from keyword_lightning.scoring.phrase_ranker import TaggedDocument, choose
+from keyword_lightning.scoring.phrase_ranker import TaggedDocument, choose, f1_at
 from keyword_lightning.scoring.rankers import ranker_from_state
 from keyword_lightning.tagging.schemes import sbmeo_to_spans
 
@@ -39,6 +39,7 @@ class RankerChoice:
 
     def __init__(self) -> None:
         self.documents: list[TaggedDocument] = []
+        self.groups: list[str] = []  # each document's corpus ("" for a dataset of one)
         self.ranker: Any = HAND
         self.figures: dict[str, float] = {}  # F1@10 of the hand rule and the learned ranker, cross-fitted
         self._idf: tuple[Any, int, torch.Tensor] | None = None  # (ranker, vocabulary id, idf per row)
@@ -52,8 +53,13 @@ class RankerChoice:
         words: torch.Tensor,
         lengths: torch.Tensor,
         vocabulary: Sequence[str] | None,
+        groups: Sequence[str] | None = None,
     ) -> None:
-        """Keep a batch's documents: predicted spans of ``tags`` [B,T] scored by ``probs``, gold spans of ``labels``."""
+        """Keep a batch's documents: predicted spans of ``tags`` [B,T] scored by ``probs``, gold spans of ``labels``.
+
+        ``groups``: each document's corpus (None: one corpus), for ``macro_f1@10``.
+        """
+        self.groups += list(groups) if groups is not None else [""] * len(lengths)
         known = len(SPECIALS)
         rows = zip(tags.tolist(), probs.tolist(), labels.tolist(), stems.tolist(), words.tolist(), lengths.tolist())
         for p, q, t, s, w, n in rows:
@@ -62,16 +68,24 @@ class RankerChoice:
             self.documents.append(TaggedDocument(*span_occurrences(sbmeo_to_spans(p[:n]), q, s), words, gold))
 
     def choose(self, world_size: int, lowercase: bool) -> dict[str, float]:
-        """Fit and choose on the documents collected (every rank's); forget them; the figures (empty: none)."""
-        documents, self.documents = self.documents, []
+        """Fit and choose on the documents collected (every rank's); forget them; the figures (empty: none).
+
+        Besides ``phrase_ranker.choose``'s figures, ``macro_f1@10``: the mean over the documents'
+        corpora of each one's F1@10 by the hand rule, so that a fit on several corpora can be
+        chosen without trading one for another (no ranker is fitted for it: no optimism).
+        """
+        documents, groups, self.documents, self.groups = self.documents, self.groups, [], []
         if world_size > 1 and dist.is_available() and dist.is_initialized():
-            shares: list[list[TaggedDocument] | None] = [None] * world_size
-            dist.all_gather_object(shares, documents)
-            documents = [d for share in shares for d in share or []]
+            shares: list[list[tuple[TaggedDocument, str]] | None] = [None] * world_size
+            dist.all_gather_object(shares, list(zip(documents, groups)))
+            pairs = [pair for share in shares for pair in share or []]
+            documents, groups = [d for d, _ in pairs], [g for _, g in pairs]
         if not documents:
             return {}
         self.ranker, self.figures = choose(documents, lowercase)
-        self.figures = {**self.figures, "documents": len(documents)}
+        by_group = {g: [d for d, h in zip(documents, groups) if h == g] for g in dict.fromkeys(groups)}
+        macro = sum(f1_at(HAND, docs) for docs in by_group.values()) / len(by_group)
+        self.figures = {**self.figures, "macro_f1@10": macro, "documents": len(documents)}
         return self.figures
 
     def state(self) -> dict[str, Any]:

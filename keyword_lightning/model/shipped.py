@@ -6,7 +6,7 @@ vocabulary's pretrained words kept to the ``extra_words`` most frequent (GloVe's
 word seen in training, and the embedding rows stored as float16 (read back as float32, which
 changes no ranking of the fixed paragraph: ``tests/test_shipped.py``). ``general.json`` beside it
 records its sha256, the commit and command that built it, its settings and the fixed paragraph's
-ranked keyphrases, which the tests check the file against.
+ranked keyphrases, which the tests check the file against (``inference/ship.py`` writes both).
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from keyword_lightning.model import checkpoint
 PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
 GENERAL = PRETRAINED / "general.ckpt"
 MANIFEST = PRETRAINED / "general.json"
-NAME = "pretrained"  # --ckpt_path pretrained, and what a command takes when no --ckpt_path is given
-EXTRA_WORDS = 30000  # pretrained words outside the training vocabulary that the shipped file keeps
+EXTRA_WORDS = 25000  # pretrained words outside the training vocabulary that the shipped file keeps
 FIXED = checkpoint.EMBEDDING_KEYS[1]  # the pretrained words outside the training vocabulary: rows never trained
 HALF = checkpoint.EMBEDDING_KEYS  # the embedding rows, stored as float16
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = 10_000_000  # 10 MB, what a package may carry
 # A paragraph of no genre the model was trained on: the tests check its ranking against the manifest.
 PARAGRAPH = (
     "Coral reefs in the Pacific are bleaching as ocean temperatures rise. Marine biologists in Australia "
@@ -49,11 +48,6 @@ def path() -> Path:
     return GENERAL
 
 
-def resolve(value: str | Path | None) -> Path | str | None:
-    """``None`` or ``pretrained``: the shipped model's path; anything else as it is."""
-    return path() if value is None or str(value) == NAME else value
-
-
 def sha256(file: Path) -> str:
     """The file's SHA-256, hex."""
     digest = hashlib.sha256()
@@ -63,9 +57,21 @@ def sha256(file: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest() -> dict[str, Any]:
+def manifest(path: Path = MANIFEST) -> dict[str, Any]:
     """What ``general.json`` records of the shipped model."""
-    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def settings(ckpt: dict[str, Any]) -> dict[str, Any]:
+    """What the manifest records of a checkpoint's settings: the network's groups, the vocabulary, the ranker's."""
+    meta = ckpt[checkpoint.CHECKPOINT_KEY]
+    ranker = checkpoint.ranker_state(meta) or {"kind": "hand"}
+    hparams = {k: v for k, v in (ckpt.get("hyper_parameters") or {}).items() if not k.startswith("_")}
+    described = {k: ranker[k] for k in ("kind", "features", "threshold") if k in ranker}
+    members = {"members": len(ranker["members"])} if "members" in ranker else {}
+    common = {"common_words": len(ranker["common_words"])} if "common_words" in ranker else {}
+    vocabulary = {"vocabulary": len(meta["vocabulary"]), "tokenizer": checkpoint.tokenizer_of(meta)}
+    return {**hparams, **vocabulary, "lowercase": meta["lowercase"], "ranker": {**described, **members, **common}}
 
 
 def pack(source: str | Path, target: str | Path, extra_words: int = EXTRA_WORDS) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 The tagger proposes few phrases on text unlike its training genres (a news story: about 17, where
 readers marked about 49, three quarters of them single words). So candidates are also the phrases
 between stop words and punctuation: every run of 1 to ``MAX_WORDS`` tokens that holds a letter,
-starts with a letter or digit and is no stop word (``text/stopwords.py``), plus every span the tagger
-marks (which may cross a stop word: "theory of computation"). One candidate per key (its tokens'
-Porter stems, as stemmed F1@k matches phrases), with every place it occurs.
+starts with a letter or digit and is no stop word (``text/stopwords.py``), within one sentence (or
+line), plus every span the tagger marks (which may cross a stop word: "theory of computation"; cut
+where a sentence or line starts). One candidate per key (its tokens' Porter stems, as stemmed F1@k
+matches phrases), with every place it occurs.
 
 Every candidate has the tagger's soft score: each token's probability of a keyword tag
 (``keyness``: 1 - P(O)), averaged over a place's tokens. Its features (``FEATURES``, in that order;
@@ -87,18 +88,32 @@ def sentence_ids(tokens: Sequence[str], spans: Sequence[tuple[int, int]], text: 
     return out
 
 
-def places_of(ok: Sequence[bool], tagged: Sequence[tuple[int, int]], max_words: int) -> set[tuple[int, int]]:
-    """``(start, length)`` of every run of 1..``max_words`` candidate words, and of every tagged span."""
+def places_of(
+    ok: Sequence[bool], starts: Sequence[bool], tagged: Sequence[tuple[int, int]], max_words: int
+) -> set[tuple[int, int]]:
+    """``(start, length)`` of every run of 1..``max_words`` candidate words within a sentence, and every tagged span.
+
+    ``starts[i]``: token ``i`` starts a sentence (a run does not cross into it: a title is not part of
+    the sentence below it).
+    """
     places = {(a, b - a + 1) for a, b in tagged}
     n = len(ok)
     for a in range(n):
         if not ok[a]:
             continue
         for length in range(1, max_words + 1):
-            if a + length > n or not ok[a + length - 1]:
+            end = a + length - 1
+            if end >= n or not ok[end] or (length > 1 and starts[end]):
                 break
             places.add((a, length))
     return places
+
+
+def within_sentences(span: tuple[int, int, float], starts: Sequence[bool]) -> list[tuple[int, int, float]]:
+    """A tagged span cut where a sentence (or line) starts inside it, each piece with the span's score."""
+    a, b, score = span
+    cuts = [i for i in range(a + 1, b + 1) if starts[i]]
+    return [(lo, hi - 1, score) for lo, hi in zip([a, *cuts], [*cuts, b + 1])]
 
 
 def document_candidates(
@@ -134,9 +149,10 @@ def document_candidates(
     starts_sentence = [i == 0 or sentence[i] != sentence[i - 1] for i in range(n)]
     n_sentences = sentence[-1] + 1
     title_end = next((i for i in range(n) if sentence[i] > 0), n)
+    tagged = [piece for span in tagged for piece in within_sentences(span, starts_sentence)]
     marked = {(a, b - a + 1): score for a, b, score in tagged}
     by_key: dict[tuple[str, ...], list[tuple[int, int]]] = {}
-    for a, length in sorted(places_of(ok, [(a, b) for a, b, _ in tagged], max_words)):
+    for a, length in sorted(places_of(ok, starts_sentence, [(a, b) for a, b, _ in tagged], max_words)):
         by_key.setdefault(tuple(stems[a : a + length]), []).append((a, length))
     scale = math.log(max(2, common_size))
     rank_cache: dict[str, float] = {}

@@ -155,7 +155,7 @@ def worker_count(workers: int, accelerator: str) -> int:
 def parser() -> CommandParser:
     """The options of ``keyword-lightning serve`` (each in both spellings: ``--max_chars``, ``--max-chars``)."""
     p = CommandParser("serve")
-    p.add_argument("--ckpt_path", required=True, help=CKPT_HELP)
+    p.add_argument("--ckpt_path", default=None, help=CKPT_HELP)
     p.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "0.0.0.0", "::"])
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--max_batch_size", type=int, default=32, help="requests gathered into one forward pass")

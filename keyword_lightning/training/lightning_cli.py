@@ -19,7 +19,7 @@ from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import WandbLogger
 
-from keyword_lightning.commands import PROG, fail, resolve_checkpoint
+from keyword_lightning.commands import PRETRAINED, PROG, fail, resolve_checkpoint
 from keyword_lightning.data.datamodule import KeywordDataModule
 from keyword_lightning.data.formats import DataError
 from keyword_lightning.inputs.encoder import TransformerError
@@ -245,7 +245,9 @@ class KeywordCLI(LightningCLI):
         if sub in ("validate", "test"):
             cfg.verbose = False  # the metrics are printed on stdout by after_validate/after_test
         ckpt = cfg.get("ckpt_path")
-        if ckpt in ("best", "last"):  # read once, by _parse_ckpt_path
+        if sub == "predict" and not ckpt and cfg.data.get("predict_file") and not cfg.data.get("predict_split"):
+            ckpt = PRETRAINED  # raw text and no checkpoint named: the shipped general model
+        if ckpt in ("best", "last", PRETRAINED):  # read once, by _parse_ckpt_path
             cfg.ckpt_path = str(resolve_checkpoint(ckpt, cfg.trainer.get("default_root_dir"), check=False))
 
 
