@@ -14,10 +14,10 @@ in several ways and scored with ``benchmarks/scoring.py`` (F1@5/@10/@M, Porter-s
   in checkpoints without a learned phrase ranker;
 - the learned phrase ranker (``scoring/phrase_ranker.py``): on a validation corpus 2-fold cross-fitted (each
   half ranked by a ranker fitted on the other half, as a fit chooses it); on a test corpus fitted
-  on each validation corpus, its own genre's and the other's (the transfer check of the ranker),
-  reading this release's ``FEATURES`` and, beside them, ``KNOWN`` (with ``rarity``, as the release
-  before did: the rows that show why it was dropped); and the checkpoint's own ranker when it has
-  a learned one (fitted on its fit's validation split);
+  on each validation corpus, its own genre's and the other's (the transfer check of the ranker);
+  and the checkpoint's own ranker when it has a learned one (fitted on its fit's validation split).
+  (Rankers read ``rarity`` two releases before: results/ranking.md of build 40b0e65 has the rows
+  that show why it was dropped; this release fits no such ranker.)
 - YAKE 0.7 (n=3, top 20) on the same texts (needs the ``bench`` extra).
 
 Also the time of ``keyphrases()`` on one long document (Inspec test abstracts joined until
@@ -46,10 +46,8 @@ from keyword_lightning.scoring.keyphrases import (
     rank_occurrences,
     rank_record,
 )
-from keyword_lightning.scoring.phrase_ranker import FEATURES, KNOWN, PhraseRanker, TaggedDocument
-from keyword_lightning.text.tokenizers import normalize_token
+from keyword_lightning.scoring.phrase_ranker import PhraseRanker, TaggedDocument
 
-READS = {"": FEATURES, " + rarity (the release before)": KNOWN}  # which features a fitted ranker reads
 SCORES = {
     "sum": lambda f: f["score_sum"],
     "max": lambda f: f["score_max"],
@@ -69,13 +67,11 @@ def unique_phrases(record: dict) -> list[tuple[str, dict[str, float]]]:
 
 
 def documents(records: list[dict], gold: list[list[str]], extractor: KeywordExtractor) -> list[TaggedDocument]:
-    """Records as a phrase ranker's training documents: words as the model's vocabulary knows them, gold keys."""
-    known = set(extractor.vocabulary[2:])  # not <pad>, <unk>
+    """Records as a phrase ranker's training documents: their tagged phrases, length and gold keys."""
     out = []
     for record, phrases in zip(records, gold):
-        words = [normalize_token(t, extractor.lowercase) for t in record["tokens"]]
         keys = [phrase_key(p.split()) for p in phrases]
-        out.append(TaggedDocument(*occurrences(record), [w if w in known else None for w in words], keys))
+        out.append(TaggedDocument(*occurrences(record), len(record["tokens"]), keys))
     return out
 
 
@@ -151,9 +147,9 @@ def main(argv: list[str] | None = None) -> None:
         docs = fitted_on[corpus] = documents(records, gold, extractor)
         learned = {}
         if corpus in TESTS:
-            for (reads, features), fit_on in ((r, v) for r in READS.items() for v in VALIDATION):
-                ranker = PhraseRanker.fit(fitted_on[fit_on], extractor.lowercase, features=features)
-                learned[f"document: learned{reads}, fitted on {fit_on}"] = ranked(records, ranker)
+            for fit_on in VALIDATION:
+                ranker = PhraseRanker.fit(fitted_on[fit_on], extractor.lowercase)
+                learned[f"document: learned, fitted on {fit_on}"] = ranked(records, ranker)
         else:
             learned["document: learned, 2-fold cross-fitted"] = cross_fitted(records, docs, extractor.lowercase)
         if isinstance(extractor.ranker, PhraseRanker):

@@ -59,3 +59,26 @@ def test_the_datamodule_trains_on_the_weighted_mixture(two_corpora):
     bad = KeywordDataModule(str(two_corpora), corpus_weights={"gamma": 1.0})
     with pytest.raises(DataError, match="data_set.pkl: corpus_weights name 'gamma'"):
         bad.train_dataloader()
+
+
+def test_conll_and_jsonl_corpora_mix_in_one_preparation(tmp_path):
+    """``format: auto`` (the default) reads each file by its suffix; the data module knows each item's corpus."""
+    import json
+
+    from keyword_lightning.data.datamodule import KeywordDataModule
+
+    (tmp_path / "alpha").mkdir()
+    (tmp_path / "news").mkdir()
+    conll = write_conll(tmp_path / "alpha" / "train.txt", TINY_DOCS)
+    lines = [
+        {"id": "s1", "text": "Graph theory meets optimization.", "keyphrases": ["graph theory"]},
+        {"id": "s2", "text": "Neural networks learn.", "keyphrases": ["neural networks", "absent one"]},
+    ]
+    jsonl = tmp_path / "news" / "dev.JSONL"  # any case
+    jsonl.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    data = prepare(train=[str(conll), str(jsonl)], val=[str(conll), str(jsonl)], out=str(tmp_path / "data"))
+    part = load_dataset(data).splits["val"]
+    assert part.corpora() == ["alpha"] * 4 + ["news"] * 2 and part.ids[-2:] == ["news/s1", "news/s2"]
+    dm = KeywordDataModule(str(data), batch_size=2)
+    corpora = dm.item_corpora("val")
+    assert sorted(corpora.tolist()) == ["alpha"] * 4 + ["news"] * 2

@@ -16,6 +16,7 @@ from keyword_lightning.scoring.keyphrases import HAND, phrase_key, phrases, rank
 from keyword_lightning.scoring.phrase_ranker import (
     FEATURES,
     KNOWN,
+    FitError,
     PhraseRanker,
     Rarity,
     TaggedDocument,
@@ -33,20 +34,18 @@ def test_in_head_and_rarity_against_a_plain_count():
     tokens = "the graph theory of neural networks is a study of graph theory and optimization here".split()
     assert len(tokens) == 15  # the head: tokens 0 and 1 (0.15 * 15 = 2.25)
     others = [["graph", "networks", "the"], ["graph", "the", "of"], ["theory", "the"]]
-    rarity = Rarity.count([*others, tokens])
-    assert rarity.documents == 4 and rarity.df["graph"] == 3 and rarity.df["the"] == 4 and "optimization" in rarity.df
+    counted = [*others, tokens]
+    rarity = Rarity({w: sum(w in set(d) for d in counted) for w in set(tokens)}, len(counted))  # an earlier table
     spans = [(1, 2), (4, 5), (10, 11), (13, 13)]  # graph theory, neural networks, graph theory, optimization
     keys = [phrase_key(tokens[a : b + 1]) for a, b in spans]
     idf = rarity.token_idf(tokens)
     found = phrases(keys, [0.9, 0.8, 0.7, 0.6], [a for a, _ in spans], [b - a + 1 for a, b in spans], 15, idf)
     f = {key: feats for key, feats, _ in found}
-    plain = {w: math.log(5 / (1 + sum(w in set(d) for d in [*others, tokens]))) for w in tokens}
+    plain = {w: math.log(5 / (1 + sum(w in set(d) for d in counted))) for w in tokens}
     assert f[("graph", "theori")]["in_head"] == 1.0 and f[("neural", "network")]["in_head"] == 0.0
     assert f[("graph", "theori")]["rarity"] == pytest.approx((plain["graph"] + plain["theory"]) / 2)
     assert f[("optim",)]["rarity"] == pytest.approx(math.log(5 / 2))
-    # Leave one out: a document in the table does not count its own words.
-    alone = rarity.token_idf(["graph", "optimization", None, "unseen"], leave_out=True)
-    assert alone == pytest.approx([math.log(4 / 3), math.log(4 / 1), math.log(4), math.log(4)])
+    assert rarity.token_idf([None, "unseen"]) == pytest.approx([math.log(5), math.log(5)])  # outside: the highest
     assert phrases(keys, [0.5] * 4, [1, 4, 10, 13], [2, 2, 2, 1], 15)[0][1]["rarity"] == 0.0  # no table
 
 
@@ -54,7 +53,6 @@ def toy_documents(n: int) -> list[TaggedDocument]:
     """Gold phrases: once, late, scored 0.9; the others: twice, early, scored 0.6 (the hand rule puts them first)."""
     docs = []
     for d in range(n):
-        words = [f"w{d}_{i}" for i in range(40)]
         keys, scores, starts = [], [], []
         for j in range(3):  # negatives: two occurrences in the first half
             keys += [("neg", d, j)] * 2
@@ -64,7 +62,7 @@ def toy_documents(n: int) -> list[TaggedDocument]:
             keys.append(("pos", d, j))
             scores.append(0.9 - 0.01 * (d % 5))
             starts.append(30 + j)
-        docs.append(TaggedDocument(keys, scores, starts, [1] * len(keys), words, [("pos", d, j) for j in range(3)]))
+        docs.append(TaggedDocument(keys, scores, starts, [1] * len(keys), 40, [("pos", d, j) for j in range(3)]))
     return docs
 
 
@@ -72,7 +70,7 @@ def test_the_ranker_learns_a_separable_toy_problem_and_is_chosen():
     docs = toy_documents(20)
     ranker = PhraseRanker.fit(docs)
     for d in docs:
-        ranked = rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), ranker)
+        ranked = rank_occurrences(d.keys, d.scores, d.starts, d.lengths, d.n_tokens, ranker)
         assert [key[0] for key, _, _ in ranked] == ["pos"] * 3 + ["neg"] * 3
         assert all(0 < score < 1 for _, score, _ in ranked)
     assert f1_at(ranker, docs, 3) == 1.0 and f1_at(HAND, docs, 3) == 0.0
@@ -81,7 +79,7 @@ def test_the_ranker_learns_a_separable_toy_problem_and_is_chosen():
     assert isinstance(chosen, PhraseRanker) and figures == {"hand": 0.0, "learned": 1.0}
     # Without negatives there is nothing to learn: the hand rule stays.
     only_gold = [d._replace(gold=list(d.keys)) for d in docs]
-    with pytest.raises(ValueError, match="positive and negative"):
+    with pytest.raises(FitError, match="positive and negative"):
         PhraseRanker.fit(only_gold)
     chosen, figures = choose(only_gold)
     assert chosen is HAND and math.isnan(figures["learned"])
@@ -96,35 +94,39 @@ def test_the_state_round_trips_through_weights_only_loading(tmp_path):
     loaded = ranker_from_state(torch.load(tmp_path / "s.pt", weights_only=True)["ranker"])
     assert loaded.state() == ranker.state() and loaded.lowercase is False
     for d in docs:
-        for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), ranker.token_idf(d.words)):
+        for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, d.n_tokens):
             assert loaded.score(f) == ranker.score(f)
     assert ranker_from_state(None) is HAND and ranker_from_state({"kind": "hand"}) is HAND
     bad_states = [{"kind": "forest"}, {**ranker.state(), "weights": [1.0]}, {**ranker.state(), "features": ["count"]},
                   {**ranker.state(), "features": [*FEATURES[:-1], "colour"]},
                   {**ranker.state(), "features": [*FEATURES[:-1], FEATURES[0]]},
                   {**ranker.state(), "features": [*FEATURES[:-1], ["count"]]},
-                  {**PhraseRanker.fit(docs, features=KNOWN).state(), "df": {"w": 99}}]  # fmt: skip
+                  {**earlier_ranker().state(), "df": {"w": 99}}]  # fmt: skip
     for bad in bad_states:
         with pytest.raises(ValueError):
             ranker_from_state(bad)
 
 
+def earlier_ranker() -> PhraseRanker:
+    """A phrase ranker as two releases before fitted them: reading ``KNOWN``, ``rarity`` and its table too."""
+    weights = [0.5 if name in ("rarity", "first") else 0.0 for name in KNOWN]
+    return PhraseRanker(weights, 0.0, [0.0] * len(KNOWN), [1.0] * len(KNOWN), Rarity({"w": 2, "x": 1}, 4), True, KNOWN)
+
+
 def test_a_ranker_of_an_earlier_release_reads_its_rarity_table(tmp_path):
-    """Scorers fitted before ``rarity`` was dropped read ``KNOWN`` with a table: they load and rank as they did."""
-    docs = toy_documents(10)
-    words = [w for d in docs for w in d.words]
-    old = PhraseRanker.fit(docs, features=KNOWN)
+    """Rankers fitted before ``rarity`` was dropped read ``KNOWN`` with a table: they load and rank as they did."""
+    old = earlier_ranker()
     state = old.state()
-    assert state["features"] == list(KNOWN) and state["documents"] == 10 and set(state["df"]) == set(words)
+    assert state["features"] == list(KNOWN) and state["documents"] == 4 and state["df"] == {"w": 2, "x": 1}
     torch.save({"ranker": state}, tmp_path / "old.pt")
     loaded = ranker_from_state(torch.load(tmp_path / "old.pt", weights_only=True)["ranker"])
     assert loaded.rarity is not None and loaded.rarity.df == old.rarity.df
-    d = docs[0]
-    idf = loaded.token_idf(d.words)
-    assert idf == old.rarity.token_idf(d.words) and len(set(idf)) == 1  # each word in one document: one IDF
-    for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), idf):
-        assert f["rarity"] == idf[0] and loaded.score(f) == old.score(f)
-    assert f1_at(loaded, docs) == f1_at(old, docs)
+    tokens = ["W", "x", "y", "w"]
+    idf = loaded.token_idf(tokens)
+    expected = [math.log(5 / 3), math.log(5 / 2), math.log(5), math.log(5 / 3)]  # log((1 + N) / (1 + df)), lowercased
+    assert idf == old.token_idf(tokens) == pytest.approx(expected)
+    for _, f, _ in phrases([("w",), ("x",), ("y",), ("w",)], [0.5] * 4, [0, 1, 2, 3], [1] * 4, 4, idf):
+        assert loaded.score(f) == old.score(f)
 
 
 def late_first_state() -> dict:
@@ -229,3 +231,17 @@ def test_a_state_as_the_release_before_wrote_it_scores_as_it_did():
     found = {key: f for key, f, _ in phrases([("graph",), ("unseen",)], [0.5, 0.9], [0, 2], [1, 1], 3, idf)}
     assert ranker.score(found[("graph",)]) == 0.666667  # sigmoid(log 2) = 2/3, rounded to 6 digits
     assert ranker.score(found[("unseen",)]) == 0.8  # sigmoid(log 4) = 4/5
+
+
+def test_the_macro_f1_of_a_fit_on_several_corpora_is_the_mean_of_each_ones():
+    """``val/macro_f1@10``: each validation corpus's F1@10 by the hand rule, averaged, so none outweighs another."""
+    from keyword_lightning.model.ranker import RankerChoice
+
+    docs = toy_documents(6)
+    news = [d._replace(gold=[d.keys[0]]) for d in toy_documents(4)]  # another corpus, its gold the first negative
+    choice = RankerChoice()
+    choice.documents, choice.groups = [*docs, *news], ["science"] * 6 + ["news"] * 4
+    figures = choice.choose(world_size=1, lowercase=True)
+    assert figures["macro_f1@10"] == pytest.approx((f1_at(HAND, docs) + f1_at(HAND, news)) / 2)
+    assert figures["documents"] == 10 and f1_at(HAND, docs) != f1_at(HAND, news)
+    assert choice.documents == [] and choice.groups == []  # forgotten for the next epoch

@@ -23,7 +23,7 @@ BOM = b"\xef\xbb\xbf"
 PARQUET_BATCH = 1024  # rows read at a time from a Parquet file
 
 
-class Doc(NamedTuple):
+class CorpusDocument(NamedTuple):
     """A document to tag (``reason`` None) or to report (``text`` None); ``done``: the unit's bytes read so far.
 
     ``source``: for a document file, what ``documents`` read (its kind, title and pages).
@@ -36,25 +36,27 @@ class Doc(NamedTuple):
     source: SourceText | None = None
 
 
-def check_text(doc_id: str, text: object, max_chars: int, done: int) -> Doc:
+def check_text(doc_id: str, text: object, max_chars: int, done: int) -> CorpusDocument:
     """``text`` as a document to tag, or the reason it cannot be."""
     if text is None:
-        return Doc(doc_id, None, "no 'text' field", done)
+        return CorpusDocument(doc_id, None, "no 'text' field", done)
     if not isinstance(text, str):
-        return Doc(doc_id, None, f"'text' is not a string ({type(text).__name__})", done)
+        return CorpusDocument(doc_id, None, f"'text' is not a string ({type(text).__name__})", done)
     if len(text) > max_chars:
-        return Doc(doc_id, None, f"{len(text):,} characters, over --max-chars {max_chars:,}", done)
+        return CorpusDocument(doc_id, None, f"{len(text):,} characters, over --max-chars {max_chars:,}", done)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as err:  # JSON's "\ud800": a lone surrogate is no UTF-8 text
-        return Doc(doc_id, None, f"text is not valid UTF-8 (a lone surrogate at character {err.start})", done)
+        return CorpusDocument(
+            doc_id, None, f"text is not valid UTF-8 (a lone surrogate at character {err.start})", done
+        )
     if not text.strip():
-        return Doc(doc_id, None, "empty text", done)
-    return Doc(doc_id, text, None, done)
+        return CorpusDocument(doc_id, None, "empty text", done)
+    return CorpusDocument(doc_id, text, None, done)
 
 
-def json_line(line: bytes, fallback_id: str, max_chars: int, done: int) -> Doc:
-    """One JSONL line (``{"id", "text"}``) as a ``Doc``."""
+def json_line(line: bytes, fallback_id: str, max_chars: int, done: int) -> CorpusDocument:
+    """One JSONL line (``{"id", "text"}``) as a ``CorpusDocument``."""
     bad_byte = None
     try:
         raw = line.decode("utf-8")
@@ -63,18 +65,18 @@ def json_line(line: bytes, fallback_id: str, max_chars: int, done: int) -> Doc:
     try:
         obj = json.loads(raw)
     except json.JSONDecodeError as err:
-        return Doc(fallback_id, None, f"not valid JSON ({err.msg})", done)
+        return CorpusDocument(fallback_id, None, f"not valid JSON ({err.msg})", done)
     if not isinstance(obj, dict):
-        return Doc(fallback_id, None, f"not a JSON object ({type(obj).__name__})", done)
+        return CorpusDocument(fallback_id, None, f"not a JSON object ({type(obj).__name__})", done)
     doc_id = obj.get("id", fallback_id)
     if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
-        return Doc(fallback_id, None, "field 'id' is not a string or an integer", done)
+        return CorpusDocument(fallback_id, None, "field 'id' is not a string or an integer", done)
     if bad_byte is not None:
-        return Doc(str(doc_id), None, f"not valid UTF-8 (byte {bad_byte} of its line)", done)
+        return CorpusDocument(str(doc_id), None, f"not valid UTF-8 (byte {bad_byte} of its line)", done)
     return check_text(str(doc_id), obj.get("text"), max_chars, done)
 
 
-def jsonl_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc]:
+def jsonl_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[CorpusDocument]:
     """The lines that start in ``[unit.start, unit.end)`` of a JSONL file; blank lines are skipped."""
     with open(unit.path, "rb") as fh:
         pos = unit.start
@@ -94,16 +96,16 @@ def jsonl_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> I
                 yield json_line(line, f"{unit.label}@{at}", max_chars, min(pos, unit.end) - unit.start)
 
 
-def file_doc(path: Path, rel: str, max_chars: int, limits: Limits, done: int) -> Doc:
-    """A document file (not ``.txt``) as a ``Doc``: its text and source, or why it cannot be read."""
+def file_doc(path: Path, rel: str, max_chars: int, limits: Limits, done: int) -> CorpusDocument:
+    """A document file (not ``.txt``) as a ``CorpusDocument``: its text and source, or why it cannot be read."""
     try:
         source = read_document(path, limits, name=rel)
     except DocumentError as err:
-        return Doc(rel, None, str(err).removeprefix(f"{rel}: "), done)
+        return CorpusDocument(rel, None, str(err).removeprefix(f"{rel}: "), done)
     return check_text(rel, source.text, max_chars, done)._replace(source=source)
 
 
-def text_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc]:
+def text_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[CorpusDocument]:
     """Each file of the unit as one document, id = its path relative to the input folder."""
     done = 0
     for rel in unit.files:
@@ -116,22 +118,22 @@ def text_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> It
             size = path.stat().st_size
             if size > 4 * max_chars + len(BOM):  # over the limit whatever it holds (a character is 1-4 bytes)
                 done += size
-                yield Doc(rel, None, f"{size:,} bytes, over --max-chars {max_chars:,}", done)
+                yield CorpusDocument(rel, None, f"{size:,} bytes, over --max-chars {max_chars:,}", done)
                 continue
             data = path.read_bytes()
         except OSError as err:
-            yield Doc(rel, None, f"cannot read the file ({err.strerror or type(err).__name__})", done)
+            yield CorpusDocument(rel, None, f"cannot read the file ({err.strerror or type(err).__name__})", done)
             continue
         done += size
         try:
             text = data.removeprefix(BOM).decode("utf-8")
         except UnicodeDecodeError as err:
-            yield Doc(rel, None, f"not valid UTF-8 (byte {err.start})", done)
+            yield CorpusDocument(rel, None, f"not valid UTF-8 (byte {err.start})", done)
             continue
         yield check_text(rel, text, max_chars, done)
 
 
-def parquet_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc]:
+def parquet_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[CorpusDocument]:
     """The rows of row groups ``[unit.start, unit.end)`` of a Parquet file (columns ``id``, ``text``)."""
     import pyarrow.parquet as pq
 
@@ -150,7 +152,7 @@ def parquet_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) ->
                 try:
                     text = text.decode("utf-8")
                 except UnicodeDecodeError as err:
-                    yield Doc(doc_id, None, f"not valid UTF-8 (byte {err.start})", done)
+                    yield CorpusDocument(doc_id, None, f"not valid UTF-8 (byte {err.start})", done)
                     continue
             yield check_text(doc_id, text, max_chars, done)
 
@@ -158,6 +160,6 @@ def parquet_docs(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) ->
 READERS = {"jsonl": jsonl_docs, "txt": text_docs, "parquet": parquet_docs}
 
 
-def documents(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[Doc]:
+def documents(unit: Unit, max_chars: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[CorpusDocument]:
     """The documents of ``unit``, in file order (``limits``: how much of a document file is read)."""
     return READERS[unit.kind](unit, max_chars, limits)

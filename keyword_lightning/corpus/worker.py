@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from keyword_lightning.corpus.options import ExtractOptions
-from keyword_lightning.corpus.readers import Doc, documents
+from keyword_lightning.corpus.readers import CorpusDocument, documents
 from keyword_lightning.corpus.results import DocumentError, UnitDone, UnitFailed, UnitResult, WorkerInfo, to_json
 from keyword_lightning.corpus.shards import ShardWriter
 from keyword_lightning.corpus.sources import Unit
@@ -54,9 +54,9 @@ def shape(record: dict[str, Any], top_k: int | None, min_score: float | None, wi
     return {**out, "keyphrases": keyphrases, "ranked": ranked}
 
 
-def chunks(docs: Iterator[Doc], size: int, chars: int = CHUNK_CHARS) -> Iterator[list[Doc]]:
+def chunks(docs: Iterator[CorpusDocument], size: int, chars: int = CHUNK_CHARS) -> Iterator[list[CorpusDocument]]:
     """``docs`` in lists of at most ``size`` documents or about ``chars`` characters."""
-    chunk: list[Doc] = []
+    chunk: list[CorpusDocument] = []
     held = 0
     for doc in docs:
         chunk.append(doc)
@@ -122,7 +122,7 @@ class ShardWorker:
             progress(0, unit.size - done)
         return result
 
-    def tag(self, docs: list[Doc], errors: list[DocumentError]) -> list[dict[str, Any]]:
+    def tag(self, docs: list[CorpusDocument], errors: list[DocumentError]) -> list[dict[str, Any]]:
         """Records of ``docs``; should the chunk fail, each document alone, so that only a failing one is lost.
 
         When each of several documents fails alone too, the cause is not theirs: ``ChunkFailed``.

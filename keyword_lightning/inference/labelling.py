@@ -18,7 +18,7 @@ from keyword_lightning.scoring.keyphrases import phrase_key
 from keyword_lightning.scoring.phrase_ranker import TaggedDocument
 from keyword_lightning.scoring.ranking import phrase_score, stem
 from keyword_lightning.tagging.schemes import sbmeo_to_spans
-from keyword_lightning.text.tokenizers import get_tokenizer, normalize_token
+from keyword_lightning.text.tokenizers import get_tokenizer
 
 
 def gold_keys(phrases: Sequence[str], tokenizer: str = "ptb") -> frozenset[tuple[str, ...]]:
@@ -43,9 +43,8 @@ def labelled_documents(
         gold = gold_keys(record["keyphrases"], extractor.tokenizer)
         found = [(a, b, phrase_score(p[a : b + 1])) for a, b in spans]
         keys = [phrase_key(doc.tokens[a : b + 1]) for a, b in spans]
-        words = [normalize_token(w, extractor.lowercase) for w in doc.tokens]
         starts, lengths = [a for a, _ in spans], [b - a + 1 for a, b in spans]
-        tagged = TaggedDocument(keys, [s for _, _, s in found], starts, lengths, words, list(gold))
+        tagged = TaggedDocument(keys, [s for _, _, s in found], starts, lengths, len(doc.tokens), list(gold))
         size = len(common) if common else 1
         candidates = document_candidates(doc.tokens, doc.spans, doc.text, k, found, common, size)
         out.append(LabelledDocument(group, tagged, candidates, gold))

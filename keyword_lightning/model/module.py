@@ -27,7 +27,7 @@ from keyword_lightning.model import checkpoint
 from keyword_lightning.model.hooks import DataReading, RandomState, WandbRunId
 from keyword_lightning.model.network import NetworkConfig
 from keyword_lightning.model.optimizer import OptimizerConfig, adam
-from keyword_lightning.model.ranker import RankerChoice
+from keyword_lightning.model.ranker import RankerChoice, rarity_idf
 from keyword_lightning.model.settings import FLAT_KEYS, LossConfig, ModelSettings, build_network
 from keyword_lightning.model.stage_metrics import StageMetrics, TestMetrics
 from keyword_lightning.scoring.rankers import of_tagged_phrases, ranker_of
@@ -184,12 +184,10 @@ class JointRNN(L.LightningModule):
         """Losses, token metrics and phrase metrics on validation data; the documents a ranker is fitted on."""
         tags, scores = self._eval_step(self.val_metrics, batch)
         if self._choosing_ranker():
-            probs, vocabulary = tag_probabilities(scores, tags), self.vocabulary
             corpora = getattr(self._trainer.datamodule, "item_corpora", None)  # each document's corpus
             groups = corpora("val")[batch.index.cpu().numpy()].tolist() if corpora is not None else None
-            self.ranker_choice.collect(
-                tags, probs, batch.labels2, batch.stems, batch.words, batch.lengths, vocabulary, groups
-            )
+            probs = tag_probabilities(scores, tags)
+            self.ranker_choice.collect(tags, probs, batch.labels2, batch.stems, batch.lengths, groups)
 
     def _choosing_ranker(self) -> bool:
         return self.decoding.ranker != "hand" and self._trainer is not None and not self._trainer.sanity_checking
@@ -201,7 +199,7 @@ class JointRNN(L.LightningModule):
         metrics.sets.update(tags, batch.labels2, batch.types)
         probs = tag_probabilities(scores, tags)  # [B,T], as predict_step scores phrases
         ranker = of_tagged_phrases(self.ranker)  # a candidate ranker reads raw text, which batches do not carry
-        idf = self.ranker_choice.token_idf(ranker, batch.words, self.vocabulary)
+        idf = rarity_idf(ranker, batch.words, self.vocabulary)
         metrics.ranked.update(tags, probs, batch.labels2, batch.types, batch.stems, ranker, idf)
         metrics.confusion.update(tags, batch.labels2)
 

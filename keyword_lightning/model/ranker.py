@@ -2,7 +2,7 @@
 
 ``JointRNN`` hands each validation batch's decoded tags to ``RankerChoice.collect`` (not in the
 sanity check, and not with ``model.decoding.ranker: hand``): each document's predicted phrases,
-their tag-probability scores and keys (stem ids), its words (vocabulary rows), and its gold keys
+their tag-probability scores and keys (stem ids), its length, and its gold keys
 (the spans of ``labels2``, keyed by the same stem ids: as ``RankedKeyphraseF1`` reads them). At
 the end of the epoch ``choose`` fits a ``scoring.phrase_ranker.PhraseRanker`` and keeps it only if it
 beats the hand rule by 2-fold cross-fitting on those documents (``phrase_ranker.choose``). A candidate
@@ -42,7 +42,6 @@ class RankerChoice:
         self.groups: list[str] = []  # each document's corpus ("" for a dataset of one)
         self.ranker: Any = HAND
         self.figures: dict[str, float] = {}  # F1@10 of the hand rule and the learned ranker, cross-fitted
-        self._idf: tuple[Any, int, torch.Tensor] | None = None  # (ranker, vocabulary id, idf per row)
 
     def collect(
         self,
@@ -50,9 +49,7 @@ class RankerChoice:
         probs: torch.Tensor,
         labels: torch.Tensor,
         stems: torch.Tensor,
-        words: torch.Tensor,
         lengths: torch.Tensor,
-        vocabulary: Sequence[str] | None,
         groups: Sequence[str] | None = None,
     ) -> None:
         """Keep a batch's documents: predicted spans of ``tags`` [B,T] scored by ``probs``, gold spans of ``labels``.
@@ -60,12 +57,9 @@ class RankerChoice:
         ``groups``: each document's corpus (None: one corpus), for ``macro_f1@10``.
         """
         self.groups += list(groups) if groups is not None else [""] * len(lengths)
-        known = len(SPECIALS)
-        rows = zip(tags.tolist(), probs.tolist(), labels.tolist(), stems.tolist(), words.tolist(), lengths.tolist())
-        for p, q, t, s, w, n in rows:
-            words = [vocabulary[i] if vocabulary is not None and i >= known else None for i in w[:n]]
+        for p, q, t, s, n in zip(tags.tolist(), probs.tolist(), labels.tolist(), stems.tolist(), lengths.tolist()):
             gold = list(dict.fromkeys(tuple(s[a : b + 1]) for a, b in sbmeo_to_spans(t[:n])))
-            self.documents.append(TaggedDocument(*span_occurrences(sbmeo_to_spans(p[:n]), q, s), words, gold))
+            self.documents.append(TaggedDocument(*span_occurrences(sbmeo_to_spans(p[:n]), q, s), n, gold))
 
     def choose(self, world_size: int, lowercase: bool) -> dict[str, float]:
         """Fit and choose on the documents collected (every rank's); forget them; the figures (empty: none).
@@ -98,14 +92,14 @@ class RankerChoice:
         self.ranker = ranker_from_state(state)
         self.figures = dict((state or {}).get("validation") or {})
 
-    def token_idf(self, ranker: Any, words: torch.Tensor, vocabulary: Sequence[str] | None) -> torch.Tensor | None:
-        """Each token's IDF [B,T] in ``ranker``'s table, from vocabulary rows ``words`` (None: no table)."""
-        rarity = getattr(ranker, "rarity", None)
-        if rarity is None or vocabulary is None:
-            return None
-        if self._idf is None or self._idf[0] is not ranker or self._idf[1] != id(vocabulary):
-            rows = rarity.token_idf([None if i < len(SPECIALS) else w for i, w in enumerate(vocabulary)])
-            self._idf = (ranker, id(vocabulary), torch.tensor(rows, dtype=torch.float32))
-        if self._idf[2].device != words.device:
-            self._idf = (*self._idf[:2], self._idf[2].to(words.device))
-        return self._idf[2][words.clamp(min=0)]
+
+def rarity_idf(ranker: Any, words: torch.Tensor, vocabulary: Sequence[str] | None) -> torch.Tensor | None:
+    """Each token's IDF [B,T] in the table of a ranker of earlier releases, from vocabulary rows ``words`` [B,T].
+
+    None for every ranker this release fits (none reads ``rarity``): ``test/f1@k`` ranks as the records do.
+    """
+    rarity = getattr(ranker, "rarity", None)
+    if rarity is None or vocabulary is None:
+        return None
+    rows = rarity.token_idf([None if i < len(SPECIALS) else w for i, w in enumerate(vocabulary)])
+    return torch.tensor(rows, dtype=torch.float32, device=words.device)[words.clamp(min=0)]

@@ -45,9 +45,7 @@ def ranked_keys(ranker: Any, doc: LabelledDocument) -> list[Hashable]:
     if isinstance(ranker, CandidateRanker):
         return [doc.candidates.keys[i] for i in ranker.order(ranker.scores(doc.candidates))]
     t = doc.tagged
-    rarity = getattr(ranker, "rarity", None)
-    idf = rarity.token_idf(t.words) if rarity is not None else None
-    return [key for key, _, _ in rank_occurrences(t.keys, t.scores, t.starts, t.lengths, len(t.words), ranker, idf)]
+    return [key for key, _, _ in rank_occurrences(t.keys, t.scores, t.starts, t.lengths, t.n_tokens, ranker)]
 
 
 def macro_f1(ranker: Any, documents: Sequence[LabelledDocument], k: int = CUT) -> dict[str, float]:

@@ -9,9 +9,9 @@ A candidate phrase is positive when its key (the tuple of its tokens' Porter ste
 is a gold keyphrase's key, as stemmed F1@k matches them.
 
 Which features a ranker reads is part of its state (``features``). One this release fits reads
-``FEATURES``: every feature but ``rarity``. ``rarity`` reads a background table (``Rarity``): for
-each word, in how many of the ranker's training documents it occurs (leave one out on those
-documents). Rankers fitted by the release before read it too. The transfer check
+``FEATURES``: every feature but ``rarity``. ``rarity`` read a background table (``Rarity``): for
+each word, in how many of the ranker's training documents it occurs. Rankers fitted two releases
+before read it; they load, their table with them, and rank records (``token_idf``) as before. The transfer check
 (``benchmarks/ranking.py``: rankers fitted on one genre's validation split, ranking the other's test
 split, ``results/ranking.md``) showed why it was dropped: a table of one genre's words (Inspec's)
 lowers F1@10 on another genre (SemEval-2017), while it changes nothing on its own. Those rankers
@@ -27,13 +27,13 @@ float and bool: a checkpoint that holds one loads with ``torch.load(weights_only
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from keyword_lightning.scoring.keyphrases import HAND, phrases, rank_occurrences
-from keyword_lightning.scoring.ranking import SCORE_DIGITS
+from keyword_lightning.scoring.ranking import SCORE_DIGITS, hits_at
 from keyword_lightning.text.tokenizers import normalize_token
 
 KNOWN = ("count", "score_sum", "score_max", "score_mean", "first", "last", "spread", "length", "in_head", "rarity")
@@ -53,51 +53,35 @@ class FitError(ValueError):
 
 
 class TaggedDocument(NamedTuple):
-    """One training document of a phrase ranker: its tagged occurrences, its words and its gold keys.
+    """One training document of a phrase ranker: its tagged occurrences, its length and its gold keys.
 
-    ``keys``, ``scores``, ``starts``, ``lengths``: per occurrence, as ``rank_occurrences`` reads them.
-    ``words``: every token's word as the rarity table keys it (normalized: ``normalize_token``), None
-    for a word the model does not know. ``gold``: the gold keyphrases' keys (as ``keys``).
+    ``keys``, ``scores``, ``starts``, ``lengths``: per occurrence, as ``rank_occurrences`` reads them;
+    ``n_tokens``: the document's tokens; ``gold``: the gold keyphrases' keys (as ``keys``). The one
+    builder is ``keyphrases.span_occurrences`` over tagged spans (``model/ranker.py``,
+    ``inference/labelling.py``).
     """
 
     keys: list[Hashable]
     scores: list[float]
     starts: list[int]
     lengths: list[int]
-    words: list[str | None]
+    n_tokens: int
     gold: list[Hashable]
 
 
 class Rarity:
-    """An IDF table: ``df[word]`` documents of ``documents`` hold the word; ``idf = log((1 + N) / (1 + df))``."""
+    """The IDF table of a ranker of earlier releases (read, never fitted): ``idf = log((1 + N) / (1 + df))``.
+
+    ``df[word]``: how many of the ``documents`` it was counted on hold the word.
+    """
 
     def __init__(self, df: dict[str, int], documents: int) -> None:
         self.df, self.documents = df, documents
 
-    @classmethod
-    def count(cls, documents: Iterable[Sequence[str | None]]) -> Rarity:
-        """The table of some documents' words (None words are not counted)."""
-        df: dict[str, int] = {}
-        n = 0
-        for words in documents:
-            n += 1
-            for word in set(words) - {None}:
-                df[word] = df.get(word, 0) + 1
-        return cls(dict(sorted(df.items())), n)
-
-    def token_idf(self, words: Sequence[str | None], leave_out: bool = False) -> list[float]:
-        """Each word's IDF; ``leave_out``: of a document counted in the table, its own words left out."""
-        own = int(leave_out)
-        top = math.log(1 + self.documents - own)
-        cache: dict[str | None, float] = {}
-        out = []
-        for word in words:
-            idf = cache.get(word)
-            if idf is None:
-                df = self.df.get(word, 0) - own if word is not None else 0
-                idf = cache[word] = top - math.log(1 + max(0, df))
-            out.append(idf)
-        return out
+    def token_idf(self, words: Sequence[str | None]) -> list[float]:
+        """Each word's IDF (a word outside the table, or None, the highest)."""
+        top = math.log(1 + self.documents)
+        return [top - math.log(1 + (self.df.get(w, 0) if w is not None else 0)) for w in words]
 
 
 def vector(f: dict[str, float], names: Sequence[str] = FEATURES) -> list[float]:
@@ -144,24 +128,13 @@ class PhraseRanker:
         return self.rarity.token_idf([normalize_token(t, self.lowercase) for t in tokens])
 
     @classmethod
-    def fit(
-        cls,
-        documents: Sequence[TaggedDocument],
-        lowercase: bool = True,
-        l2: float = L2,
-        features: Sequence[str] = FEATURES,
-    ) -> PhraseRanker:
-        """Fit on ``documents``' candidate phrases (ValueError without both positive and negative ones).
-
-        ``features``: which of ``KNOWN`` it reads; with ``rarity``, a table of ``documents``' words goes with it.
-        """
-        rarity = Rarity.count(d.words for d in documents) if "rarity" in features else None
+    def fit(cls, documents: Sequence[TaggedDocument], lowercase: bool = True, l2: float = L2) -> PhraseRanker:
+        """Fit on ``documents``' candidate phrases, reading ``FEATURES`` (``FitError`` without both kinds of phrase)."""
         rows, labels = [], []
         for d in documents:
             gold = set(d.gold)
-            idf = rarity.token_idf(d.words, leave_out=True) if rarity is not None else None
-            for key, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, len(d.words), idf):
-                rows.append(vector(f, features))
+            for key, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, d.n_tokens):
+                rows.append(vector(f))
                 labels.append(float(key in gold))
         y = np.asarray(labels)
         if not 0 < y.sum() < len(y):
@@ -170,7 +143,7 @@ class PhraseRanker:
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-9] = 1.0
         w = newton((x - mean) / scale, y, l2)
-        return cls(w[:-1].tolist(), float(w[-1]), mean.tolist(), scale.tolist(), rarity, lowercase, features)
+        return cls(w[:-1].tolist(), float(w[-1]), mean.tolist(), scale.tolist(), None, lowercase)
 
     def state(self) -> dict[str, Any]:
         """Plain values (``from_state`` reads them back); the rarity table only when it reads one."""
@@ -248,14 +221,15 @@ def newton(z: np.ndarray, y: np.ndarray, l2: float, steps: int = NEWTON_STEPS) -
 
 
 def f1_at(ranker: Any, documents: Sequence[TaggedDocument], k: int = CUT) -> float:
-    """Micro F1@k of ``ranker``'s ranking of ``documents``: ``2 sum tp / (sum min(k, predicted) + sum gold)``."""
+    """Micro F1@k of ``ranker``'s ranking of ``documents``: ``2 sum tp / (sum predicted + sum gold)`` (``hits_at``).
+
+    A ranker of earlier releases that reads ``rarity`` ranks here without it (its IDFs need the words).
+    """
     tp = predicted = gold = 0
     for d in documents:
-        rarity = getattr(ranker, "rarity", None)
-        idf = rarity.token_idf(d.words) if rarity is not None else None
-        top = [key for key, _, _ in rank_occurrences(d.keys, d.scores, d.starts, d.lengths, len(d.words), ranker, idf)]
-        truth = set(d.gold)
-        tp, predicted, gold = tp + len(set(top[:k]) & truth), predicted + len(top[:k]), gold + len(truth)
+        ranked = rank_occurrences(d.keys, d.scores, d.starts, d.lengths, d.n_tokens, ranker)
+        hits, listed = hits_at([key for key, _, _ in ranked], set(d.gold), k)
+        tp, predicted, gold = tp + hits, predicted + listed, gold + len(set(d.gold))
     return 2 * tp / (predicted + gold) if predicted + gold else 0.0
 
 
