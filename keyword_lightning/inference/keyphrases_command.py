@@ -115,6 +115,8 @@ def keyphrases(args: Any) -> int:
     sources, errors = read_inputs(args.files, limits)
     for error in errors:
         print(f"{PROG}: error: {error}", file=sys.stderr, flush=True)
+    if not sources:  # nothing readable: the error lines say it all
+        return len(errors)
     extractor = KeywordExtractor.from_checkpoint(ckpt, threads=args.threads, file_limits=limits)
     out, top_k = results_stream(), args.top_k or None
     for start in range(0, len(sources), BATCH):

@@ -116,6 +116,52 @@ def within_sentences(span: tuple[int, int, float], starts: Sequence[bool]) -> li
     return [(lo, hi - 1, score) for lo, hi in zip([a, *cuts], [*cuts, b + 1])]
 
 
+class _Document:
+    """What a document's candidates' features read, computed once a document (per token, or prefix sums)."""
+
+    def __init__(self, tokens, ok, stems, sentence, starts, keyness, tagged, common, common_size) -> None:
+        n = self.n = len(tokens)
+        self.tokens, self.ok, self.sentence, self.starts = tokens, ok, sentence, starts
+        self.n_sentences, self.title_end = sentence[-1] + 1, next((i for i in range(n) if sentence[i] > 0), n)
+        self.upper = [t[:1].isupper() for t in tokens]
+        self.acronym = [len(t) > 1 and t.isupper() for t in tokens]
+        self.digit = [any(c.isdigit() for c in t) for t in tokens]
+        self.keyness = np.concatenate([[0.0], np.cumsum(np.asarray(keyness, dtype=np.float64))])  # prefix sums
+        self.marked = {(a, b - a + 1): score for a, b, score in tagged}
+        self.marked_first: dict[tuple[str, ...], float] = {}  # a key's first marked place: the hand rule's ``first``
+        for a, b, _ in sorted(tagged):
+            self.marked_first.setdefault(tuple(stems[a : b + 1]), a / n)
+        lookup = common.get if isinstance(common, Mapping) else common
+        scale = math.log(max(2, common_size))
+        self.common: dict[str, float] = {}  # a word's log rank over the list's log length; 1 outside it
+        for word in {t.lower() for t in tokens} - STOP_WORDS:
+            rank = lookup(word) if lookup is not None else None
+            self.common[word] = 1.0 if rank is None else min(1.0, math.log(1 + rank) / scale)
+        self.doc = [math.log(n), float(self.keyness[-1]) / n, sum(b == a for a, b, _ in tagged) / max(1, len(tagged))]
+
+    def features(self, key: tuple[str, ...], where: list[tuple[int, int]], counts: list[int]) -> list[float]:
+        """``FEATURES`` of candidate ``key`` at its places ``where``; ``counts``: minus its length's counts, sorted."""
+        n, a0, length = self.n, where[0][0], where[0][1]
+        count = len(where)
+        scores = [self.marked[w] for w in where if w in self.marked]
+        keyness = [(self.keyness[a + k] - self.keyness[a]) / k for a, k in where]
+        first, last = a0 / n, where[-1][0] / n
+        caps = sum(all(self.upper[a : a + k]) and (k > 1 or not self.starts[a]) for a, k in where)
+        words = range(a0, a0 + length)
+        ranks = [self.common[w] for w in (self.tokens[i].lower() for i in words) if w not in STOP_WORDS] or [1.0]
+        hand = sum(scores) * (POSITION_WEIGHT - self.marked_first.get(key, 1.0))
+        return [
+            math.log1p(count), count / -counts[0], math.log1p(bisect_left(counts, -count)),
+            len({self.sentence[a] for a, _ in where}) / self.n_sentences,
+            math.log1p(len(scores)), len(scores) / count, max(scores, default=0.0), math.log1p(sum(scores)),
+            math.log1p(hand), sum(keyness) / count, max(keyness),
+            first, last, last - first, float(a0 < self.title_end), float(first < HEAD_FRACTION),
+            float(length), caps / count, float(any(self.acronym[i] for i in words)),
+            float(any(self.digit[i] for i in words)), float(not all(self.ok[i] for i in words)),
+            sum(ranks) / len(ranks), min(ranks), max(ranks), *self.doc,
+        ]  # fmt: skip
+
+
 def document_candidates(
     tokens: Sequence[str],
     spans: Sequence[tuple[int, int]],
@@ -142,64 +188,25 @@ def document_candidates(
     n = len(tokens)
     if n == 0:
         return Candidates()
-    lookup = common.get if isinstance(common, Mapping) else common
     ok = [candidate_word(t) for t in tokens]
     stems = [stem(t) for t in tokens]
     sentence = sentence_ids(tokens, spans, text)
-    starts_sentence = [i == 0 or sentence[i] != sentence[i - 1] for i in range(n)]
-    n_sentences = sentence[-1] + 1
-    title_end = next((i for i in range(n) if sentence[i] > 0), n)
-    tagged = [piece for span in tagged for piece in within_sentences(span, starts_sentence)]
-    marked = {(a, b - a + 1): score for a, b, score in tagged}
+    starts = [i == 0 or sentence[i] != sentence[i - 1] for i in range(n)]
+    tagged = [piece for span in tagged for piece in within_sentences(span, starts)]
     by_key: dict[tuple[str, ...], list[tuple[int, int]]] = {}
-    for a, length in sorted(places_of(ok, starts_sentence, [(a, b) for a, b, _ in tagged], max_words)):
+    for a, length in sorted(places_of(ok, starts, [(a, b) for a, b, _ in tagged], max_words)):
         by_key.setdefault(tuple(stems[a : a + length]), []).append((a, length))
-    scale = math.log(max(2, common_size))
-    rank_cache: dict[str, float] = {}
-
-    def commonness(word: str) -> float:
-        value = rank_cache.get(word)
-        if value is None:
-            rank = lookup(word.lower()) if lookup is not None else None
-            value = rank_cache[word] = 1.0 if rank is None else min(1.0, math.log(1 + rank) / scale)
-        return value
-
-    out = Candidates()
-    rows = []
+    doc = _Document(tokens, ok, stems, sentence, starts, keyness, tagged, common, common_size)
     counts: dict[int, list[int]] = {}  # length -> minus the counts of candidates that long, ascending
     for key, where in by_key.items():
         counts.setdefault(len(key), []).append(-len(where))
     for values in counts.values():
         values.sort()
-    doc_keyness = float(sum(keyness)) / n
-    doc_single = sum(b == a for a, b, _ in tagged) / len(tagged) if tagged else 0.0
-    marked_first: dict[
-        tuple[str, ...], float
-    ] = {}  # a marked candidate's first marked place, as the hand rule reads it
-    for a, b, _ in sorted(tagged):
-        marked_first.setdefault(tuple(stems[a : b + 1]), a / n)
+    out = Candidates()
+    rows = []
     for key, where in by_key.items():
         a0, length = where[0]
-        words = tokens[a0 : a0 + length]
-        count = len(where)
-        scores = [marked[w] for w in where if w in marked]
-        keys = [sum(keyness[a : a + k]) / k for a, k in where]
-        first, last = a0 / n, where[-1][0] / n
-        sentences = {sentence[a] for a, _ in where}
-        caps = sum(all(t[:1].isupper() for t in tokens[a : a + k]) and (k > 1 or not starts_sentence[a])
-                   for a, k in where)  # fmt: skip
-        ranks = [commonness(t) for t in words if t.lower() not in STOP_WORDS] or [1.0]
-        rows.append([
-            math.log1p(count), count / -counts[len(key)][0], math.log1p(bisect_left(counts[len(key)], -count)),
-            len(sentences) / n_sentences,
-            math.log1p(len(scores)), len(scores) / count, max(scores, default=0.0), math.log1p(sum(scores)),
-            math.log1p(sum(scores) * (POSITION_WEIGHT - marked_first.get(key, 1.0))), sum(keys) / count, max(keys),
-            first, last, last - first, float(a0 < title_end), float(first < HEAD_FRACTION),
-            float(length), caps / count, float(any(len(t) > 1 and t.isupper() for t in words)),
-            float(any(c.isdigit() for t in words for c in t)), float(not all(ok[a0 : a0 + length])),
-            sum(ranks) / len(ranks), min(ranks), max(ranks),
-            math.log(n), doc_keyness, doc_single,
-        ])  # fmt: skip
+        rows.append(doc.features(key, where, counts[length]))
         out.keys.append(key)
         out.texts.append(text[spans[a0][0] : spans[a0 + length - 1][1]])
         out.places.append([(spans[a][0], spans[a + k - 1][1]) for a, k in where])
