@@ -101,6 +101,8 @@ def transfer_rows(work: Path, recipe: str, parallel: int) -> tuple[list[str], li
 
 def weights(recipe: dict[str, float], genres: list[str]) -> list[str]:
     """The ``fit`` flags of a recipe's corpus weights, for the corpora of ``genres`` only."""
+    if len(genres) == 1:  # one corpus: its documents are not named by corpus, and there is nothing to weigh
+        return []
     present = {GENRES[g][0].split("/")[0] for g in genres}
     kept = {corpus: w for corpus, w in recipe.items() if corpus in present}
     return ["--data.corpus_weights", "{" + ", ".join(f"{c}: {w}" for c, w in kept.items()) + "}"] if kept else []

@@ -78,10 +78,11 @@ def listed(files: list[str]) -> str:
 def fit_tagger(genres: list[str], folder: Path, extra: list[str] = (), threads: int | None = 1) -> Path:
     """Prepare ``genres``' train and dev files and fit ``configs/general.yaml`` in ``folder``; the best checkpoint.
 
-    A folder that holds a fit already is not fitted again (a benchmark run can be resumed).
+    A folder that holds a finished fit (``runs/finished``) is not fitted again: a benchmark run can be
+    resumed with the same ``--workdir`` (a fit it cut short is fitted anew).
     """
     found = sorted(folder.glob("runs/checkpoints/best-*.ckpt"))
-    if found:
+    if found and (folder / "runs" / "finished").is_file():
         return found[-1]
     folder.mkdir(parents=True, exist_ok=True)
     train = [str(SHARED / GENRES[g][0]) for g in genres]
@@ -94,6 +95,7 @@ def fit_tagger(genres: list[str], folder: Path, extra: list[str] = (), threads: 
     found = sorted(folder.glob("runs/checkpoints/best-*.ckpt"))
     if not found:
         raise SystemExit(f"{folder}: the fit wrote no best-*.ckpt")
+    (folder / "runs" / "finished").write_text(found[-1].name + "\n", encoding="utf-8")
     return found[-1]
 
 

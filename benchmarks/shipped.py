@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     from keyword_lightning.model import shipped
 
-    ckpt = args.ckpt or shipped.path()
+    ckpt = (args.ckpt or shipped.path()).resolve()
     rows = []
     corpora = {f"{g} dev": dev(g) for g in GENRES} | {t: read_corpus(SHARED / f) for t, f in TESTS.items()}
     for name, corpus in corpora.items():

@@ -54,19 +54,17 @@ def scores(rankings: dict[str, Ranked]) -> dict[str, float]:
 
 
 def crossfitted(kind: str, docs: list) -> dict[str, float]:
-    """Each genre's F1@10, every document ranked by a ``kind`` ranker fitted on the other half of every genre."""
-    from keyword_lightning.scoring.candidate_ranker import CandidateRanker
-    from keyword_lightning.scoring.choice import cross_fitted, fitter, halves
+    """Each genre's F1@10, every document ranked by a ``kind`` ranker fitted on the other half of every genre.
 
-    _, threshold = cross_fitted(kind, docs, common_words())  # the threshold fit-ranker would choose
-    fit = fitter(kind, common_words())
-    out: dict[int, list] = {}
-    a, b = halves(docs)
-    for train, held in ((a, b), (b, a)):
-        ranker = fit(train)
-        if isinstance(ranker, CandidateRanker):
-            ranker.threshold = threshold
-        out.update({id(d): texts(ranker, d) for d in held})
+    The folds and the candidate ranker's threshold are ``scoring.choice.cross_fitted``'s, as
+    ``fit-ranker`` chooses them; a kind that cannot be fitted on a half scores nan.
+    """
+    from keyword_lightning.scoring.choice import cross_fitted
+
+    figures, _, folds = cross_fitted(kind, docs, common_words())
+    if not folds:
+        return {g: figures[g] for g in dict.fromkeys(d.group for d in docs)}
+    out = {id(d): texts(ranker, d) for ranker, held in folds for d in held}
     return scores({g: [out[id(d)] for d in docs if d.group == g] for g in dict.fromkeys(d.group for d in docs)})
 
 

@@ -202,7 +202,8 @@ def resolve_checkpoint(value: str | Path | None, root: str | Path | None = None,
 PRETRAINED = "pretrained"  # --ckpt_path pretrained: the general model shipped in the package
 CKPT_HELP = (
     "PATH | best | last (the newest fit run in runs/ under the working directory, else anywhere under it) | "
-    "pretrained (the general model shipped in the package: the default)"
+    "pretrained (the general model shipped in the package, which keyphrases, predict, extract and serve take "
+    "when none is given)"
 )
 
 

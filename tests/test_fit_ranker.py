@@ -64,9 +64,9 @@ def test_fit_ranker_writes_a_copy_with_the_ranker_chosen_on_the_documents(tiny_c
     common = {"the": 0, "of": 1, "networks": 2, "graph": 3}
     documents = labelled_documents(extractor, read_groups([str(docs)])["mine.jsonl"], "mine.jsonl", common)
     chosen, figures = choose(documents, common_words=list(common))
-    assert state["kind"] == chosen.kind and state["validation"]["hand"]["macro"] == pytest.approx(
-        figures["hand"]["macro"]
-    )
+    assert state["kind"] == chosen.kind
+    for kind, figure in figures.items():  # each kind's cross-fitted figures, as fit-ranker recorded them
+        assert state["validation"][kind] == pytest.approx({k: v for k, v in figure.items() if v == v}, abs=1e-6)
     assert KeywordExtractor.from_checkpoint(out, threads=1).ranker.kind == chosen.kind
     # Gold keys are the stems of the keyphrases' tokens, as the ranking's keys are.
     assert ("graph", "theori") in documents[1].gold and ("optim",) in documents[1].gold

@@ -34,8 +34,10 @@ def test_the_shipped_model_ranks_the_fixed_paragraph_as_recorded():
     recorded = shipped.manifest()["paragraph"]
     assert recorded["text"] == shipped.PARAGRAPH
     found = KeywordExtractor.pretrained(threads=1).keyphrases(shipped.PARAGRAPH)
-    assert [k["text"] for k in found] == [text for text, _ in recorded["keyphrases"]]
-    assert [k["score"] for k in found] == pytest.approx([score for _, score in recorded["keyphrases"]], abs=1e-5)
+    assert {k["text"]: k["score"] for k in found} == pytest.approx(dict(recorded["keyphrases"]), abs=1e-5)
+    scores = [score for _, score in recorded["keyphrases"]]
+    clear = [i for i in range(len(scores)) if all(abs(scores[i] - s) > 1e-5 for j, s in enumerate(scores) if j != i)]
+    assert [found[i]["text"] for i in clear] == [recorded["keyphrases"][i][0] for i in clear]  # order, but near-ties
     assert len(found) >= 5 and any(k["text"].lower().startswith("coral") for k in found[:3])
 
 

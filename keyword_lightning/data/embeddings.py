@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import gzip
 import os
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,7 @@ def read_word_vectors(path: str | os.PathLike) -> tuple[list[str], np.ndarray, i
                     raise DataError(f"{path}:{number}: a value of word {word!r} is not a number") from None
                 seen.add(word)
                 words.append(word)
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:  # a truncated or corrupt gzip is the file's fault
         raise DataError(f"{path}: cannot read ({err})") from None
     if not words:
         raise DataError(f"{path}: no word vectors")
@@ -124,7 +125,7 @@ def read_common_words(path: str | os.PathLike, limit: int) -> list[str]:
                 if not parts or (number == 1 and len(parts) == 2 and all(p.isdigit() for p in parts)):
                     continue  # a blank line, or word2vec's header "<count> <dim>"
                 words.setdefault(parts[0].lower(), None)
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:  # a truncated or corrupt gzip is the file's fault
         raise DataError(f"{path}: cannot read ({err})") from None
     if not words:
         raise DataError(f"{path}: no words")

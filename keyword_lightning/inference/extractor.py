@@ -211,7 +211,7 @@ class KeywordExtractor:
 
         """
         check_top_k(top_k)
-        single = isinstance(text_or_texts, (str, PurePath))
+        single = isinstance(text_or_texts, (str, PurePath, SourceText))
         texts = [text_or_texts] if single else list(text_or_texts)
         results = [select(record["ranked"], top_k, min_score) for record in self.predict(texts)]
         return results[0] if single else results
@@ -231,7 +231,7 @@ class KeywordExtractor:
 
         """
         check_top_k(top_k)
-        single = isinstance(text_or_texts, (str, PurePath))
+        single = isinstance(text_or_texts, (str, PurePath, SourceText))
         texts = [text_or_texts] if single else list(text_or_texts)
         results = []
         for record in self.predict(texts):

@@ -95,8 +95,9 @@ def fit_ranker(
     from keyword_lightning.scoring.phrase_ranker import FitError
 
     check_output(ckpt_path, output)
-    if unknown := [k for k in kinds if k not in KINDS] or not kinds:
-        raise UsageError(f"--kinds {','.join(unknown or kinds)}: name one or more of {','.join(KINDS)}")
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise UsageError(f"--kinds {','.join(unknown)}: name one or more of {','.join(KINDS)}")
     if common_size < 1:
         raise UsageError(f"--common_size {common_size}: must be 1 or more")
     words = read_common_words(common_words, common_size) if common_words else []

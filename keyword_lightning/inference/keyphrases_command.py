@@ -6,10 +6,11 @@
 
 A file may be a PDF, an HTML page, a Word document (DOCX), Markdown or text (``documents/``: its
 kind from its suffix and first bytes); a folder gives its document files; ``-`` (or no file) reads
-standard input as one document of any of those kinds. The model is the general one shipped in
-the package (``model/shipped.py``) unless ``--ckpt_path`` names another (``PATH``, ``best``,
-``last`` or ``pretrained``). Each document's keyphrases are its ``ranked`` field (the checkpoint's
-ranker, ``scoring/rankers.py``), the ``--top-k`` best: a table on stdout, or one JSON line a
+standard input as one document of any of those kinds; a path that does not exist ends the run at
+once. The model is the general one shipped in the package (``model/shipped.py``) unless
+``--ckpt_path`` names another (``PATH``, ``best``, ``last`` or ``pretrained``). Each document's
+keyphrases are its ``ranked`` field (the checkpoint's ranker, ``scoring/rankers.py``), the
+``--top-k`` best: a table on stdout, or one JSON line a
 document (``--format jsonl``: ``{"id", "source", "keyphrases": [{"text", "score", "occurrences",
 "page"?, "pages"?}]}``). An empty document gives one line and no keyphrases. A file that cannot be
 read gives one line on stderr naming it and why, the others go on, and the exit status is 2.
@@ -66,7 +67,7 @@ def read_inputs(names: list[str], limits: Any) -> tuple[list[Any], list[str]]:
             if item == STDIN:
                 data = sys.stdin.buffer.read()
                 sources.append(SourceText("", STDIN, "text") if not data.strip() else read_bytes(data, STDIN, limits))
-            elif item.stat().st_size == 0 or not item.read_bytes().strip():  # an empty file: no keyphrases
+            elif empty(item):  # an empty file: no keyphrases
                 sources.append(SourceText("", str(item), "text"))
             else:
                 sources.append(read_document(item, limits))
@@ -75,6 +76,12 @@ def read_inputs(names: list[str], limits: Any) -> tuple[list[Any], list[str]]:
         except OSError as err:
             errors.append(f"{item}: {err.strerror or err}")
     return sources, errors
+
+
+def empty(path: Path, small: int = 4096) -> bool:
+    """A file of no bytes, or of a few bytes all whitespace (a larger one is read only by its reader, within limits)."""
+    size = path.stat().st_size
+    return size == 0 or (size <= small and not path.read_bytes().strip())
 
 
 def document_record(record: dict[str, Any], top_k: int | None, min_score: float | None) -> dict[str, Any]:

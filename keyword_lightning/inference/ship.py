@@ -39,20 +39,23 @@ def ship(source: str | Path, commit: str, command: str, target: Path = GENERAL) 
 
     from keyword_lightning.data.formats import atomic_write
 
-    summary = pack(source, target)
+    packed = target.with_name(f".{target.name}.new")  # the shipped file is replaced only once all is well
+    summary = pack(source, packed)
     if summary["bytes"] > MAX_BYTES:
+        packed.unlink()
         raise ShippedModelError(f"{target}: {summary['bytes']:,} bytes, over the {MAX_BYTES:,} a package may hold")
-    ckpt = checkpoint.read_checkpoint(target)
+    ckpt = checkpoint.read_checkpoint(packed)
     record = {
         "file": target.name,
-        "sha256": sha256(target),
+        "sha256": sha256(packed),
         "bytes": summary["bytes"],
         "built": {"commit": commit, "command": command, "date": datetime.date.today().isoformat()},
         "packed": {"extra_words": summary["extra_words"], "float16": list(HALF)},
         "settings": settings(ckpt),
         "validation": (checkpoint.ranker_state(ckpt[checkpoint.CHECKPOINT_KEY]) or {}).get("validation"),
-        "paragraph": {"text": PARAGRAPH, "keyphrases": ranking(target)},
+        "paragraph": {"text": PARAGRAPH, "keyphrases": ranking(packed)},
     }
+    packed.replace(target)
     with atomic_write(target.with_suffix(".json"), "w") as fh:
         fh.write(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     return record

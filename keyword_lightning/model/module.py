@@ -189,8 +189,8 @@ class JointRNN(L.LightningModule):
             probs = tag_probabilities(scores, tags)
             self.ranker_choice.collect(tags, probs, batch.labels2, batch.stems, batch.lengths, groups)
 
-    def _choosing_ranker(self) -> bool:
-        return self.decoding.ranker != "hand" and self._trainer is not None and not self._trainer.sanity_checking
+    def _choosing_ranker(self) -> bool:  # collected with every ranker setting: val/macro_f1@10 reads the documents
+        return self._trainer is not None and not self._trainer.sanity_checking
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Losses, token metrics and phrase metrics on test data."""
@@ -216,7 +216,8 @@ class JointRNN(L.LightningModule):
         """
         self._log_phrase(self.val_metrics)
         if self._choosing_ranker():
-            figures = self.ranker_choice.choose(self._trainer.world_size, self.lowercase)
+            fit = self.decoding.ranker != "hand"  # hand: no ranker fitted, the macro still logged
+            figures = self.ranker_choice.choose(self._trainer.world_size, self.lowercase, fit)
             logged = {"hand": "ranker_f1@10_hand", "learned": "ranker_f1@10_learned", "macro_f1@10": "macro_f1@10"}
             for name, key in logged.items():
                 if not math.isnan(figures.get(name, math.nan)):  # none when the tagger marked nothing to fit on

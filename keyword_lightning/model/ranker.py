@@ -1,11 +1,12 @@
 """The model's ranker as a fit chooses it: fitted on the validation documents, chosen there, kept in the checkpoint.
 
 ``JointRNN`` hands each validation batch's decoded tags to ``RankerChoice.collect`` (not in the
-sanity check, and not with ``model.decoding.ranker: hand``): each document's predicted phrases,
-their tag-probability scores and keys (stem ids), its length, and its gold keys
-(the spans of ``labels2``, keyed by the same stem ids: as ``RankedKeyphraseF1`` reads them). At
-the end of the epoch ``choose`` fits a ``scoring.phrase_ranker.PhraseRanker`` and keeps it only if it
-beats the hand rule by 2-fold cross-fitting on those documents (``phrase_ranker.choose``). A candidate
+sanity check): each document's predicted phrases, their tag-probability scores and keys (stem
+ids), its length, its gold keys (the spans of ``labels2``, keyed by the same stem ids: as
+``RankedKeyphraseF1`` reads them) and its corpus. At the end of the epoch ``choose`` fits a
+``scoring.phrase_ranker.PhraseRanker`` and keeps it only if it beats the hand rule by 2-fold
+cross-fitting on those documents (``phrase_ranker.choose``; with ``model.decoding.ranker: hand``
+none is fitted), and reports ``macro_f1@10``, the mean over the corpora of each one's F1@10. A candidate
 ranker (``scoring/candidate_ranker.py``) reads raw text, which validation batches do not carry: it is
 fitted afterwards, by ``keyword-lightning fit-ranker``.
 
@@ -61,8 +62,10 @@ class RankerChoice:
             gold = list(dict.fromkeys(tuple(s[a : b + 1]) for a, b in sbmeo_to_spans(t[:n])))
             self.documents.append(TaggedDocument(*span_occurrences(sbmeo_to_spans(p[:n]), q, s), n, gold))
 
-    def choose(self, world_size: int, lowercase: bool) -> dict[str, float]:
+    def choose(self, world_size: int, lowercase: bool, fit: bool = True) -> dict[str, float]:
         """Fit and choose on the documents collected (every rank's); forget them; the figures (empty: none).
+
+        ``fit`` False (``decoding.ranker: hand``): no ranker is fitted, the figures are the macro alone.
 
         Besides ``phrase_ranker.choose``'s figures, ``macro_f1@10``: the mean over the documents'
         corpora of each one's F1@10 by the hand rule, so that a fit on several corpora can be
@@ -76,7 +79,7 @@ class RankerChoice:
             documents, groups = [d for d, _ in pairs], [g for _, g in pairs]
         if not documents:
             return {}
-        self.ranker, self.figures = choose(documents, lowercase)
+        self.ranker, self.figures = choose(documents, lowercase) if fit else (HAND, {})
         by_group = {g: [d for d, h in zip(documents, groups) if h == g] for g in dict.fromkeys(groups)}
         macro = sum(f1_at(HAND, docs) for docs in by_group.values()) / len(by_group)
         self.figures = {**self.figures, "macro_f1@10": macro, "documents": len(documents)}

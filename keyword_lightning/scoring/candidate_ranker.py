@@ -93,7 +93,7 @@ class CandidateRanker:
         if not len(candidates):
             return np.zeros(0)
         a, b = self.platt
-        return 1 / (1 + np.exp(-(a * self.logits(candidates.features) + b)))
+        return 0.5 * (1 + np.tanh((a * self.logits(candidates.features) + b) / 2))  # sigmoid, no overflow
 
     @classmethod
     def fit(
@@ -117,14 +117,15 @@ class CandidateRanker:
 
         columns = [FEATURES.index(f) for f in features]
         groups = list(groups) if groups is not None else [0] * len(documents)
-        sizes = {g: groups.count(g) for g in set(groups)}
-        rows, labels, weights = [], [], []
+        rows, labels, kept = [], [], []
         for (cands, gold), group in zip(documents, groups):
             y = np.asarray([key in gold for key in cands.keys], np.float64)
-            if 0 < y.sum() < len(y):
+            if 0 < y.sum() < len(y):  # a document with no gold candidate (all absent) teaches the ranking nothing
                 rows.append(cands.features[:, columns].astype(np.float64))
                 labels.append(y)
-                weights.append(1.0 / sizes[group])
+                kept.append(group)
+        sizes = {g: kept.count(g) for g in set(kept)}
+        weights = [1.0 / sizes[g] for g in kept]  # each group (corpus) weighs the same, whatever its documents
         if not rows:
             raise FitError("a candidate ranker needs documents with both gold and other candidates")
         x = np.concatenate(rows)
@@ -157,7 +158,8 @@ class CandidateRanker:
     def from_state(cls, state: dict[str, Any]) -> CandidateRanker:
         """A ranker from ``state()``'s values (ValueError naming what is wrong)."""
         features = state.get("features")
-        if not isinstance(features, list) or not features or not set(features) <= set(FEATURES):
+        valid = isinstance(features, list) and all(isinstance(f, str) for f in features)
+        if not valid or not features or not set(features) <= set(FEATURES):
             raise ValueError(f"candidate ranker features must be a list of names of {list(FEATURES)}")
         members = state.get("members")
         if not isinstance(members, list) or not members:

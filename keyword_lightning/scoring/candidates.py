@@ -13,7 +13,8 @@ Every candidate has the tagger's soft score: each token's probability of a keywo
 positions are fractions of the document's tokens or sentences, 0 = the start):
 
 - frequency: ``log_count`` (log 1 + places), ``count_rank`` (its count over the document's largest
-  count of a candidate as long), ``sentence_share`` (share of sentences holding it);
+  count of a candidate as long), ``count_order`` (log 1 + how many candidates as long occur more
+  often), ``sentence_share`` (share of sentences holding it);
 - the tagger: ``marked`` (log 1 + places marked as a whole span), ``marked_share``, ``score_max``
   (best phrase score of a marked place), ``score_sum`` (log 1 + their sum), ``hand`` (log 1 + the
   hand rule's score, ``keyphrases.rank_score``, over the marked places), ``keyness_mean``,
@@ -26,8 +27,9 @@ positions are fractions of the document's tokens or sentences, 0 = the start):
 - how common its words are in general: ``common_mean``, ``common_min``, ``common_max`` (each word's
   log rank in a frequency list, e.g. GloVe's order, over the log of the list's length; 1 for a word
   outside it);
-- the document: ``doc_length`` (log tokens), ``doc_keyness`` (mean keyness of its tokens), which
-  a non-linear ranker can combine with the rest (how much to trust the tagger on this document).
+- the document: ``doc_length`` (log tokens), ``doc_keyness`` (mean keyness of its tokens),
+  ``doc_single`` (the share of the tagger's spans that are one word), which a non-linear ranker can
+  combine with the rest (how much to trust the tagger, and single words, on this document).
 
 Pure logic on plain lists and numpy; no torch.
 """

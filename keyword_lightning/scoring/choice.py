@@ -7,10 +7,11 @@ absent keyphrases too, so F1 counts them as the literature does) and its ``group
 
 ``macro_f1`` is the mean over groups of each group's micro F1@k; ``choose`` fits each kind on
 one half of every group and scores it on the other half, both ways (2-fold cross-fitting; the
-halves alternate within a group), and keeps the kind with the best mean macro F1@10, fitted on all
-documents. The candidate ranker's ``threshold`` (where a document's list ends) is the one of
-``THRESHOLDS`` with the best cross-fitted macro F1@10. The hand rule needs no fit; a learned kind
-that cannot be fitted on a half scores nan and is not chosen. Pure logic; the candidate ranker's
+halves alternate within a group; a group's counts summed over both halves), and keeps the kind
+with the best macro F1@10, fitted on all documents. The candidate ranker's ``threshold`` (where a
+document's list ends) is the one of ``THRESHOLDS`` with the best cross-fitted macro F1@10. The
+hand rule needs no fit; a learned kind that cannot be fitted on a half scores nan and is not
+chosen. Pure logic; the candidate ranker's
 fit uses torch.
 """
 
@@ -27,6 +28,7 @@ from keyword_lightning.scoring.phrase_ranker import FitError, PhraseRanker, Tagg
 from keyword_lightning.scoring.ranking import hits_at
 
 CUT = 10
+MACRO = "macro"  # the key of the mean over groups among the groups' own figures
 THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 KINDS = (HAND.kind, PhraseRanker.kind, CandidateRanker.kind)
 
@@ -48,15 +50,25 @@ def ranked_keys(ranker: Any, doc: LabelledDocument) -> list[Hashable]:
     return [key for key, _, _ in rank_occurrences(t.keys, t.scores, t.starts, t.lengths, t.n_tokens, ranker)]
 
 
-def macro_f1(ranker: Any, documents: Sequence[LabelledDocument], k: int = CUT) -> dict[str, float]:
-    """Each group's micro F1@k (``2 sum tp / (sum min(k, predicted) + sum gold)``) and their mean, ``macro``."""
-    counts: dict[str, list[int]] = {}
+def counts(ranker: Any, documents: Sequence[LabelledDocument], k: int = CUT) -> dict[str, list[int]]:
+    """Each group's ``[tp, predicted, gold]`` of the top ``k`` of ``ranker``'s ranking, summed over its documents."""
+    out: dict[str, list[int]] = {}
     for doc in documents:
         tp, predicted = hits_at(ranked_keys(ranker, doc), doc.gold, k)
-        c = counts.setdefault(doc.group, [0, 0, 0])
+        c = out.setdefault(doc.group, [0, 0, 0])
         c[0], c[1], c[2] = c[0] + tp, c[1] + predicted, c[2] + len(doc.gold)
-    out = {g: 2 * tp / (p + n) if p + n else 0.0 for g, (tp, p, n) in counts.items()}
-    return {**out, "macro": sum(out.values()) / len(out) if out else 0.0}
+    return out
+
+
+def macro(summed: dict[str, list[int]]) -> dict[str, float]:
+    """Each group's micro F1 (``2 sum tp / (sum predicted + sum gold)``) of ``counts`` and their mean, ``MACRO``."""
+    out = {g: 2 * tp / (p + n) if p + n else 0.0 for g, (tp, p, n) in summed.items()}
+    return {**out, MACRO: sum(out.values()) / len(out) if out else 0.0}
+
+
+def macro_f1(ranker: Any, documents: Sequence[LabelledDocument], k: int = CUT) -> dict[str, float]:
+    """Each group's micro F1@k and their mean, ``MACRO``."""
+    return macro(counts(ranker, documents, k))
 
 
 def fitter(kind: str, common_words: Sequence[str] = ()) -> Callable[[Sequence[LabelledDocument]], Any]:
@@ -85,30 +97,38 @@ def halves(documents: Sequence[LabelledDocument]) -> tuple[list[LabelledDocument
 
 def cross_fitted(
     kind: str, documents: Sequence[LabelledDocument], common_words: Sequence[str] = ()
-) -> tuple[dict[str, float], float]:
-    """``kind``'s ``macro_f1`` by 2-fold cross-fitting (each group's F1@10 and the macro, means of both folds).
+) -> tuple[dict[str, float], float, list[tuple[Any, list[LabelledDocument]]]]:
+    """``kind`` by 2-fold cross-fitting: each group's F1@10 and their mean, the threshold, and the folds.
 
-    Also the candidate ranker's best threshold on those folds (0.0 for the other kinds).
+    Each document is ranked by the ranker fitted on the other half (every group's counts summed
+    over both halves, then each group's F1). The threshold is the candidate ranker's best of
+    ``THRESHOLDS`` (0.0 for the other kinds); the folds are ``(ranker, the documents it ranks)``,
+    with that threshold set. A kind that cannot be fitted on a half (``FitError``) scores nan.
     """
     fit = fitter(kind, common_words)
     a, b = halves(documents)
     try:
         folds = [(fit(train), held) for train, held in ((a, b), (b, a))]
     except FitError:  # a learned kind with no positive or no negative example in a half
-        return {key: math.nan for key in macro_f1(HAND, documents)}, 0.0
+        return {key: math.nan for key in macro_f1(HAND, documents)}, 0.0, []
 
     def figures(threshold: float) -> dict[str, float]:
-        scored = []
+        summed: dict[str, list[int]] = {}
         for ranker, held in folds:
             if isinstance(ranker, CandidateRanker):
                 ranker.threshold = threshold
-            scored.append(macro_f1(ranker, held))
-        return {key: sum(f[key] for f in scored) / len(scored) for key in scored[0]}
+            for group, c in counts(ranker, held).items():
+                total = summed.setdefault(group, [0, 0, 0])
+                total[:] = [x + y for x, y in zip(total, c)]
+        return macro(summed)
 
     thresholds = THRESHOLDS if kind == CandidateRanker.kind else (0.0,)
     by_threshold = {t: figures(t) for t in thresholds}
-    best = max(thresholds, key=lambda t: by_threshold[t]["macro"])  # the lowest of equals
-    return by_threshold[best], best
+    best = max(thresholds, key=lambda t: by_threshold[t][MACRO])  # the lowest of equals
+    for ranker, _ in folds:
+        if isinstance(ranker, CandidateRanker):
+            ranker.threshold = best
+    return by_threshold[best], best, folds
 
 
 def choose(
@@ -116,11 +136,11 @@ def choose(
 ) -> tuple[Any, dict[str, dict[str, float]]]:
     """The best of ``kinds`` by cross-fitted macro F1@10, fitted on all ``documents``, and every kind's figures."""
     results = {kind: cross_fitted(kind, documents, common_words) for kind in kinds}
-    figures = {kind: f for kind, (f, _) in results.items()}
-    scored = [kind for kind in kinds if not math.isnan(figures[kind]["macro"])]
+    figures = {kind: f for kind, (f, _, _) in results.items()}
+    scored = [kind for kind in kinds if not math.isnan(figures[kind][MACRO])]
     if not scored:
         raise FitError("no ranker could be fitted on these documents (no gold and other candidates)")
-    best = max(scored, key=lambda kind: figures[kind]["macro"])  # the first of equals: kinds in order
+    best = max(scored, key=lambda kind: figures[kind][MACRO])  # the first of equals: kinds in order
     ranker = fitter(best, common_words)(documents)
     if isinstance(ranker, CandidateRanker):
         ranker.threshold = results[best][1]

@@ -11,11 +11,11 @@ is a gold keyphrase's key, as stemmed F1@k matches them.
 Which features a ranker reads is part of its state (``features``). One this release fits reads
 ``FEATURES``: every feature but ``rarity``. ``rarity`` read a background table (``Rarity``): for
 each word, in how many of the ranker's training documents it occurs. Rankers fitted two releases
-before read it; they load, their table with them, and rank records (``token_idf``) as before. The transfer check
-(``benchmarks/ranking.py``: rankers fitted on one genre's validation split, ranking the other's test
-split, ``results/ranking.md``) showed why it was dropped: a table of one genre's words (Inspec's)
-lowers F1@10 on another genre (SemEval-2017), while it changes nothing on its own. Those rankers
-still load, their table with them, and rank as before.
+before read it; they load, their table with them, and rank records (``token_idf``) as before. The
+transfer check (``benchmarks/ranking.py``: rankers fitted on one genre's validation split, ranking
+the other's test split, ``results/ranking.md`` of build 40b0e65) showed why it was dropped: a table
+of one genre's words (Inspec's) lowered F1@10 on another genre (SemEval-2017), while it changed
+nothing on its own.
 
 ``choose`` picks between the hand rule (``keyphrases.HAND``) and a learned ranker by 2-fold
 cross-fitting on the given documents (fit on one half, F1@10 on the other, both ways): the learned
