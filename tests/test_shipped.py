@@ -24,7 +24,9 @@ def test_the_shipped_file_is_what_its_manifest_records():
     ckpt = torch.load(shipped.GENERAL, map_location="cpu", weights_only=True)  # no pickled code runs
     assert shipped.settings(ckpt) == record["settings"]
     assert set(ckpt) == {"state_dict", "hyper_parameters", "keyword_lightning", "pytorch-lightning_version"}
-    assert all(ckpt["state_dict"][k].dtype == torch.float16 for k in shipped.HALF if k in ckpt["state_dict"])
+    state = ckpt["state_dict"]
+    assert {str(v.dtype) for v in state.values()} == {"torch.float16", "torch.int8"}  # packed: half, int8 rows
+    assert shipped.FIXED not in state and state[shipped.FIXED + ".int8"].shape[0] == record["packed"]["extra_words"]
     assert record["settings"]["ranker"]["kind"] == "candidates"
 
 
@@ -39,6 +41,19 @@ def test_the_shipped_model_ranks_the_fixed_paragraph_as_recorded():
     clear = [i for i in range(len(scores)) if all(abs(scores[i] - s) > 1e-5 for j, s in enumerate(scores) if j != i)]
     assert [found[i]["text"] for i in clear] == [recorded["keyphrases"][i][0] for i in clear]  # order, but near-ties
     assert len(found) >= 5 and any(k["text"].lower().startswith("coral") for k in found[:3])
+
+
+def test_int8_rows_come_back_within_their_step(tmp_path):
+    from keyword_lightning.model.checkpoint import CheckpointError, dequantize, quantize
+
+    rows = torch.randn(50, 8) * torch.linspace(0.01, 3, 50)[:, None]
+    values, scale = quantize(rows)
+    assert values.dtype == torch.int8 and scale.shape == (50, 1)
+    back = dequantize({"state_dict": {"w.int8": values, "w.scale": scale}})["state_dict"]
+    assert set(back) == {"w"} and torch.allclose(back["w"], rows, atol=0, rtol=0) is False
+    assert ((back["w"] - rows).abs() <= scale.float() / 127 + 1e-3 * rows.abs()).all()  # within one step a row
+    with pytest.raises(CheckpointError, match="int8 rows without a scale"):
+        dequantize({"state_dict": {"w.int8": values}})
 
 
 def test_no_shipped_model_is_one_line(monkeypatch, tmp_path):

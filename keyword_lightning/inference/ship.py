@@ -11,8 +11,8 @@ from typing import Any
 
 from keyword_lightning.model import checkpoint
 from keyword_lightning.model.shipped import (
+    FIXED,
     GENERAL,
-    HALF,
     MAX_BYTES,
     PARAGRAPH,
     ShippedModelError,
@@ -50,7 +50,7 @@ def ship(source: str | Path, commit: str, command: str, target: Path = GENERAL) 
         "sha256": sha256(packed),
         "bytes": summary["bytes"],
         "built": {"commit": commit, "command": command, "date": datetime.date.today().isoformat()},
-        "packed": {"extra_words": summary["extra_words"], "float16": list(HALF)},
+        "packed": {"extra_words": summary["extra_words"], "float16": "every weight", "int8": [FIXED]},
         "settings": settings(ckpt),
         "validation": (checkpoint.ranker_state(ckpt[checkpoint.CHECKPOINT_KEY]) or {}).get("validation"),
         "paragraph": {"text": PARAGRAPH, "keyphrases": ranking(packed)},

@@ -49,9 +49,36 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
             f"{path}: cannot load checkpoint: truncated or not a keyword-lightning checkpoint ({type(err).__name__})"
         ) from None
     try:
-        validate(ckpt)
+        validate(dequantize(ckpt))
     except CheckpointError as err:
         raise CheckpointError(f"{path}: {err}") from None
+    return ckpt
+
+
+QUANTIZED = (".int8", ".scale")  # a tensor T stored as T.int8 [R,E] and T.scale [R,1]: T = int8 * scale / 127
+
+
+def quantize(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows [R,E] as int8 [R,E] and a float16 scale per row [R,1] (the row's largest magnitude)."""
+    scale = rows.abs().amax(dim=1, keepdim=True).clamp(min=1e-12).half()
+    return torch.round(rows / scale.float() * 127).clamp(-127, 127).to(torch.int8), scale
+
+
+def dequantize(ckpt: Any) -> Any:
+    """``ckpt`` with each quantized tensor of its state dict (``QUANTIZED``) back as float32, in place.
+
+    A packed checkpoint (``model/shipped.py``) stores the embedding rows no word of training ever
+    reached this way; every reader of a checkpoint (``read_checkpoint``, ``JointRNN.on_load_checkpoint``)
+    restores them before anything reads the weights. A malformed pair is a ``CheckpointError``.
+    """
+    state = ckpt.get("state_dict") if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        return ckpt
+    for key in [k[: -len(QUANTIZED[0])] for k in state if k.endswith(QUANTIZED[0])]:
+        values, scale = state.pop(key + QUANTIZED[0]), state.pop(key + QUANTIZED[1], None)
+        if not isinstance(scale, torch.Tensor) or values.dim() != 2 or tuple(scale.shape) != (len(values), 1):
+            raise CheckpointError(f"checkpoint tensor {key}: int8 rows without a scale for each")
+        state[key] = values.float() * scale.float() / 127
     return ckpt
 
 

@@ -266,7 +266,7 @@ class JointRNN(L.LightningModule):
 
     def on_load_checkpoint(self, ckpt: dict[str, Any]) -> None:
         """Validate and restore the vocabulary; resize the embedding if the data's differed."""
-        meta = checkpoint.validate(ckpt)
+        meta = checkpoint.validate(checkpoint.dequantize(ckpt))  # a packed checkpoint's int8 rows, as floats
         trainable, fixed = checkpoint.embedding_rows(ckpt)
         self.net.words.resize_embedding(trainable, fixed)  # if built for another vocabulary (e.g. the data's)
         self.hparams.trainable_words = None if fixed is None else trainable

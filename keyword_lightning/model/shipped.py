@@ -1,10 +1,12 @@
 """The general model shipped inside the package: where it lies, how ``make general`` packs it, what it records.
 
 ``keyword_lightning/pretrained/general.ckpt`` is a keyword-lightning checkpoint cut to what prediction
-reads (the weights, the settings, the vocabulary, the ranker; no optimizer state, no RNG state): the
-vocabulary's pretrained words kept to the ``extra_words`` most frequent (GloVe's order) beside every
-word seen in training, and the embedding rows stored as float16 (read back as float32, which
-changes no ranking of the fixed paragraph: ``tests/test_shipped.py``). ``general.json`` beside it
+reads (the weights, the settings, the vocabulary, the ranker; no optimizer state, no RNG state), small
+enough for a package: every weight as float16, and the rows of the pretrained words no training
+document holds (never trained: GloVe's own vectors) as int8 with a scale per row
+(``checkpoint.quantize``; read back as float32 by every reader), kept to the ``extra_words`` most
+frequent (GloVe's order) beside every word seen in training. Float16 and int8 change no test F1@10;
+the words cut cost a little of it (measured: benchmarks/results/NOTES.md#model-shipped). ``general.json`` beside it
 records its sha256, the commit and command that built it, its settings and the fixed paragraph's
 ranked keyphrases, which the tests check the file against (``inference/ship.py`` writes both).
 """
@@ -23,9 +25,8 @@ from keyword_lightning.model import checkpoint
 PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
 GENERAL = PRETRAINED / "general.ckpt"
 MANIFEST = PRETRAINED / "general.json"
-EXTRA_WORDS = 25000  # pretrained words outside the training vocabulary that the shipped file keeps
+EXTRA_WORDS = 60000  # pretrained words outside the training vocabulary that the shipped file keeps
 FIXED = checkpoint.EMBEDDING_KEYS[1]  # the pretrained words outside the training vocabulary: rows never trained
-HALF = checkpoint.EMBEDDING_KEYS  # the embedding rows, stored as float16
 MAX_BYTES = 10_000_000  # 10 MB, what a package may carry
 # A paragraph of no genre the model was trained on: the tests check its ranking against the manifest.
 PARAGRAPH = (
@@ -92,13 +93,17 @@ def pack(source: str | Path, target: str | Path, extra_words: int = EXTRA_WORDS)
     elif fixed is not None:  # no pretrained word beyond training's: no fixed rows at all
         del state[FIXED]
         hparams["trainable_words"] = None
-    state = {k: v.half() if k in HALF else v for k, v in state.items()}
+    state = {k: v.half() if v.is_floating_point() and k != FIXED else v for k, v in state.items()}
+    if FIXED in state:
+        state[FIXED + checkpoint.QUANTIZED[0]], state[FIXED + checkpoint.QUANTIZED[1]] = checkpoint.quantize(
+            state.pop(FIXED)
+        )
     meta["vocabulary"] = meta["vocabulary"][: trainable + kept]
     for key in ("torch_rng_state", "wandb_run_id"):  # for resuming a fit: nothing prediction reads
         meta.pop(key, None)
     packed = {"state_dict": state, "hyper_parameters": hparams, checkpoint.CHECKPOINT_KEY: meta}
     packed["pytorch-lightning_version"] = ckpt.get("pytorch-lightning_version", "2.5.0")
-    checkpoint.validate(packed)
+    checkpoint.validate(checkpoint.dequantize({**packed, "state_dict": dict(state)}))
     with atomic_write(target) as fh:
         torch.save(packed, fh)
     return {"vocabulary": len(meta["vocabulary"]), "extra_words": kept, "bytes": Path(target).stat().st_size}
