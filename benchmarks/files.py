@@ -33,8 +33,12 @@ from benchmarks.gold import read_conll_gold
 from benchmarks.make_files import papers, write_bad_files, write_docx, write_html, write_markdown, write_pdf
 
 KINDS = ["pdf", "html", "docx", "markdown", "text"]
-WRITERS = {"pdf": (write_pdf, ".pdf"), "html": (write_html, ".html"), "docx": (write_docx, ".docx"),
-           "markdown": (write_markdown, ".md")}  # fmt: skip
+WRITERS = {
+    "pdf": (write_pdf, ".pdf"),
+    "html": (write_html, ".html"),
+    "docx": (write_docx, ".docx"),
+    "markdown": (write_markdown, ".md"),
+}
 
 
 def build_folder(folder: Path, count: int, texts: list[str], seed: int = 0) -> tuple[dict[str, str], dict[str, str]]:
@@ -79,8 +83,11 @@ def check_output(out: Path, good: dict[str, str], bad: dict[str, str]) -> list[s
     errors = {e["id"]: e["reason"] for e in map(json.loads, (out / "errors.jsonl").open())}
     problems = [f"{name}: {ids[name]} times in the shards" for name in good if ids[name] != 1]
     problems += [f"{name}: not a file of the input" for name in ids if name not in good]
-    problems += [f"{name}: not in errors.jsonl ('{word}' expected)" for name, word in bad.items()
-                 if word not in errors.get(name, "")]  # fmt: skip
+    problems += [
+        f"{name}: not in errors.jsonl ('{word}' expected)"
+        for name, word in bad.items()
+        if word not in errors.get(name, "")
+    ]
     return problems + [f"{name}: an error of a good file ({errors[name]})" for name in errors if name not in bad]
 
 
@@ -99,28 +106,79 @@ def per_kind(folder: Path, good: dict[str, str], ckpt: Path) -> dict[str, dict]:
         reading = time.perf_counter() - start
         start = time.perf_counter()
         extractor.predict(texts)
-        out[kind] = {"files": len(files), "reading": reading, "tagging": time.perf_counter() - start,
-                     "chars": sum(map(len, texts))}  # fmt: skip
+        out[kind] = {
+            "files": len(files),
+            "reading": reading,
+            "tagging": time.perf_counter() - start,
+            "chars": sum(map(len, texts)),
+        }
     return out
 
 
 def quick_checkpoint(inspec: Path, glove: Path, work: Path) -> Path:
     """configs/inspec.yaml fitted for one epoch: a network of the default size."""
     work.mkdir(parents=True, exist_ok=True)
-    run([*PREPARE, "--format", "conll", "--train", str(inspec / "train.txt"), "--val", str(inspec / "valid.txt"),
-         "--test", str(inspec / "test.txt"), "--embeddings", str(glove), "--out", str(work / "data")],
-        work)  # fmt: skip
-    run([*CLI, "fit", "--config", str(ROOT / "configs" / "inspec.yaml"), "--data.dataset_file",
-         str(work / "data" / "data_set.pkl"), "--trainer.max_epochs", "1", "--trainer.enable_progress_bar", "false",
-         "--trainer.logger", "false"], work, threads=1)  # fmt: skip
+    run(
+        [
+            *PREPARE,
+            "--format",
+            "conll",
+            "--train",
+            str(inspec / "train.txt"),
+            "--val",
+            str(inspec / "valid.txt"),
+            "--test",
+            str(inspec / "test.txt"),
+            "--embeddings",
+            str(glove),
+            "--out",
+            str(work / "data"),
+        ],
+        work,
+    )
+    run(
+        [
+            *CLI,
+            "fit",
+            "--config",
+            str(ROOT / "configs" / "inspec.yaml"),
+            "--data.dataset_file",
+            str(work / "data" / "data_set.pkl"),
+            "--trainer.max_epochs",
+            "1",
+            "--trainer.enable_progress_bar",
+            "false",
+            "--trainer.logger",
+            "false",
+        ],
+        work,
+        threads=1,
+    )
     return max(work.glob("runs/**/last.ckpt"), key=lambda p: p.stat().st_mtime)
 
 
 def run_extract(ckpt: Path, folder: Path, out: Path, workers: int) -> tuple[float, dict]:
     """One ``extract`` over ``folder``: its wall seconds and manifest."""
     start = time.perf_counter()
-    run([*CLI, "extract", "--ckpt_path", str(ckpt), "--input", str(folder), "--output", str(out), "--workers",
-         str(workers), "--threads", "1", "--quiet"], folder.parent, threads=1)  # fmt: skip
+    run(
+        [
+            *CLI,
+            "extract",
+            "--ckpt_path",
+            str(ckpt),
+            "--input",
+            str(folder),
+            "--output",
+            str(out),
+            "--workers",
+            str(workers),
+            "--threads",
+            "1",
+            "--quiet",
+        ],
+        folder.parent,
+        threads=1,
+    )
     return time.perf_counter() - start, json.loads((out / "_manifest.json").read_text())
 
 
@@ -129,8 +187,10 @@ def report(args, good, bad, wall, manifest, kinds, problems, checkpoint: str) ->
     rows = []
     for kind, r in kinds.items():
         total = r["reading"] + r["tagging"]
-        rows.append(f"| {kind} | {r['files']} | {r['files'] / total:,.1f} | {r['files'] / r['reading']:,.1f} | "
-                    f"{r['chars'] / max(1, r['files']):,.0f} | {100 * r['reading'] / total:.0f}% |")  # fmt: skip
+        rows.append(
+            f"| {kind} | {r['files']} | {r['files'] / total:,.1f} | {r['files'] / r['reading']:,.1f} | "
+            f"{r['chars'] / max(1, r['files']):,.0f} | {100 * r['reading'] / total:.0f}% |"
+        )
     return "\n".join(
         [
             "# `extract` over a folder of PDF, HTML, DOCX, Markdown and text files",

@@ -50,8 +50,14 @@ def with_pdfminer_order(data: bytes) -> list:
     from pdfminer.layout import LAParams, LTTextBox, LTTextLine
 
     pages = extract_pages(io.BytesIO(data), laparams=LAParams())
-    return [[[line.get_text() for line in box if isinstance(line, LTTextLine)] for box in page
-             if isinstance(box, LTTextBox)] for page in pages]  # fmt: skip
+    return [
+        [
+            [line.get_text() for line in box if isinstance(line, LTTextLine)]
+            for box in page
+            if isinstance(box, LTTextBox)
+        ]
+        for page in pages
+    ]
 
 
 READERS = {
@@ -79,8 +85,12 @@ def measure(files: list[tuple[Path, str, int]]) -> dict[str, dict]:
             flat = " ".join(text.split())
             exact += flat == known
             sims.append(similarity(known, flat))
-        out[name] = {"exact": exact, "similarity": sum(sims) / len(sims), "pages_per_s": pages / seconds,
-                     "worst": min(sims)}  # fmt: skip
+        out[name] = {
+            "exact": exact,
+            "similarity": sum(sims) / len(sims),
+            "pages_per_s": pages / seconds,
+            "worst": min(sims),
+        }
         print(name, out[name], flush=True)
     return out
 
@@ -123,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
             f"| {name} | {r['exact']}/{len(files)} | {r['similarity']:.3f} | {r['worst']:.3f} "
             f"| {r['pages_per_s']:.1f} |"
             for name, r in results.items()
-        ),  # fmt: skip
+        ),
         "",
         "pypdf reads a page in the order it is drawn: a page drawn line by line across its columns comes out "
         "with the columns' lines interleaved. pdfminer.six's own box order mixes the columns of ordinary papers "

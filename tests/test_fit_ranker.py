@@ -97,13 +97,16 @@ def test_conll_documents_read_as_jsonl_ones(tmp_path):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("mine.jsonl", '{"text": "graph theory", "keyphrases": ["graph theory"]}\n{"text": "x"\n',
-         "mine.jsonl:2: not valid JSON"),
+        (
+            "mine.jsonl",
+            '{"text": "graph theory", "keyphrases": ["graph theory"]}\n{"text": "x"\n',
+            "mine.jsonl:2: not valid JSON",
+        ),
         ("mine.jsonl", '{"text": "graph theory"}\n', "mine.jsonl:1: field 'keyphrases' is missing"),
         ("mine.jsonl", '{"text": "graph theory", "keyphrases": ["graph theory"]}\n', "1 document(s) with text"),
         ("mine.txt", "graph\tB-KEY\ntheory\tI-KEY\nand\n", "mine.txt:3"),
     ],
-)  # fmt: skip
+)
 def test_bad_documents_end_in_one_line_and_keep_the_output(tiny_checkpoint, tmp_path, name, content, message):
     (tmp_path / name).write_text(content, encoding="utf-8")
     out = tmp_path / "mine.ckpt"
@@ -128,8 +131,9 @@ def test_the_output_is_never_the_input_nor_a_folder(tiny_checkpoint, tmp_path):
     before = digest(tiny_checkpoint)
     (tmp_path / "folder").mkdir()
     for out, message in ((tiny_checkpoint, "would replace the input checkpoint"), (tmp_path / "folder", "is a folder")):
-        done = run_cli(["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", docs, "--output", out], tmp_path,
-                       check=False)  # fmt: skip
+        done = run_cli(
+            ["fit-ranker", "--ckpt_path", tiny_checkpoint, "--documents", docs, "--output", out], tmp_path, check=False
+        )
         assert done.returncode == 2 and message in done.stderr and str(out) in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
     assert digest(tiny_checkpoint) == before and list((tmp_path / "folder").iterdir()) == []

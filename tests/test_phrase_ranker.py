@@ -97,11 +97,15 @@ def test_the_state_round_trips_through_weights_only_loading(tmp_path):
         for _, f, _ in phrases(d.keys, d.scores, d.starts, d.lengths, d.n_tokens):
             assert loaded.score(f) == ranker.score(f)
     assert ranker_from_state(None) is HAND and ranker_from_state({"kind": "hand"}) is HAND
-    bad_states = [{"kind": "forest"}, {**ranker.state(), "weights": [1.0]}, {**ranker.state(), "features": ["count"]},
-                  {**ranker.state(), "features": [*FEATURES[:-1], "colour"]},
-                  {**ranker.state(), "features": [*FEATURES[:-1], FEATURES[0]]},
-                  {**ranker.state(), "features": [*FEATURES[:-1], ["count"]]},
-                  {**earlier_ranker().state(), "df": {"w": 99}}]  # fmt: skip
+    bad_states = [
+        {"kind": "forest"},
+        {**ranker.state(), "weights": [1.0]},
+        {**ranker.state(), "features": ["count"]},
+        {**ranker.state(), "features": [*FEATURES[:-1], "colour"]},
+        {**ranker.state(), "features": [*FEATURES[:-1], FEATURES[0]]},
+        {**ranker.state(), "features": [*FEATURES[:-1], ["count"]]},
+        {**earlier_ranker().state(), "df": {"w": 99}},
+    ]
     for bad in bad_states:
         with pytest.raises(ValueError):
             ranker_from_state(bad)
@@ -179,8 +183,17 @@ def test_the_checkpoint_ranker_ranks_keyphrases_unless_hand_is_asked(late_first_
     assert firsts == sorted(firsts, reverse=True)  # this ranker: first seen late, first
     # predict: the records' ranked field; --model.decoding.ranker hand: the hand rule.
     (tmp_path / "in.txt").write_text(TEXT + "\n")
-    args = ["predict", "--ckpt_path", late_first_checkpoint, "--data.predict_file", "in.txt",
-            "--trainer.callbacks.output_path", "-", "--model.decoding.ranker", "hand"]  # fmt: skip
+    args = [
+        "predict",
+        "--ckpt_path",
+        late_first_checkpoint,
+        "--data.predict_file",
+        "in.txt",
+        "--trainer.callbacks.output_path",
+        "-",
+        "--model.decoding.ranker",
+        "hand",
+    ]
     (written,) = [json.loads(line) for line in run_cli(args, tmp_path, env=run_env()).stdout.splitlines()]
     assert written["ranked"] == rank_record(written) == rank_record(record)
 
@@ -220,10 +233,29 @@ def test_choosing_a_ranker_does_not_change_training(tiny_corpus, tmp_path):
 def test_a_state_as_the_release_before_wrote_it_scores_as_it_did():
     """A literal state in the shape 0fb2210 wrote (``rarity`` last among its features, a ``df`` table): rarity alone
     decides here, so each score is a hand-computed sigmoid of an IDF."""
-    old = {"kind": "logistic", "features": ["count", "score_sum", "score_max", "score_mean", "first", "last", "spread",
-           "length", "in_head", "rarity"], "weights": [0.0] * 9 + [1.0], "bias": 0.0, "mean": [0.0] * 10,
-           "scale": [1.0] * 10, "lowercase": True, "documents": 3, "df": {"graph": 1, "the": 3},
-           "validation": {"hand": 0.4, "learned": 0.5, "documents": 3}}  # fmt: skip
+    old = {
+        "kind": "logistic",
+        "features": [
+            "count",
+            "score_sum",
+            "score_max",
+            "score_mean",
+            "first",
+            "last",
+            "spread",
+            "length",
+            "in_head",
+            "rarity",
+        ],
+        "weights": [0.0] * 9 + [1.0],
+        "bias": 0.0,
+        "mean": [0.0] * 10,
+        "scale": [1.0] * 10,
+        "lowercase": True,
+        "documents": 3,
+        "df": {"graph": 1, "the": 3},
+        "validation": {"hand": 0.4, "learned": 0.5, "documents": 3},
+    }
     ranker = ranker_from_state(old)
     tokens = ["Graph", "the", "unseen"]
     idf = ranker.token_idf(tokens)

@@ -50,13 +50,34 @@ from keyword_lightning.text.stopwords import STOP_WORDS
 MAX_WORDS = 3  # longest candidate between stop words; the tagger's spans may be longer
 SENTENCE_ENDS = frozenset({".", "!", "?"})
 FEATURES = (
-    "log_count", "count_rank", "count_order", "sentence_share",
-    "marked", "marked_share", "score_max", "score_sum", "hand", "keyness_mean", "keyness_max",
-    "first", "last", "spread", "in_title", "in_head",
-    "length", "capitalized", "acronym", "digit", "crosses_stop",
-    "common_mean", "common_min", "common_max",
-    "doc_length", "doc_keyness", "doc_single",
-)  # fmt: skip
+    "log_count",
+    "count_rank",
+    "count_order",
+    "sentence_share",
+    "marked",
+    "marked_share",
+    "score_max",
+    "score_sum",
+    "hand",
+    "keyness_mean",
+    "keyness_max",
+    "first",
+    "last",
+    "spread",
+    "in_title",
+    "in_head",
+    "length",
+    "capitalized",
+    "acronym",
+    "digit",
+    "crosses_stop",
+    "common_mean",
+    "common_min",
+    "common_max",
+    "doc_length",
+    "doc_keyness",
+    "doc_single",
+)
 
 
 @dataclass
@@ -153,15 +174,32 @@ class _Document:
         ranks = [self.common[w] for w in (self.tokens[i].lower() for i in words) if w not in STOP_WORDS] or [1.0]
         hand = sum(scores) * (POSITION_WEIGHT - self.marked_first.get(key, 1.0))
         return [
-            math.log1p(count), count / -counts[0], math.log1p(bisect_left(counts, -count)),
-            len({self.sentence[a] for a, _ in where}) / self.n_sentences,
-            math.log1p(len(scores)), len(scores) / count, max(scores, default=0.0), math.log1p(sum(scores)),
-            math.log1p(hand), sum(keyness) / count, max(keyness),
-            first, last, last - first, float(a0 < self.title_end), float(first < HEAD_FRACTION),
-            float(length), caps / count, float(any(self.acronym[i] for i in words)),
-            float(any(self.digit[i] for i in words)), float(not all(self.ok[i] for i in words)),
-            sum(ranks) / len(ranks), min(ranks), max(ranks), *self.doc,
-        ]  # fmt: skip
+            math.log1p(count),  # log_count
+            count / -counts[0],  # count_rank
+            math.log1p(bisect_left(counts, -count)),  # count_order
+            len({self.sentence[a] for a, _ in where}) / self.n_sentences,  # sentence_share
+            math.log1p(len(scores)),  # marked
+            len(scores) / count,  # marked_share
+            max(scores, default=0.0),  # score_max
+            math.log1p(sum(scores)),  # score_sum
+            math.log1p(hand),  # hand
+            sum(keyness) / count,  # keyness_mean
+            max(keyness),  # keyness_max
+            first,  # first
+            last,  # last
+            last - first,  # spread
+            float(a0 < self.title_end),  # in_title
+            float(first < HEAD_FRACTION),  # in_head
+            float(length),  # length
+            caps / count,  # capitalized
+            float(any(self.acronym[i] for i in words)),  # acronym
+            float(any(self.digit[i] for i in words)),  # digit
+            float(not all(self.ok[i] for i in words)),  # crosses_stop
+            sum(ranks) / len(ranks),  # common_mean
+            min(ranks),  # common_min
+            max(ranks),  # common_max
+            *self.doc,  # doc_length, doc_keyness, doc_single
+        ]
 
 
 def document_candidates(
