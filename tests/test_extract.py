@@ -21,9 +21,9 @@ import pytest
 
 from keyword_lightning.corpus.extract import main as extract_main
 from keyword_lightning.corpus.progress import Progress
-from keyword_lightning.corpus.readers import documents
 from keyword_lightning.corpus.shards import OutputError, check_plan
 from keyword_lightning.corpus.sources import plan_units
+from keyword_lightning.corpus.unit_documents import documents
 from keyword_lightning.corpus.worker import shape
 from tests.conftest import CLI, run_cli, run_env
 from tests.serving import make_tiny_checkpoint

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from keyword_lightning.corpus.options import ExtractOptions
-from keyword_lightning.corpus.readers import CorpusDocument, documents
 from keyword_lightning.corpus.results import DocumentError, UnitDone, UnitFailed, UnitResult, WorkerInfo, to_json
 from keyword_lightning.corpus.shards import ShardWriter
 from keyword_lightning.corpus.sources import Unit
+from keyword_lightning.corpus.unit_documents import CorpusDocument, documents
 from keyword_lightning.documents import Limits
 from keyword_lightning.documents.source import MB
 from keyword_lightning.inference.documents import with_source

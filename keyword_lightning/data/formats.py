@@ -52,7 +52,7 @@ class GoldDocument:
     """One document of a labelled corpus: its tokens and their gold tags.
 
     ``codes``: normalised BIO codes (``tagging.bio_codes``). Raw text to tag is a
-    ``data.inputs.PredictDocument``; a corpus document of ``extract``, a ``corpus.readers.CorpusDocument``.
+    ``data.inputs.PredictDocument``; a corpus document of ``extract``, a ``corpus.unit_documents.CorpusDocument``.
     """
 
     id: str
