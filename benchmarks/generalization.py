@@ -132,6 +132,12 @@ def main(argv: list[str] | None = None) -> None:
         transfer, tests = transfer_rows(work, chosen, args.parallel)
     names = " | ".join(f"{g} dev" for g in genres)
     line = " | ".join
+    beside = [  # YAKE and term frequency beside every table's rows, on the same dev splits
+        f"| YAKE 0.7.3 (n=3, top 20) |{{}} {line(figure(base[g]['YAKE'][0]) for g in genres)} | "
+        f"{figure(sum(base[g]['YAKE'][0] for g in genres) / len(genres))} |",
+        f"| plain term frequency |{{}} {line(figure(base[g]['TF'][0]) for g in genres)} | "
+        f"{figure(sum(base[g]['TF'][0] for g in genres) / len(genres))} |",
+    ]
     lines = [
         "# Generalization: four genres, the recipe that ships, and leave-one-genre-out",
         "",
@@ -152,6 +158,7 @@ def main(argv: list[str] | None = None) -> None:
         f"| recipe | ranker | {names} | macro |",
         "|---|---|" + "---:|" * (len(genres) + 1),
         *recipes,
+        *(row.format(" |") for row in beside),
         "",
         f"## Transfer: the chosen recipe ({chosen}, {SHIPPED_KIND} ranker) on each mix of genres",
         "",
@@ -160,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         f"| trained on | {names} | macro |",
         "|---|" + "---:|" * (len(genres) + 1),
         *transfer,
+        *(row.format("") for row in beside),
         "",
         "The fit on all four on the test splits (its ranker fitted on the four dev splits):",
         "",
