@@ -17,6 +17,8 @@ against all gold keyphrases, on each genre's dev split; YAKE and plain term freq
    on the dev splits of its own genres (``keyword-lightning fit-ranker``); a genre it saw is scored
    cross-fitted as above, one it never saw by the ranker fitted on all the others' dev documents.
    The fit on all four also scores the two test splits (its ranker fitted on the four dev splits).
+3. **What generality costs.** Each genre with its tagger and its ranker fitted on it alone or on
+   all four: how much of a genre's F1@10 the shared tagger gives up, and how much the shared ranker.
 
 Writes ``benchmarks/results/generalization.md``.
 """
@@ -82,10 +84,10 @@ def transfer_rows(work: Path, recipe: str, parallel: int) -> tuple[list[str], li
     )
     if failed:
         raise SystemExit(f"transfer fits failed: {[name for name, _ in failed]}")
-    rows, tests = [], []
+    rows, tests, tagged = [], [], {}
     for name, mix in mixes.items():
         ckpt = fits[(name, 0)]
-        docs = labelled(ckpt, genres)
+        docs = tagged[name] = labelled(ckpt, genres)
         scores = crossfitted(SHIPPED_KIND, [d for d in docs if d.group in mix])
         ranker = fit_ranker(ckpt, mix, folder[name] / "ranked.ckpt", SHIPPED_KIND)
         scores.update(unseen(ranker, [d for d in docs if d.group not in mix]))
@@ -96,7 +98,25 @@ def transfer_rows(work: Path, recipe: str, parallel: int) -> tuple[list[str], li
             for test, file in TESTS.items():
                 corpus = read_corpus(SHARED / file)
                 tests.append(f"| {test} | {f1_at_10(ranked(ranker, corpus)[0], corpus):.3f} |")
-    return rows, tests
+    return rows, tests, cost_rows(tagged, genres)
+
+
+def cost_rows(tagged: dict[str, list], genres: list[str]) -> list[str]:
+    """Where each genre's F1@10 goes when one model serves all four: its tagger, its ranker, or both general.
+
+    For each genre, four cross-fitted figures: the tagger fitted on that genre alone or on all four,
+    each with a candidate ranker fitted on that genre's dev documents alone or on all four genres'.
+    """
+    rows = []
+    for genre in genres:
+        cells = []
+        for tagger in (f"{genre} alone", "all four (shipped recipe)"):
+            docs = tagged[tagger]
+            alone = crossfitted(SHIPPED_KIND, [d for d in docs if d.group == genre])[genre]
+            cells += [alone, crossfitted(SHIPPED_KIND, docs)[genre]]
+        rows.append(f"| {genre} dev | {' | '.join(figure(c) for c in cells)} |")
+        print(rows[-1], file=sys.stderr, flush=True)
+    return rows
 
 
 def weights(recipe: dict[str, float], genres: list[str]) -> list[str]:
@@ -129,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = (args.workdir or Path(tmp)).resolve()
         recipes, chosen = recipe_rows(work, args.parallel)
-        transfer, tests = transfer_rows(work, chosen, args.parallel)
+        transfer, tests, costs = transfer_rows(work, chosen, args.parallel)
     names = " | ".join(f"{g} dev" for g in genres)
     line = " | ".join
     beside = [  # YAKE and term frequency beside every table's rows, on the same dev splits
@@ -174,6 +194,16 @@ def main(argv: list[str] | None = None) -> None:
         "| test split | F1@10 |",
         "|---|---:|",
         *tests,
+        "",
+        "## What one model for four genres costs each genre",
+        "",
+        "Each genre's dev F1@10 (cross-fitted, candidate ranker) with its tagger fitted on the genre alone or",
+        "on all four, and its ranker fitted on that genre's dev documents alone or on all four genres':",
+        "",
+        "| genre | tagger alone, ranker alone | tagger alone, ranker on four | tagger on four, ranker alone "
+        "| tagger on four, ranker on four (shipped) |",
+        "|---|---:|---:|---:|---:|",
+        *costs,
     ]
     write_results(args.out, "\n".join(lines) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)
