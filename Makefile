@@ -42,6 +42,7 @@ demo: setup
 # corpus in ../shared/data (configs/general.yaml: Inspec, SemEval-2017, KPCrowd news, KDD abstracts), its
 # checkpoint chosen on the mean of each corpus's validation F1@10; the ranker fitted on the four dev splits
 # (fit-ranker, GloVe's order as how common a word is); packed (float16 rows, trimmed vocabulary) with its manifest.
+# A copy of the shipped file goes to models/general.ckpt, where make general of earlier releases wrote its model.
 GENERAL_TRAIN = $(SHARED_DATA)/inspec/train.txt, $(SHARED_DATA)/semeval2017/train.txt, $(SHARED_DATA)/kpcrowd/train.jsonl, $(SHARED_DATA)/kdd/train.jsonl
 GENERAL_DEV = $(SHARED_DATA)/inspec/valid.txt $(SHARED_DATA)/semeval2017/dev.txt $(SHARED_DATA)/kpcrowd/dev.jsonl $(SHARED_DATA)/kdd/dev.jsonl
 comma := ,
@@ -55,6 +56,8 @@ general: setup
 	  --common_words $(abspath $(GLOVE)) --output ranked.ckpt
 	$(BIN)/python -m keyword_lightning.inference.ship $(GENERAL)/ranked.ckpt --commit "$$(git describe --always --dirty)" \
 	  --command "make general"
+	mkdir -p models && cp keyword_lightning/pretrained/general.ckpt models/general.ckpt
+	@echo "wrote keyword_lightning/pretrained/general.ckpt and its copy models/general.ckpt"
 
 lint: setup
 	$(BIN)/ruff check .
